@@ -1,0 +1,141 @@
+package spantree
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+)
+
+// Func is the static descriptor of one instrumented function. Generated code
+// declares one per function as a package-level variable, so the name and the
+// location are built once, not per call:
+//
+//	var __spantree_fns = [...]__spantree.Func{
+//		{Name: "pkg.(*T).Method", Loc: "dir/file.go:42"},
+//	}
+//
+// The zero value of the unexported fields is ready to use. A Func must not be
+// copied after first use.
+type Func struct {
+	// Name is the qualified function name: pkg.Func, pkg.(*T).Method,
+	// pkg.T[...].Method, or a call-context name for literals.
+	Name string
+	// Loc is path/from/module/root.go:LINE, fixed at rewrite time.
+	Loc string
+	// Kind tells the runtime how the function takes part in traces.
+	Kind Kind
+
+	// learned fold state, see fold.go
+	fast atomic.Int32
+}
+
+// Kind classifies a function for the runtime. The zero value is an ordinary
+// function.
+type Kind uint8
+
+// Kinds of functions the rewriter marks.
+const (
+	KindFunc    Kind = iota // an ordinary function, method or literal
+	KindMain                // main.main: its end flushes every sink
+	KindTest                // a test, benchmark or fuzz function or subtest: its trace is exported at once
+	KindHandler             // an HTTP handler: starts a trace of its own
+	KindNoFold              // never folded (//spangen:nofold)
+)
+
+// Span is the handle generated code holds for one call of an instrumented
+// function. It is a small value on the caller's stack; its methods have value
+// receivers so that closures capture it by value. The zero Span is valid and
+// every method on it is a no-op.
+type Span struct {
+	rec    *span // the recorded span, or nil when folded, sampled out or off
+	parent *span // the parent, for folding
+	fn     *Func
+	start  int64 // monotonic start, ns; 0 when nothing is measured
+}
+
+// Start begins a span for fn in a function that takes no context: the parent
+// is the span running on this goroutine, or the span that launched the
+// goroutine, or none (a new trace). Generated code:
+//
+//	__sp := __spantree.Start(&__spantree_fns[0])
+//	defer func() { __sp.End(recover()) }()
+func Start(fn *Func) Span { return start(nil, fn, nil, false) }
+
+// StartContext begins a span for fn in a function whose first context.Context
+// parameter is ctx, and returns a context carrying the span, to be assigned
+// back to that parameter so that callees nest under it:
+//
+//	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1])
+//	defer func() { __sp.End(recover()) }()
+func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
+	sp := start(ctx, fn, nil, false)
+	if sp.rec != nil {
+		return sp.rec, sp
+	}
+	return ctx, sp
+}
+
+// StartLit begins a span for a function literal. outer is the Span of the
+// function the literal is written in (its lexical parent): when the literal
+// runs on a goroutine that has no span of its own (a go statement, errgroup's
+// Go, a worker pool) the span becomes a goroutine child of outer; otherwise it
+// nests under the goroutine's current span like Start.
+//
+//	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])
+//	defer func() { __sp.End(recover()) }()
+func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec, false) }
+
+// StartRequest begins the span of an HTTP handler. A handler starts a trace of
+// its own, continuing the W3C traceparent of r when one came in, and links to
+// outer (the span that registered the handler or started the server) or to the
+// span that launched the serving goroutine. outer may be the zero Span.
+//
+//	__sp := __spantree.StartRequest(__sp, r, &__spantree_fns[3])
+//	defer func() { __sp.End(recover()) }()
+func StartRequest(outer Span, r *http.Request, fn *Func) Span {
+	return startRequest(outer.rec, r, fn)
+}
+
+// End finishes the span. recovered is the value of recover() in the deferred
+// function: when it is not nil the span fails with the panic value and a
+// stack, and End panics again with the same value so that the panic goes on.
+// Call it only as generated code does, deferred, once per Span.
+func (s Span) End(recovered any) {
+	if recovered != nil {
+		s.endPanic(recovered) // panics again
+		return
+	}
+	s.end(nil)
+}
+
+// EndErr is End for functions whose error result is named: err is its value
+// when the function returns.
+//
+//	defer func() { __sp.EndErr(recover(), err) }()
+func (s Span) EndErr(recovered any, err error) {
+	if recovered != nil {
+		s.endPanic(recovered)
+		return
+	}
+	s.end(err)
+}
+
+// Err records err as the error the function returns and gives it back, for
+// functions whose error result is not named:
+//
+//	return v, __sp.Err(err)
+func (s Span) Err(err error) error {
+	if err != nil {
+		s.fail(err)
+	}
+	return err
+}
+
+// Context returns ctx carrying s, for code that starts work under s
+// explicitly. A folded or sampled-out s returns ctx unchanged.
+func (s Span) Context(ctx context.Context) context.Context {
+	if s.rec == nil {
+		return ctx
+	}
+	return withSpan(ctx, s.rec)
+}

@@ -1,0 +1,152 @@
+package spantree
+
+import (
+	"context"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Trace is what sinks receive: the spans of one trace that finished since the
+// last publication. A trace is published once when its root ends (Complete);
+// a long-running one also while it runs, with its running spans in status
+// started, and a goroutine that outlives its root sends its spans later, as
+// an update. The receiver replaces a span sent again with the same ids.
+type Trace struct {
+	ID       TraceID
+	Spans    []SpanData
+	Complete bool  // the root has ended
+	Dropped  int64 // spans dropped since the last publication (SPANTREE_MAX_SPANS)
+}
+
+// Sink receives traces. The runtime calls a sink from one goroutine of its
+// own, never from instrumented code, through a bounded queue: when the queue
+// is full new traces are dropped and counted, and the count is said once on
+// stderr. A sink must not retain t or its spans after Export returns.
+//
+// Export may block (a network sink retrying); an error is reported once on
+// stderr and counted, never returned to the traced program. Flush writes what
+// the sink buffers and returns by ctx's deadline.
+type Sink interface {
+	Export(ctx context.Context, t *Trace) error
+	Flush(ctx context.Context) error
+}
+
+// exporter runs one sink behind a bounded queue.
+type exporter struct {
+	name    string
+	sink    Sink
+	queue   chan any // *Trace or flushReq
+	dropped atomic.Int64
+	failed  atomic.Int64
+}
+
+type flushReq struct{ done chan struct{} }
+
+func newExporter(name string, s Sink, size int) *exporter {
+	e := &exporter{name: name, sink: s, queue: make(chan any, size)}
+	go e.run()
+	return e
+}
+
+func (e *exporter) run() {
+	for item := range e.queue {
+		switch v := item.(type) {
+		case *Trace:
+			func() {
+				defer e.recoverSink()
+				if err := e.sink.Export(context.Background(), v); err != nil {
+					e.failed.Add(1)
+					warnOncef("export:"+e.name, "sink %s: %v (further errors are counted, not shown)", e.name, err)
+				}
+			}()
+		case flushReq:
+			func() {
+				defer e.recoverSink()
+				ctx, cancel := context.WithTimeout(context.Background(), state.cfg.FlushTimeout)
+				defer cancel()
+				if err := e.sink.Flush(ctx); err != nil {
+					warnOncef("flush:"+e.name, "sink %s: flush: %v", e.name, err)
+				}
+			}()
+			close(v.done)
+		}
+	}
+}
+
+// recoverSink keeps a panicking sink from taking the traced program down.
+func (e *exporter) recoverSink() {
+	if r := recover(); r != nil {
+		e.failed.Add(1)
+		warnOncef("panic:"+e.name, "sink %s panicked: %v (the trace is lost; the program goes on)", e.name, r)
+	}
+}
+
+func (e *exporter) enqueue(t *Trace) {
+	select {
+	case e.queue <- t:
+	default:
+		if e.dropped.Add(1) == 1 {
+			warnOncef("drop:"+e.name, "sink %s: queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", e.name, cap(e.queue))
+		}
+	}
+}
+
+// flush waits until everything queued before it is exported and the sink
+// flushed, or until deadline.
+func (e *exporter) flush(deadline time.Time) bool {
+	req := flushReq{done: make(chan struct{})}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case e.queue <- req:
+	case <-t.C:
+		return false
+	}
+	select {
+	case <-req.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func exportTrace(t *Trace) {
+	for _, e := range *state.exporters.Load() {
+		e.enqueue(t)
+	}
+}
+
+// Flush publishes the spans of every trace still running (status started),
+// waits for every sink to export what it was given and reports drops, all
+// within SPANTREE_FLUSH_TIMEOUT. The program's end, os.Exit and log.Fatal
+// paths call it (generated code does this); calling it more often is safe.
+func Flush() {
+	if !enabled() {
+		return
+	}
+	publishRunning()
+	deadline := time.Now().Add(state.cfg.FlushTimeout)
+	var wg sync.WaitGroup
+	for _, e := range *state.exporters.Load() {
+		wg.Add(1)
+		go func(e *exporter) {
+			defer wg.Done()
+			if !e.flush(deadline) {
+				warnOncef("flushtimeout:"+e.name, "sink %s: flush did not finish within %v", e.name, state.cfg.FlushTimeout)
+			}
+			if n := e.dropped.Load(); n > 0 {
+				warnOncef("dropped:"+e.name, "sink %s dropped %d traces (queue full)", e.name, n)
+			}
+		}(e)
+	}
+	wg.Wait()
+}
+
+// Exit flushes and then calls os.Exit(code). Generated code calls it in
+// place of os.Exit.
+func Exit(code int) {
+	Flush()
+	os.Exit(code)
+}

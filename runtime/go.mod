@@ -1,0 +1,3 @@
+module github.com/spantree/spantree/runtime
+
+go 1.22

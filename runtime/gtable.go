@@ -1,0 +1,95 @@
+package spantree
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// The goroutine table maps a goroutine id to the span running on it, for
+// functions that take no context. It is an open-addressed array of slots: a
+// goroutine claims a free slot (key 0) near the hash of its id with one
+// compare-and-swap when its first span starts and frees it when its outermost
+// span ends. Only the owning goroutine reads or writes a claimed slot's cur,
+// so lookups are a few atomic loads. When every slot in a goroutine's window
+// is taken (thousands of goroutines inside spans at once), the goroutine uses an overflow map behind a mutex.
+
+const (
+	gtableBits = 14
+	gtableSize = 1 << gtableBits
+	gtableMask = gtableSize - 1
+	gwindow    = 16 // slots probed per lookup
+)
+
+type gslot struct {
+	key atomic.Uint64         // goroutine id, 0 when free
+	cur atomic.Pointer[span] // innermost running span of that goroutine
+	// pending holds an error returned by a folded call until its End
+	pendingFn  *Func
+	pendingErr error
+	panicking  *span // the span a panic was first recorded on
+	overflowed bool
+	_          [8]byte // pad to 64 bytes: one slot per cache line on amd64
+}
+
+var gtable [gtableSize]gslot
+
+var overflow struct {
+	sync.Mutex
+	n atomic.Int64
+	m map[uint64]*gslot
+}
+
+func ghash(id uint64) uint64 { return (id * 0x9e3779b97f4a7c15) >> (64 - gtableBits) }
+
+// lookupSlot returns the slot of goroutine id, or nil when it has none.
+func lookupSlot(id uint64) *gslot {
+	h := ghash(id)
+	for i := uint64(0); i < gwindow; i++ {
+		s := &gtable[(h+i)&gtableMask]
+		if s.key.Load() == id {
+			return s
+		}
+	}
+	if overflow.n.Load() == 0 {
+		return nil
+	}
+	overflow.Lock()
+	s := overflow.m[id]
+	overflow.Unlock()
+	return s
+}
+
+// claimSlot gives goroutine id a slot.
+func claimSlot(id uint64) *gslot {
+	h := ghash(id)
+	for i := uint64(0); i < gwindow; i++ {
+		s := &gtable[(h+i)&gtableMask]
+		if s.key.Load() == 0 && s.key.CompareAndSwap(0, id) {
+			return s
+		}
+	}
+	s := &gslot{overflowed: true}
+	s.key.Store(id)
+	overflow.n.Add(1)
+	overflow.Lock()
+	if overflow.m == nil {
+		overflow.m = make(map[uint64]*gslot)
+	}
+	overflow.m[id] = s
+	overflow.Unlock()
+	return s
+}
+
+// release frees a slot when its goroutine's outermost span ends.
+func (s *gslot) release() {
+	id := s.key.Load()
+	s.pendingFn, s.pendingErr, s.panicking = nil, nil, nil
+	if s.overflowed {
+		overflow.Lock()
+		delete(overflow.m, id)
+		overflow.Unlock()
+		overflow.n.Add(-1)
+		return
+	}
+	s.key.Store(0)
+}

@@ -1,0 +1,248 @@
+package spantree
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// JSON is the json sink: the wire format of DESIGN.md, one span per line. A
+// trace's lines are written with one Write call, so several processes
+// appending to one file (json:PATH opens it with O_APPEND) never interleave
+// lines.
+type JSON struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+var _ Sink = (*JSON)(nil)
+
+// NewJSON returns a json sink writing to w.
+func NewJSON(w io.Writer) *JSON { return &JSON{w: w} }
+
+// OpenJSONFile returns a json sink appending to the file at path, created if
+// missing.
+func OpenJSONFile(path string) (*JSON, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open json sink %q: %w", path, err)
+	}
+	return NewJSON(f), nil
+}
+
+// Export writes t's spans, one line each, in one Write.
+func (j *JSON) Export(_ context.Context, t *Trace) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b := j.buf[:0]
+	for i := range t.Spans {
+		b = t.Spans[i].AppendJSON(b)
+		b = append(b, '\n')
+	}
+	j.buf = b
+	_, err := j.w.Write(b)
+	return err
+}
+
+// Flush syncs a file; other writers are unbuffered.
+func (j *JSON) Flush(context.Context) error {
+	if f, ok := j.w.(*os.File); ok && f != os.Stderr && f != os.Stdout {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+// AppendJSON appends d as one JSON object (no newline), the same object
+// encoding/json would write for d, without reflection on the common fields.
+func (d *SpanData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"trace_id":"`...)
+	b = d.TraceID.appendBase62(b)
+	b = append(b, `","span_id":"`...)
+	b = appendHex(b, d.SpanID[:])
+	b = append(b, '"')
+	if !d.ParentID.IsZero() {
+		b = append(b, `,"parent_id":"`...)
+		b = appendHex(b, d.ParentID[:])
+		b = append(b, '"')
+	}
+	b = append(b, `,"name":`...)
+	b = appendString(b, d.Name)
+	b = append(b, `,"location":`...)
+	b = appendString(b, d.Location)
+	b = append(b, `,"start":"`...)
+	b = d.Start.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if !d.End.IsZero() {
+		b = append(b, `,"end":"`...)
+		b = d.End.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	b = append(b, `,"status":`...)
+	b = appendString(b, string(d.Status))
+	if d.Error != nil {
+		b = append(b, `,"error":`...)
+		b = d.Error.appendJSON(b)
+	}
+	if len(d.HandledErrors) > 0 {
+		b = append(b, `,"handled_errors":[`...)
+		for i := range d.HandledErrors {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = d.HandledErrors[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if d.Level != "" {
+		b = append(b, `,"level":`...)
+		b = appendString(b, string(d.Level))
+	}
+	if len(d.Attrs) > 0 {
+		b = append(b, `,"attrs":`...)
+		b = appendAny(b, d.Attrs)
+	}
+	if len(d.Events) > 0 {
+		b = append(b, `,"events":`...)
+		b = appendAny(b, d.Events)
+	}
+	if len(d.Links) > 0 {
+		b = append(b, `,"links":`...)
+		b = appendAny(b, d.Links)
+	}
+	if d.Goroutine {
+		b = append(b, `,"goroutine":true`...)
+	}
+	if f := d.Fold; f != nil {
+		b = append(b, `,"fold":{"count":`...)
+		b = strconv.AppendInt(b, f.Count, 10)
+		b = append(b, `,"total_ns":`...)
+		b = strconv.AppendInt(b, f.TotalNS, 10)
+		b = append(b, `,"min_ns":`...)
+		b = strconv.AppendInt(b, f.MinNS, 10)
+		b = append(b, `,"max_ns":`...)
+		b = strconv.AppendInt(b, f.MaxNS, 10)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// MarshalJSON encodes d as AppendJSON does, so that encoding/json and the
+// json sink agree whatever Go version builds the program.
+func (d SpanData) MarshalJSON() ([]byte, error) { return d.AppendJSON(nil), nil }
+
+func (e *ErrorInfo) appendJSON(b []byte) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"message":`...)
+	b = appendString(b, e.Message)
+	if e.Panic {
+		b = append(b, `,"panic":true`...)
+	}
+	if e.Stack != "" {
+		b = append(b, `,"stack":`...)
+		b = appendString(b, e.Stack)
+	}
+	if !e.SpanID.IsZero() {
+		b = append(b, `,"span_id":"`...)
+		b = appendHex(b, e.SpanID[:])
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// MarshalJSON omits a zero span id whatever Go version builds the program.
+func (e ErrorInfo) MarshalJSON() ([]byte, error) { return e.appendJSON(nil), nil }
+
+// MarshalJSON omits a zero span id whatever Go version builds the program.
+func (l Link) MarshalJSON() ([]byte, error) {
+	b := append([]byte(`{"trace_id":"`), l.TraceID.appendBase62(nil)...)
+	b = append(b, '"')
+	if !l.SpanID.IsZero() {
+		b = append(b, `,"span_id":"`...)
+		b = appendHex(b, l.SpanID[:])
+		b = append(b, '"')
+	}
+	if l.Ref != "" {
+		b = append(b, `,"ref":`...)
+		b = appendString(b, l.Ref)
+	}
+	return append(b, '}'), nil
+}
+
+// appendAny falls back to encoding/json for user data; a value it cannot
+// encode is written as its fmt form rather than failing the span.
+func appendAny(b []byte, v any) []byte {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return appendString(b, fmt.Sprint(v))
+	}
+	return append(b, out...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHex(b, src []byte) []byte {
+	for _, c := range src {
+		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return b
+}
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// (including <, > and & for HTML safety, and invalid UTF-8 as U+FFFD).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

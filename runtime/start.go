@@ -1,0 +1,326 @@
+package spantree
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+)
+
+// start is the one entry of every span. ctx is the context parameter of the
+// function, if any; lex the span of the function a literal is written in.
+func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
+	if !enabled() {
+		return Span{}
+	}
+	id := goid()
+	slot := lookupSlot(id)
+	var cur *span
+	if slot != nil {
+		cur = slot.cur.Load()
+	}
+	parent, goroutine := cur, false
+	if ctx != nil {
+		// An explicit context wins over the goroutine's span when it belongs
+		// to another trace (a request context) or the goroutine has none;
+		// within one trace the goroutine's span is the deeper of the two.
+		if cs := fromContext(ctx); cs != nil && (cur == nil || cs.tr != cur.tr) {
+			parent, goroutine = cs, cur == nil && cs.slot != slot
+		}
+	}
+	if parent == nil && lex != nil {
+		parent, goroutine = lex, true
+	}
+	if parent == nil && slot == nil {
+		// The first span on a goroutine: its launcher's current span, found
+		// through the goroutine's parent id.
+		if pid := parentGoid(); pid != 0 {
+			if ps := lookupSlot(pid); ps != nil {
+				if p := ps.cur.Load(); p != nil && ps.key.Load() == pid {
+					parent, goroutine = p, true
+				}
+			}
+		}
+	}
+	if parent != nil && fn.Kind == KindFunc && parent.slot == slot && slot != nil &&
+		fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
+		return Span{parent: parent, fn: fn, start: nanotime()}
+	}
+	if slot == nil {
+		slot = claimSlot(id)
+	}
+	s := &span{ctx: ctx, fn: fn, parent: parent, prev: cur, slot: slot, id: newSpanID()}
+	if goroutine {
+		s.flags.Store(flagGoroutine)
+	}
+	if parent == nil || parent.tr.closed.Load() {
+		newTrace(s, parent)
+	} else {
+		s.tr = parent.tr
+		parent.kids.Add(1)
+		if goroutine {
+			s.tr.goroutineStarted(s)
+		}
+	}
+	slot.cur.Store(s)
+	s.start = nanotime()
+	return Span{rec: s, fn: fn, start: s.start}
+}
+
+// enabled reports whether spans are recorded at all (SPANTREE_SINK=off turns
+// the runtime into a few loads per call).
+func enabled() bool {
+	ensureInit()
+	return state.on.Load()
+}
+
+// fail records err on the span; on a folded call it is kept on the goroutine
+// until End, which then records the call as a span of its own.
+func (s Span) fail(err error) {
+	if s.rec != nil {
+		s.rec.err = err
+		return
+	}
+	if s.parent != nil {
+		s.parent.slot.pendingFn, s.parent.slot.pendingErr = s.fn, err
+	}
+}
+
+func (s Span) end(err error) {
+	if s.fn == nil {
+		return
+	}
+	now := nanotime()
+	r := s.rec
+	if r == nil {
+		s.endFolded(now, err, nil)
+		return
+	}
+	if err != nil {
+		r.err = err
+	}
+	r.finish(now)
+}
+
+// endPanic records a panic and panics again with the same value.
+func (s Span) endPanic(v any) {
+	if s.fn == nil {
+		panic(v)
+	}
+	now := nanotime()
+	r := s.rec
+	if r == nil {
+		r = s.endFolded(now, nil, v)
+	} else {
+		r.recordPanic(v)
+		r.finish(now)
+	}
+	if r != nil && (r.parent == nil || r.parent.tr != r.tr || r.fn.Kind == KindMain) {
+		// The panic leaves the trace: whatever happens next (a crash, most
+		// likely), what was recorded reaches the sinks first.
+		Flush()
+	}
+	panic(v)
+}
+
+func (r *span) recordPanic(v any) {
+	sl := r.slot
+	info := &ErrorInfo{Type: typeName(v), Message: panicMessage(v), Panic: true}
+	if sl.panicking == nil {
+		// The innermost span the panic passes through keeps the stack; the
+		// spans it unwinds through after that only say it passed.
+		info.Stack = string(debug.Stack())
+	}
+	sl.panicking = r
+	r.setFlag(flagPanic)
+	if err, ok := v.(error); ok {
+		r.err = err
+	} else {
+		r.err = panicError{v}
+	}
+	r.extra().panicInfo = info
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprint(p.v) }
+
+func panicMessage(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func typeName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(v).String()
+}
+
+// finish ends a recorded span: restores the goroutine's current span, learns
+// whether the function can fold, judges its children's errors and hands it to
+// its trace.
+func (r *span) finish(now int64) {
+	r.end.Store(now)
+	sl := r.slot
+	sl.cur.Store(r.prev)
+	if r.flags.Load()&flagPanic == 0 {
+		sl.panicking = nil
+	}
+	if r.prev == nil {
+		sl.release()
+	}
+	fn := r.fn
+	x := r.x.Load()
+	leaf := r.kids.Load() == 0 && (x == nil || len(x.folds) == 0)
+	if r.err == nil && leaf && now-r.start < int64(state.cfg.Fold) {
+		if fn.fast.Load() < foldAfter {
+			fn.fast.Add(1)
+		}
+	} else if fn.fast.Load() != 0 {
+		fn.fast.Store(0)
+	}
+	if x != nil && len(x.folds) > 0 {
+		r.flushFolds(x)
+	}
+	tr := r.tr
+	if r.err != nil {
+		tr.failed.Store(true)
+		if p := r.parent; p != nil && p.tr == tr {
+			tr.mu.Lock()
+			p.extra().failedKids = append(p.extra().failedKids, r)
+			tr.mu.Unlock()
+		}
+	}
+	if x := r.x.Load(); x != nil {
+		r.judge(x)
+	}
+	tr.finished(r)
+}
+
+// judge turns the errors of failed children that r did not return into
+// handled errors of r: recorded where they happened, judged when the parent
+// completes.
+func (r *span) judge(x *spanExtra) {
+	tr := r.tr
+	tr.mu.Lock()
+	kids := x.failedKids
+	x.failedKids = nil
+	tr.mu.Unlock()
+	if len(kids) == 0 {
+		return
+	}
+	var handled []ErrorInfo
+	for _, k := range kids {
+		if r.err != nil && (errors.Is(r.err, k.err) || r.err == k.err) {
+			continue
+		}
+		info := errorInfo(k.err)
+		info.SpanID = k.id
+		if k.flags.Load()&flagPanic != 0 {
+			info.Panic = true
+		}
+		handled = append(handled, info)
+	}
+	tr.mu.Lock()
+	x.handled = append(x.handled, handled...)
+	tr.mu.Unlock()
+}
+
+func errorInfo(err error) ErrorInfo {
+	if p, ok := err.(panicError); ok {
+		return ErrorInfo{Type: typeName(p.v), Message: panicMessage(p.v)}
+	}
+	return ErrorInfo{Type: typeName(err), Message: err.Error()}
+}
+
+// endFolded ends a call that was not recorded. A fast, successful call is
+// added to its parent's fold; a slow or failed one is recorded after all, as
+// a span of its own, and the function stops folding until it proves fast again.
+func (s Span) endFolded(now int64, err error, panicV any) *span {
+	p := s.parent
+	if p == nil {
+		return nil
+	}
+	sl := p.slot
+	if sl.pendingFn == s.fn {
+		if err == nil {
+			err = sl.pendingErr
+		}
+		sl.pendingFn, sl.pendingErr = nil, nil
+	}
+	d := now - s.start
+	if err == nil && panicV == nil && d < int64(state.cfg.Fold) {
+		p.addFold(s.fn, s.start, now)
+		return nil
+	}
+	s.fn.fast.Store(0)
+	r := &span{fn: s.fn, parent: p, prev: sl.cur.Load(), slot: sl, id: newSpanID(), start: s.start, tr: p.tr, err: err}
+	p.kids.Add(1)
+	if panicV != nil {
+		r.recordPanic(panicV)
+	}
+	r.end.Store(now)
+	// Like finish, without touching the goroutine's current span, which a
+	// folded call never set.
+	tr := r.tr
+	if r.err != nil {
+		tr.failed.Store(true)
+		tr.mu.Lock()
+		p.extra().failedKids = append(p.extra().failedKids, r)
+		tr.mu.Unlock()
+	}
+	tr.finished(r)
+	return r
+}
+
+// foldEntry accumulates the folded calls of one function under one parent.
+type foldEntry struct {
+	fn         *Func
+	first      int64
+	last       int64
+	count      int64
+	total      int64
+	min, max   int64
+}
+
+func (p *span) addFold(fn *Func, start, end int64) {
+	x := p.extra()
+	d := end - start
+	for i := range x.folds {
+		f := &x.folds[i]
+		if f.fn == fn {
+			f.count++
+			f.total += d
+			f.last = end
+			if d < f.min {
+				f.min = d
+			}
+			if d > f.max {
+				f.max = d
+			}
+			return
+		}
+	}
+	x.folds = append(x.folds, foldEntry{fn: fn, first: start, last: end, count: 1, total: d, min: d, max: d})
+}
+
+// flushFolds turns r's folds into finished spans, one per function.
+func (r *span) flushFolds(x *spanExtra) {
+	for _, f := range x.folds {
+		c := &span{fn: f.fn, parent: r, slot: r.slot, id: newSpanID(), start: f.first, tr: r.tr}
+		c.end.Store(f.last)
+		if f.count > 1 {
+			// A single call is an ordinary span; only repeats carry counts.
+			c.extra().fold = &Fold{Count: f.count, TotalNS: f.total, MinNS: f.min, MaxNS: f.max}
+		}
+		r.tr.finished(c)
+	}
+	x.folds = nil
+}

@@ -1,0 +1,146 @@
+package spantree
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// state is the process-wide runtime state, set up once.
+var state struct {
+	once      sync.Once
+	ready     atomic.Bool
+	on        atomic.Bool
+	cfg       Config
+	tags      map[string]string
+	exporters atomic.Pointer[[]*exporter]
+}
+
+var exportersMu sync.Mutex
+
+func ensureInit() {
+	if state.ready.Load() {
+		return
+	}
+	state.once.Do(func() { setup(configFromEnv(os.Getenv, func(m string) { warnf("%s", m) }), nil) })
+}
+
+// Configure sets the configuration and the sinks before the first span
+// starts; with no sinks, cfg.Sink chooses them as SPANTREE_SINK would. It is
+// for programs that configure tracing in code rather than the environment;
+// after the first span it does nothing and returns false.
+func Configure(cfg Config, sinks ...Sink) bool {
+	done := false
+	state.once.Do(func() {
+		d := defaultConfig()
+		if cfg.Service == "" {
+			cfg.Service = d.Service
+		}
+		if cfg.MaxSpans <= 0 {
+			cfg.MaxSpans = d.MaxSpans
+		}
+		if cfg.Queue <= 0 {
+			cfg.Queue = d.Queue
+		}
+		if cfg.FlushTimeout <= 0 {
+			cfg.FlushTimeout = d.FlushTimeout
+		}
+		setup(cfg, sinks)
+		done = true
+	})
+	return done
+}
+
+func setup(cfg Config, sinks []Sink) {
+	initGoid()
+	state.cfg = cfg
+	state.tags = map[string]string{"service": cfg.Service}
+	for k, v := range cfg.Tags {
+		state.tags[k] = v
+	}
+	var exps []*exporter
+	for i, s := range sinks {
+		exps = append(exps, newExporter(fmt.Sprintf("%T#%d", s, i), s, cfg.Queue))
+	}
+	if len(sinks) == 0 {
+		if name, s := sinkFromSpec(cfg); s != nil {
+			exps = append(exps, newExporter(name, s, cfg.Queue))
+		}
+	}
+	state.exporters.Store(&exps)
+	state.on.Store(len(exps) > 0)
+	state.ready.Store(true)
+}
+
+// sinkFromSpec builds the sink SPANTREE_SINK names. A value it cannot use is
+// reported once, naming the variable, and replaced by json on stderr: the
+// program goes on and its spans are not lost.
+func sinkFromSpec(cfg Config) (string, Sink) {
+	spec := cfg.Sink
+	fallback := func(format string, args ...any) (string, Sink) {
+		warnf("SPANTREE_SINK: "+format+"; writing json to stderr instead", args...)
+		return "json", NewJSON(os.Stderr)
+	}
+	switch {
+	case spec == "":
+		if isTerminal(os.Stderr) {
+			return "tree", NewTree(os.Stderr, TreeOptions{Color: true, Slow: cfg.Slow})
+		}
+		return "json", NewJSON(os.Stderr)
+	case spec == "off":
+		return "off", nil
+	case spec == "tree":
+		return "tree", NewTree(os.Stderr, TreeOptions{Color: isTerminal(os.Stderr), Slow: cfg.Slow})
+	case spec == "json":
+		return "json", NewJSON(os.Stderr)
+	case strings.HasPrefix(spec, "json:"):
+		path := strings.TrimPrefix(spec, "json:")
+		f, err := OpenJSONFile(path)
+		if err != nil {
+			return fallback("%v", err)
+		}
+		return spec, f
+	case strings.HasPrefix(spec, "http://"), strings.HasPrefix(spec, "https://"):
+		s, err := newHTTPSink(spec, cfg)
+		if err != nil {
+			return fallback("%v", err)
+		}
+		return spec, s
+	case strings.HasPrefix(spec, "otlp+http://"), strings.HasPrefix(spec, "otlp+https://"):
+		s, err := newOTLPSink(strings.TrimPrefix(spec, "otlp+"), cfg)
+		if err != nil {
+			return fallback("%v", err)
+		}
+		return spec, s
+	}
+	return fallback("unknown value %q (want tree, json, json:PATH, off, http(s)://HOST:PORT or otlp+http(s)://HOST:PORT)", spec)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// SetSinks replaces the sinks of a running process and returns a function
+// that restores the previous ones. It is meant for tests (runtime/spantest);
+// traces already queued go to the sinks they were queued for.
+func SetSinks(sinks ...Sink) (restore func()) {
+	ensureInit()
+	exportersMu.Lock()
+	defer exportersMu.Unlock()
+	prev, prevOn := state.exporters.Load(), state.on.Load()
+	next := make([]*exporter, 0, len(sinks))
+	for i, s := range sinks {
+		next = append(next, newExporter(fmt.Sprintf("%T#%d", s, i), s, state.cfg.Queue))
+	}
+	state.exporters.Store(&next)
+	state.on.Store(true)
+	return func() {
+		exportersMu.Lock()
+		defer exportersMu.Unlock()
+		state.exporters.Store(prev)
+		state.on.Store(prevOn)
+	}
+}

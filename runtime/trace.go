@@ -1,0 +1,323 @@
+package spantree
+
+import (
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// trace groups the spans of one trace until its root ends.
+type trace struct {
+	id       TraceID
+	wall     time.Time // wall time at mono
+	mono     int64
+	root     *span
+	remote   SpanID // the caller's span when the trace continues a traceparent
+	links    []Link
+	head     atomic.Pointer[span] // finished spans, newest first
+	kept     atomic.Int32         // finished spans kept since the last publication
+	dropped  atomic.Int64         // finished spans dropped over MaxSpans
+	failed   atomic.Bool
+	closed   atomic.Bool // the root has ended; later spans start new traces
+	mu       sync.Mutex
+	running  map[*span]struct{} // goroutine spans still running, guarded by mu
+	lastPub  int64              // monotonic time of the last publication, guarded by mu
+	exported bool               // the root's publication has been sent, guarded by mu
+}
+
+// newTrace makes s the root of a new trace. from, when set, is a span of an
+// ended trace that s was started under (a goroutine that outlived its
+// launcher's trace): the new trace links to it.
+func newTrace(s *span, from *span) *trace {
+	now := time.Now()
+	tr := &trace{id: NewTraceID(now), wall: now, mono: nanotime(), root: s}
+	s.tr = tr
+	s.setFlag(flagRoot)
+	if from != nil {
+		tr.links = append(tr.links, Link{TraceID: from.tr.id, SpanID: from.id})
+		s.parent = nil
+	}
+	registry.add(tr)
+	return tr
+}
+
+func (tr *trace) goroutineStarted(s *span) {
+	tr.mu.Lock()
+	if tr.running == nil {
+		tr.running = map[*span]struct{}{}
+	}
+	tr.running[s] = struct{}{}
+	tr.mu.Unlock()
+}
+
+// finished takes a span that has ended. Spans over MaxSpans are counted and
+// dropped; their kept descendants are re-parented at export time.
+func (tr *trace) finished(s *span) {
+	isGoroutine := s.flags.Load()&flagGoroutine != 0
+	if s == tr.root || tr.kept.Add(1) <= int32(state.cfg.MaxSpans) {
+		for {
+			old := tr.head.Load()
+			s.next = old
+			if tr.head.CompareAndSwap(old, s) {
+				break
+			}
+		}
+	} else {
+		s.setFlag(flagDropped)
+		tr.dropped.Add(1)
+	}
+	switch {
+	case s == tr.root:
+		tr.closed.Store(true)
+		tr.mu.Lock()
+		tr.exported = true
+		tr.mu.Unlock()
+		tr.publish(true)
+	case isGoroutine:
+		tr.mu.Lock()
+		delete(tr.running, s)
+		late := tr.exported
+		tr.mu.Unlock()
+		if late {
+			// A goroutine that outlived its root: send what it recorded
+			// as an update of the trace.
+			tr.publish(true)
+		}
+	}
+}
+
+// publish hands the finished spans to the sinks. When the root is still
+// running (a long-running trace), its running ancestors are published too,
+// with status started, and replaced when they end.
+func (tr *trace) publish(rootEnded bool) {
+	list := tr.head.Swap(nil)
+	tr.kept.Store(0)
+	dropped := tr.dropped.Swap(0)
+	tr.mu.Lock()
+	tr.lastPub = nanotime()
+	var running []*span
+	for s := range tr.running {
+		running = append(running, s)
+	}
+	done := rootEnded && len(tr.running) == 0
+	tr.mu.Unlock()
+	if done {
+		registry.remove(tr)
+	}
+	if list == nil && len(running) == 0 {
+		return
+	}
+	out := &Trace{ID: tr.id, Dropped: dropped, Complete: rootEnded}
+	seen := map[*span]bool{}
+	var add func(s *span)
+	add = func(s *span) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		out.Spans = append(out.Spans, tr.data(s))
+	}
+	for s := list; s != nil; s = s.next {
+		add(s)
+	}
+	if !rootEnded {
+		// Running ancestors of what is published, so that the tree resolves.
+		for s := list; s != nil; s = s.next {
+			for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
+				add(p)
+			}
+		}
+	}
+	for _, s := range running {
+		add(s)
+		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
+			add(p)
+		}
+	}
+	if !rootEnded {
+		add(tr.root)
+	}
+	if i := indexOf(out.Spans, tr.root.id); rootEnded && len(running) > 0 && i >= 0 {
+		r := &out.Spans[i]
+		names := make([]string, 0, len(running))
+		for _, s := range running {
+			names = append(names, s.fn.Name)
+		}
+		sort.Strings(names)
+		if r.Attrs == nil {
+			r.Attrs = map[string]any{}
+		}
+		r.Attrs["spantree.running_goroutines"] = names
+		r.Events = append(r.Events, Event{Time: r.End, Level: LevelWarn,
+			Msg: "root ended while goroutines it started still run", Attrs: map[string]any{"goroutines": names}})
+		if r.Level.Rank() < LevelWarn.Rank() {
+			r.Level = LevelWarn
+		}
+	}
+	if rootEnded && !tr.keep() {
+		return
+	}
+	exportTrace(out)
+}
+
+func indexOf(spans []SpanData, id SpanID) int {
+	for i := range spans {
+		if spans[i].SpanID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// keep takes the sampling decision when the root ends: failed and slow traces
+// are always kept.
+func (tr *trace) keep() bool {
+	c := state.cfg
+	if c.Sample >= 1 || tr.failed.Load() {
+		return true
+	}
+	if d := tr.root.end.Load() - tr.root.start; d >= int64(c.Slow) {
+		return true
+	}
+	return rand.Float64() < c.Sample
+}
+
+// data converts a span to its wire form.
+func (tr *trace) data(s *span) SpanData {
+	d := SpanData{
+		TraceID:  tr.id,
+		SpanID:   s.id,
+		Name:     s.fn.Name,
+		Location: s.fn.Loc,
+		Start:    wallAt(tr.wall, tr.mono, s.start),
+		Status:   StatusStarted,
+	}
+	// The parent: the nearest ancestor that was kept, in this trace.
+	for p := s.parent; p != nil; p = p.parent {
+		if p.tr != tr {
+			break
+		}
+		if p.flags.Load()&flagDropped == 0 {
+			d.ParentID = p.id
+			break
+		}
+	}
+	if s == tr.root && !tr.remote.IsZero() {
+		d.ParentID = tr.remote
+	}
+	flags := s.flags.Load()
+	d.Goroutine = flags&flagGoroutine != 0
+	if end := s.end.Load(); end != 0 {
+		d.End = wallAt(tr.wall, tr.mono, end)
+		d.Status = StatusSucceeded
+		if s.err != nil {
+			d.Status = StatusFailed
+			info := errorInfo(s.err)
+			if x := s.x.Load(); x != nil && x.panicInfo != nil {
+				info = *x.panicInfo
+			}
+			d.Error = &info
+			d.Level = LevelError
+		}
+	}
+	if s == tr.root {
+		d.Links = append(d.Links, tr.links...)
+		if n := tr.dropped.Load(); n > 0 {
+			if d.Attrs == nil {
+				d.Attrs = map[string]any{}
+			}
+			d.Attrs["spantree.dropped_spans"] = n
+		}
+	}
+	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
+		// Only the owner goroutine writes a running span's extra data.
+		tr.mu.Lock()
+		d.HandledErrors = append(d.HandledErrors, x.handled...)
+		if len(x.attrs) > 0 {
+			if d.Attrs == nil {
+				d.Attrs = make(map[string]any, len(x.attrs))
+			}
+			for k, v := range x.attrs {
+				d.Attrs[k] = v
+			}
+		}
+		d.Events = append(d.Events, x.events...)
+		d.Links = append(d.Links, x.links...)
+		if x.level.Rank() > d.Level.Rank() {
+			d.Level = x.level
+		}
+		tr.mu.Unlock()
+		if x.fold != nil {
+			f := *x.fold
+			d.Fold = &f
+		}
+	}
+	if d.Level == "" && len(d.HandledErrors) > 0 {
+		d.Level = LevelWarn
+	}
+	return d
+}
+
+// registry holds the traces whose root is running, for publication of
+// long-running traces and for Flush.
+var registry = &traceRegistry{m: map[*trace]struct{}{}}
+
+type traceRegistry struct {
+	mu      sync.Mutex
+	m       map[*trace]struct{}
+	started bool
+}
+
+func (r *traceRegistry) add(tr *trace) {
+	r.mu.Lock()
+	r.m[tr] = struct{}{}
+	if !r.started && state.cfg.Publish > 0 {
+		r.started = true
+		go r.loop(state.cfg.Publish)
+	}
+	r.mu.Unlock()
+}
+
+func (r *traceRegistry) remove(tr *trace) {
+	r.mu.Lock()
+	delete(r.m, tr)
+	r.mu.Unlock()
+}
+
+func (r *traceRegistry) snapshot() []*trace {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*trace, 0, len(r.m))
+	for tr := range r.m {
+		out = append(out, tr)
+	}
+	return out
+}
+
+// loop publishes the traces that have run longer than every.
+func (r *traceRegistry) loop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range t.C {
+		now := nanotime()
+		for _, tr := range r.snapshot() {
+			tr.mu.Lock()
+			due := now-max(tr.lastPub, tr.root.start) >= int64(every)
+			tr.mu.Unlock()
+			if due && !tr.closed.Load() {
+				tr.publish(false)
+			}
+		}
+	}
+}
+
+// publishRunning publishes every trace in progress, as Flush does at exit.
+func publishRunning() {
+	for _, tr := range registry.snapshot() {
+		if !tr.closed.Load() {
+			tr.publish(false)
+		}
+	}
+}
