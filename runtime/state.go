@@ -2,6 +2,7 @@ package spantree
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +17,26 @@ var state struct {
 	cfg       Config
 	tags      map[string]string
 	exporters atomic.Pointer[[]*exporter]
+	sample    atomic.Uint64 // float64 bits of the sampling rate
+}
+
+// setupHooks run once when the runtime is set up, with its configuration
+// (files that extend the runtime, such as HTTP client propagation, register
+// here from init).
+var setupHooks []func(Config)
+
+// SetSample changes the share of traces kept (SPANTREE_SAMPLE) while the
+// program runs, for tests and benchmarks. Failed and slow traces are always
+// kept.
+func SetSample(rate float64) {
+	ensureInit()
+	if rate < 0 {
+		rate = 0
+	}
+	if rate > 1 {
+		rate = 1
+	}
+	state.sample.Store(math.Float64bits(rate))
 }
 
 var exportersMu sync.Mutex
@@ -71,6 +92,10 @@ func setup(cfg Config, sinks []Sink) {
 	}
 	state.exporters.Store(&exps)
 	state.on.Store(len(exps) > 0)
+	state.sample.Store(math.Float64bits(cfg.Sample))
+	for _, h := range setupHooks {
+		h(cfg)
+	}
 	state.ready.Store(true)
 }
 

@@ -1,6 +1,7 @@
 package spantree
 
 import (
+	"math"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -174,14 +175,14 @@ func indexOf(spans []SpanData, id SpanID) int {
 // keep takes the sampling decision when the root ends: failed and slow traces
 // are always kept.
 func (tr *trace) keep() bool {
-	c := state.cfg
-	if c.Sample >= 1 || tr.failed.Load() {
+	rate := math.Float64frombits(state.sample.Load())
+	if rate >= 1 || tr.failed.Load() {
 		return true
 	}
-	if d := tr.root.end.Load() - tr.root.start; d >= int64(c.Slow) {
+	if d := tr.root.end.Load() - tr.root.start; d >= int64(state.cfg.Slow) {
 		return true
 	}
-	return rand.Float64() < c.Sample
+	return rand.Float64() < rate
 }
 
 // data converts a span to its wire form.
