@@ -21,7 +21,7 @@ const (
 )
 
 type gslot struct {
-	key atomic.Uint64         // goroutine id, 0 when free
+	key atomic.Uint64        // goroutine id, 0 when free
 	cur atomic.Pointer[span] // innermost running span of that goroutine
 	// pending holds an error returned by a folded call until its End
 	pendingFn  *Func

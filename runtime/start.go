@@ -282,12 +282,12 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 
 // foldEntry accumulates the folded calls of one function under one parent.
 type foldEntry struct {
-	fn         *Func
-	first      int64
-	last       int64
-	count      int64
-	total      int64
-	min, max   int64
+	fn       *Func
+	first    int64
+	last     int64
+	count    int64
+	total    int64
+	min, max int64
 }
 
 func (p *span) addFold(fn *Func, start, end int64) {
