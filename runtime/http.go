@@ -43,7 +43,7 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 		tr.links = append(tr.links, Link{TraceID: outer.tr.id, SpanID: outer.id})
 	}
 	slot.cur.Store(s)
-	s.start = nanotime()
+	s.start = now()
 	return Span{rec: s, fn: fn, start: s.start}
 }
 

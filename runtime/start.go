@@ -45,7 +45,7 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	}
 	if parent != nil && fn.Kind == KindFunc && parent.slot == slot && slot != nil &&
 		fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
-		return Span{parent: parent, fn: fn, start: nanotime()}
+		return Span{parent: parent, fn: fn, start: now()}
 	}
 	if slot == nil {
 		slot = claimSlot(id)
@@ -54,7 +54,7 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	if goroutine {
 		s.flags.Store(flagGoroutine)
 	}
-	if parent == nil || parent.tr.closed.Load() {
+	if parent == nil || !(parent.tr.joins() && (goroutine || !parent.tr.closed.Load())) {
 		newTrace(s, parent)
 	} else {
 		s.tr = parent.tr
@@ -64,7 +64,7 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 		}
 	}
 	slot.cur.Store(s)
-	s.start = nanotime()
+	s.start = now()
 	return Span{rec: s, fn: fn, start: s.start}
 }
 
@@ -91,16 +91,16 @@ func (s Span) end(err error) {
 	if s.fn == nil {
 		return
 	}
-	now := nanotime()
+	t := now()
 	r := s.rec
 	if r == nil {
-		s.endFolded(now, err, nil)
+		s.endFolded(t, err, nil)
 		return
 	}
 	if err != nil {
 		r.err = err
 	}
-	r.finish(now)
+	r.finish(t)
 }
 
 // endPanic records a panic and panics again with the same value.
@@ -108,13 +108,13 @@ func (s Span) endPanic(v any) {
 	if s.fn == nil {
 		panic(v)
 	}
-	now := nanotime()
+	t := now()
 	r := s.rec
 	if r == nil {
-		r = s.endFolded(now, nil, v)
+		r = s.endFolded(t, nil, v)
 	} else {
 		r.recordPanic(v)
-		r.finish(now)
+		r.finish(t)
 	}
 	if r != nil && (r.parent == nil || r.parent.tr != r.tr || r.fn.Kind == KindMain) {
 		// The panic leaves the trace: whatever happens next (a crash, most

@@ -76,6 +76,7 @@ func Configure(cfg Config, sinks ...Sink) bool {
 
 func setup(cfg Config, sinks []Sink) {
 	initGoid()
+	calibrateTSC()
 	state.cfg = cfg
 	state.tags = map[string]string{"service": cfg.Service}
 	for k, v := range cfg.Tags {

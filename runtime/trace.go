@@ -24,16 +24,17 @@ type trace struct {
 	closed   atomic.Bool // the root has ended; later spans start new traces
 	mu       sync.Mutex
 	running  map[*span]struct{} // goroutine spans still running, guarded by mu
+	outlived []string           // goroutines that ran on after the root's grace, guarded by mu
+	grace    bool               // the root ended and waits for its goroutines, guarded by mu
 	lastPub  int64              // monotonic time of the last publication, guarded by mu
-	exported bool               // the root's publication has been sent, guarded by mu
 }
 
 // newTrace makes s the root of a new trace. from, when set, is a span of an
 // ended trace that s was started under (a goroutine that outlived its
 // launcher's trace): the new trace links to it.
 func newTrace(s *span, from *span) *trace {
-	now := time.Now()
-	tr := &trace{id: NewTraceID(now), wall: now, mono: nanotime(), root: s}
+	wall := time.Now()
+	tr := &trace{id: NewTraceID(wall), wall: wall, mono: now(), root: s}
 	s.tr = tr
 	s.setFlag(flagRoot)
 	if from != nil {
@@ -44,12 +45,30 @@ func newTrace(s *span, from *span) *trace {
 	return tr
 }
 
+// lateJoin is how long after its root ended a trace still takes goroutines
+// that were launched inside it but started running after the root ended (a
+// go statement just before the launcher returned). Later ones start traces
+// of their own, linked to the launcher.
+const lateJoin = int64(time.Second)
+
+// joins reports whether a goroutine span started now under parent may join
+// parent's trace.
+func (tr *trace) joins() bool {
+	if !tr.closed.Load() {
+		return true
+	}
+	return now()-tr.root.end.Load() < lateJoin
+}
+
 func (tr *trace) goroutineStarted(s *span) {
 	tr.mu.Lock()
 	if tr.running == nil {
 		tr.running = map[*span]struct{}{}
 	}
 	tr.running[s] = struct{}{}
+	if tr.closed.Load() && !tr.grace {
+		tr.outlived = append(tr.outlived, s.fn.Name)
+	}
 	tr.mu.Unlock()
 }
 
@@ -71,17 +90,29 @@ func (tr *trace) finished(s *span) {
 	}
 	switch {
 	case s == tr.root:
-		tr.closed.Store(true)
 		tr.mu.Lock()
-		tr.exported = true
+		wait := len(tr.running) > 0
+		tr.grace = wait
 		tr.mu.Unlock()
-		tr.publish(true)
+		tr.closed.Store(true)
+		if !wait {
+			tr.publish(true)
+			return
+		}
+		// Goroutines it started still run; most are finishing (a deferred
+		// wg.Done runs before their span ends). Publish once they are done
+		// or after a short grace, whichever comes first.
+		time.AfterFunc(rootGrace, tr.endGrace)
 	case isGoroutine:
 		tr.mu.Lock()
 		delete(tr.running, s)
-		late := tr.exported
+		last := len(tr.running) == 0
+		grace := tr.grace
 		tr.mu.Unlock()
-		if late {
+		switch {
+		case grace && last:
+			tr.endGrace()
+		case !grace && tr.closed.Load():
 			// A goroutine that outlived its root: send what it recorded
 			// as an update of the trace.
 			tr.publish(true)
@@ -89,46 +120,65 @@ func (tr *trace) finished(s *span) {
 	}
 }
 
+// rootGrace is how long a root that ended with goroutines still running waits
+// for them before its trace is published without them.
+const rootGrace = 50 * time.Millisecond
+
+// endGrace publishes a trace whose root has ended, once: the goroutines still
+// running then are named as having outlived it.
+func (tr *trace) endGrace() {
+	tr.mu.Lock()
+	if !tr.grace {
+		tr.mu.Unlock()
+		return
+	}
+	tr.grace = false
+	for g := range tr.running {
+		tr.outlived = append(tr.outlived, g.fn.Name)
+	}
+	tr.mu.Unlock()
+	tr.publish(true)
+}
+
 // publish hands the finished spans to the sinks. When the root is still
 // running (a long-running trace), its running ancestors are published too,
-// with status started, and replaced when they end.
+// with status started, and replaced when they end. After the root ended,
+// goroutines still running are published as started, and the root carries
+// their names (spantree.outlived_goroutines) and a warning event.
 func (tr *trace) publish(rootEnded bool) {
 	list := tr.head.Swap(nil)
 	tr.kept.Store(0)
 	dropped := tr.dropped.Swap(0)
 	tr.mu.Lock()
-	tr.lastPub = nanotime()
+	tr.lastPub = now()
 	var running []*span
 	for s := range tr.running {
 		running = append(running, s)
 	}
+	outlived := append([]string(nil), tr.outlived...)
 	done := rootEnded && len(tr.running) == 0
 	tr.mu.Unlock()
 	if done {
 		registry.remove(tr)
 	}
-	if list == nil && len(running) == 0 {
+	if list == nil && len(running) == 0 && rootEnded {
 		return
 	}
 	out := &Trace{ID: tr.id, Dropped: dropped, Complete: rootEnded}
 	seen := map[*span]bool{}
-	var add func(s *span)
-	add = func(s *span) {
-		if seen[s] {
-			return
+	add := func(s *span) {
+		if !seen[s] {
+			seen[s] = true
+			out.Spans = append(out.Spans, tr.data(s))
 		}
-		seen[s] = true
-		out.Spans = append(out.Spans, tr.data(s))
 	}
 	for s := list; s != nil; s = s.next {
 		add(s)
 	}
-	if !rootEnded {
-		// Running ancestors of what is published, so that the tree resolves.
-		for s := list; s != nil; s = s.next {
-			for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
-				add(p)
-			}
+	// Running ancestors of what is published, so that the tree resolves.
+	for s := list; s != nil; s = s.next {
+		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
+			add(p)
 		}
 	}
 	for _, s := range running {
@@ -137,30 +187,35 @@ func (tr *trace) publish(rootEnded bool) {
 			add(p)
 		}
 	}
-	if !rootEnded {
-		add(tr.root)
+	if len(outlived) > 0 || dropped > 0 || !rootEnded {
+		add(tr.root) // again if it was published before: a replacement
 	}
-	if i := indexOf(out.Spans, tr.root.id); rootEnded && len(running) > 0 && i >= 0 {
+	if i := indexOf(out.Spans, tr.root.id); i >= 0 {
 		r := &out.Spans[i]
-		names := make([]string, 0, len(running))
-		for _, s := range running {
-			names = append(names, s.fn.Name)
+		if dropped > 0 {
+			r.setAttr("spantree.dropped_spans", dropped)
 		}
-		sort.Strings(names)
-		if r.Attrs == nil {
-			r.Attrs = map[string]any{}
-		}
-		r.Attrs["spantree.running_goroutines"] = names
-		r.Events = append(r.Events, Event{Time: r.End, Level: LevelWarn,
-			Msg: "root ended while goroutines it started still run", Attrs: map[string]any{"goroutines": names}})
-		if r.Level.Rank() < LevelWarn.Rank() {
-			r.Level = LevelWarn
+		if len(outlived) > 0 && rootEnded {
+			sort.Strings(outlived)
+			r.setAttr("spantree.outlived_goroutines", outlived)
+			r.Events = append(r.Events, Event{Time: r.End, Level: LevelWarn,
+				Msg: "root ended while goroutines it started still ran", Attrs: map[string]any{"goroutines": outlived}})
+			if r.Level.Rank() < LevelWarn.Rank() {
+				r.Level = LevelWarn
+			}
 		}
 	}
 	if rootEnded && !tr.keep() {
 		return
 	}
 	exportTrace(out)
+}
+
+func (d *SpanData) setAttr(k string, v any) {
+	if d.Attrs == nil {
+		d.Attrs = map[string]any{}
+	}
+	d.Attrs[k] = v
 }
 
 func indexOf(spans []SpanData, id SpanID) int {
@@ -225,12 +280,6 @@ func (tr *trace) data(s *span) SpanData {
 	}
 	if s == tr.root {
 		d.Links = append(d.Links, tr.links...)
-		if n := tr.dropped.Load(); n > 0 {
-			if d.Attrs == nil {
-				d.Attrs = map[string]any{}
-			}
-			d.Attrs["spantree.dropped_spans"] = n
-		}
 	}
 	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
 		// Only the owner goroutine writes a running span's extra data.
@@ -302,10 +351,10 @@ func (r *traceRegistry) loop(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for range t.C {
-		now := nanotime()
+		t := now()
 		for _, tr := range r.snapshot() {
 			tr.mu.Lock()
-			due := now-max(tr.lastPub, tr.root.start) >= int64(every)
+			due := t-max(tr.lastPub, tr.root.start) >= int64(every)
 			tr.mu.Unlock()
 			if due && !tr.closed.Load() {
 				tr.publish(false)
@@ -319,6 +368,8 @@ func publishRunning() {
 	for _, tr := range registry.snapshot() {
 		if !tr.closed.Load() {
 			tr.publish(false)
+		} else {
+			tr.endGrace()
 		}
 	}
 }

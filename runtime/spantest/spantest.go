@@ -75,7 +75,9 @@ func (r *Recorder) Traces() []*Trace {
 
 // Trace returns the one complete trace whose root is named root, failing the
 // test when there is none or more than one. It waits up to a second for the
-// trace to arrive, for roots that end on another goroutine.
+// trace to arrive and settle (no span still running), for roots that end on
+// another goroutine and goroutines that outlive their root; after that it
+// returns the trace as it is.
 func (r *Recorder) Trace(tb testing.TB, root string) *Trace {
 	tb.Helper()
 	deadline := time.Now().Add(time.Second)
@@ -87,7 +89,7 @@ func (r *Recorder) Trace(tb testing.TB, root string) *Trace {
 			}
 		}
 		switch {
-		case len(found) == 1:
+		case len(found) == 1 && (found[0].settled() || time.Now().After(deadline)):
 			return found[0]
 		case len(found) > 1:
 			tb.Fatalf("spantest: %d traces with root %q, want 1", len(found), root)
@@ -127,6 +129,19 @@ func (t *Trace) merge(in *spantree.Trace) {
 	}
 	t.Complete = t.Complete || in.Complete
 	t.Dropped += in.Dropped
+}
+
+// settled reports whether the root has ended and no span is running.
+func (t *Trace) settled() bool {
+	if !t.Complete {
+		return false
+	}
+	for i := range t.Spans {
+		if t.Spans[i].Status == spantree.StatusStarted {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *Trace) clone() *Trace {

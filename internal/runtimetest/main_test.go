@@ -1,0 +1,14 @@
+package runtimetest
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	// Small limits so that the tests reach them; read once at start-up.
+	os.Setenv("SPANTREE_MAX_SPANS", "300")
+	os.Setenv("SPANTREE_PUBLISH", "100ms")
+	os.Setenv("SPANTREE_SINK", "off")
+	os.Exit(m.Run())
+}

@@ -1,0 +1,241 @@
+package runtimetest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spantest"
+)
+
+var tfns = [...]spantree.Func{
+	{Name: "t.launcher", Loc: "trace_test.go:1"},
+	{Name: "t.worker", Loc: "trace_test.go:2", Kind: spantree.KindNoFold},
+	{Name: "t.leaky", Loc: "trace_test.go:3"},
+	{Name: "t.server", Loc: "trace_test.go:4"},
+	{Name: "t.handler", Loc: "trace_test.go:5", Kind: spantree.KindHandler},
+	{Name: "t.many", Loc: "trace_test.go:6"},
+	{Name: "t.step", Loc: "trace_test.go:7", Kind: spantree.KindNoFold},
+	{Name: "t.long", Loc: "trace_test.go:8"},
+	{Name: "t.parallel", Loc: "trace_test.go:9"},
+}
+
+func worker(wg *sync.WaitGroup) {
+	__sp := spantree.Start(&tfns[1])
+	defer func() { __sp.End(recover()) }()
+	defer wg.Done()
+}
+
+// A named function started with a go statement finds its launcher through
+// the goroutine's parent id.
+func launcher() {
+	__sp := spantree.Start(&tfns[0])
+	defer func() { __sp.End(recover()) }()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go worker(&wg)
+	go worker(&wg)
+	wg.Wait()
+}
+
+func TestGoStatementLinksToLauncher(t *testing.T) {
+	rec := spantest.Record(t)
+	launcher()
+	got := rec.Trace(t, "t.launcher").Outline()
+	want := "t.launcher\n  t.worker [go]\n  t.worker [go]\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outline (-want +got):\n%s", diff)
+	}
+}
+
+func leaky(release chan struct{}, done chan struct{}) {
+	__sp := spantree.Start(&tfns[2])
+	defer func() { __sp.End(recover()) }()
+	go func() {
+		__sp := spantree.StartLit(__sp, &tfns[1])
+		defer func() { __sp.End(recover()) }()
+		defer close(done)
+		<-release
+	}()
+}
+
+// A root that ends while a goroutine it started still runs says so, and the
+// goroutine's span arrives later as an update of the same trace.
+func TestLeakedGoroutineIsReported(t *testing.T) {
+	rec := spantest.Record(t)
+	release, done := make(chan struct{}), make(chan struct{})
+	leaky(release, done)
+	close(release)
+	<-done
+	deadline := time.Now().Add(2 * time.Second)
+	var tr *spantest.Trace
+	for {
+		tr = rec.Trace(t, "t.leaky")
+		if tr.Span(t, "t.worker").Status == spantree.StatusSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("late goroutine span never replaced:\n%s", tr.Outline())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	names, _ := tr.Root().Attrs["spantree.outlived_goroutines"].([]string)
+	if diff := cmp.Diff([]string{"t.worker"}, names); diff != "" {
+		t.Errorf("outlived goroutines (-want +got):\n%s", diff)
+	}
+	if got, want := tr.Outline(), "t.leaky\n  t.worker [go]\n"; got != want {
+		t.Errorf("outline = %q; want %q", got, want)
+	}
+}
+
+func server(t *testing.T, req *http.Request) {
+	__sp := spantree.Start(&tfns[3])
+	defer func() { __sp.End(recover()) }()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		__sp := spantree.StartRequest(__sp, r, &tfns[4])
+		defer func() { __sp.End(recover()) }()
+		w.WriteHeader(204)
+	}))
+	defer srv.Close()
+	req.URL, _ = req.URL.Parse(srv.URL)
+	req.RequestURI = ""
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// A handler starts a trace of its own, continuing an incoming traceparent and
+// linked to the span that started the server.
+func TestHandlerStartsOwnTrace(t *testing.T) {
+	rec := spantest.Record(t)
+	req, _ := http.NewRequest("GET", "http://x/", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	server(t, req)
+	srv := rec.Trace(t, "t.server")
+	h := rec.Trace(t, "t.handler")
+	if got, want := h.ID.Hex(), "4bf92f3577b34da6a3ce929d0e0e4736"; got != want {
+		t.Errorf("handler trace id = %s; want the caller's %s", got, want)
+	}
+	root := h.Spans[0]
+	if got, want := root.ParentID.String(), "00f067aa0ba902b7"; got != want {
+		t.Errorf("handler parent = %s; want the caller's span %s", got, want)
+	}
+	if len(root.Links) != 1 || root.Links[0].TraceID != srv.ID {
+		t.Errorf("handler links = %+v; want one to the server trace %s", root.Links, srv.ID)
+	}
+}
+
+func step() {
+	__sp := spantree.Start(&tfns[6])
+	defer func() { __sp.End(recover()) }()
+}
+
+func many(n int) {
+	__sp := spantree.Start(&tfns[5])
+	defer func() { __sp.End(recover()) }()
+	for i := 0; i < n; i++ {
+		step()
+	}
+}
+
+// A trace keeps at most SPANTREE_MAX_SPANS spans (300 here) and says how many
+// it dropped.
+func TestTraceIsBounded(t *testing.T) {
+	rec := spantest.Record(t)
+	many(1000)
+	tr := rec.Trace(t, "t.many")
+	if len(tr.Spans) > 301 {
+		t.Errorf("trace kept %d spans; want at most 301", len(tr.Spans))
+	}
+	if got := tr.Root().Attrs["spantree.dropped_spans"]; got != int64(1000+1-len(tr.Spans)) {
+		t.Errorf("dropped_spans = %v; want %d", got, 1000+1-len(tr.Spans))
+	}
+	if tr.Dropped == 0 {
+		t.Error("Trace.Dropped = 0; want the count")
+	}
+}
+
+func long(stop chan struct{}) {
+	__sp := spantree.Start(&tfns[7])
+	defer func() { __sp.End(recover()) }()
+	step()
+	<-stop
+}
+
+// A long-running root publishes its finished spans and itself (started)
+// while it runs, every SPANTREE_PUBLISH (100ms here).
+func TestLongRunningTracePublishes(t *testing.T) {
+	rec := spantest.Record(t)
+	stop := make(chan struct{})
+	go long(stop)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var found *spantest.Trace
+		for _, tr := range rec.Traces() {
+			if r := tr.Root(); r != nil && r.Name == "t.long" {
+				found = tr
+			}
+		}
+		if found != nil && found.Root().Status == spantree.StatusStarted && len(found.Find("t.step")) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("running trace was not published within 3s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	for {
+		tr := rec.Trace(t, "t.long")
+		if tr.Root().Status == spantree.StatusSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("root never replaced by its final version")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func parallel(ctx context.Context, n int) {
+	ctx, __sp := spantree.StartContext(ctx, &tfns[8])
+	defer func() { __sp.End(recover()) }()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			__sp := spantree.StartLit(__sp, &tfns[1])
+			defer func() { __sp.End(recover()) }()
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				step()
+			}
+		}()
+	}
+	wg.Wait()
+	_ = ctx
+}
+
+// Many goroutines in one trace: run with -race.
+func TestConcurrentSpans(t *testing.T) {
+	rec := spantest.Record(t)
+	parallel(context.Background(), 8)
+	tr := rec.Trace(t, "t.parallel")
+	if got := len(tr.Find("t.worker")); got != 8 {
+		t.Errorf("worker spans = %d; want 8", got)
+	}
+	if got := len(tr.Find("t.step")); got != 160 {
+		t.Errorf("step spans = %d; want 160", got)
+	}
+	if !strings.HasPrefix(tr.Outline(), "t.parallel\n  t.worker [go]\n    t.step\n") {
+		t.Errorf("outline starts:\n%s", tr.Outline()[:80])
+	}
+}
