@@ -392,10 +392,9 @@ func appendOTLPValue(b []byte, v any, depth int) []byte {
 		return appendOTLPValue(b, v.Format(time.RFC3339Nano), depth)
 	case time.Duration:
 		return appendOTLPValue(b, v.String(), depth)
-	case error:
-		return appendOTLPValue(b, v.Error(), depth)
-	case fmt.Stringer:
-		return appendOTLPValue(b, v.String(), depth)
+	case error, fmt.Stringer:
+		// fmt recovers from a method that panics (a nil pointer receiver).
+		return appendOTLPValue(b, fmt.Sprint(v), depth)
 	case []string:
 		b = append(b, `{"arrayValue":{"values":[`...)
 		for i, s := range v {
@@ -429,6 +428,18 @@ func appendOTLPValue(b []byte, v any, depth int) []byte {
 	default:
 		// Other slices and maps keep their shape through reflection.
 		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Bool:
+			return appendOTLPValue(b, rv.Bool(), depth)
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return appendOTLPIntValue(b, rv.Int())
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			return appendOTLPUint(b, rv.Uint())
+		case reflect.Float32, reflect.Float64:
+			return appendOTLPDouble(b, rv.Float())
+		case reflect.String:
+			return appendOTLPValue(b, rv.String(), depth)
+		}
 		if depth < maxOTLPDepth {
 			switch {
 			case rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array:

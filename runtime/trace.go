@@ -91,10 +91,12 @@ func (tr *trace) finished(s *span) {
 	switch {
 	case s == tr.root:
 		tr.mu.Lock()
+		// Closed under mu: a goroutine joining concurrently is either in
+		// running now or sees closed (goroutineStarted).
+		tr.closed.Store(true)
 		wait := len(tr.running) > 0
 		tr.grace = wait
 		tr.mu.Unlock()
-		tr.closed.Store(true)
 		if !wait {
 			tr.publish(true)
 			return
