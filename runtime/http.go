@@ -31,7 +31,7 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 	if slot == nil {
 		slot = claimSlot(id)
 	}
-	s := &span{fn: fn, prev: cur, slot: slot, id: newSpanID()}
+	s := &span{fn: fn, prev: cur, slot: slot, id: newSpanID(), start: now()}
 	tr := newTrace(s, nil)
 	if r != nil {
 		if payload, parent, ok := ParseTraceparent(r.Header.Get("traceparent")); ok {
@@ -43,7 +43,6 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 		tr.links = append(tr.links, Link{TraceID: outer.tr.id, SpanID: outer.id})
 	}
 	slot.cur.Store(s)
-	s.start = now()
 	return Span{rec: s, fn: fn, start: s.start}
 }
 

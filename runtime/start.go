@@ -50,7 +50,7 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	if slot == nil {
 		slot = claimSlot(id)
 	}
-	s := &span{ctx: ctx, fn: fn, parent: parent, prev: cur, slot: slot, id: newSpanID()}
+	s := &span{ctx: ctx, fn: fn, parent: parent, prev: cur, slot: slot, id: newSpanID(), start: now()}
 	if goroutine {
 		s.flags.Store(flagGoroutine)
 	}
@@ -64,7 +64,6 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 		}
 	}
 	slot.cur.Store(s)
-	s.start = now()
 	return Span{rec: s, fn: fn, start: s.start}
 }
 
