@@ -1,0 +1,30 @@
+package benchmarks
+
+import (
+	"testing"
+	"time"
+)
+
+// sinkTime and sinkDuration keep the compiler from dropping the clock reads.
+var (
+	sinkTime     time.Time
+	sinkDuration time.Duration
+)
+
+// BenchmarkClock measures the floor under any span: a span reads the clock
+// when it starts and when it ends.
+func BenchmarkClock(b *testing.B) {
+	b.Run("Now", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkTime = time.Now()
+		}
+	})
+	b.Run("Since", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		for b.Loop() {
+			sinkDuration = time.Since(start)
+		}
+	})
+}

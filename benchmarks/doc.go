@@ -1,0 +1,19 @@
+// Package benchmarks compares the cost of a spantree span with what a Go
+// program would otherwise pay to trace or log a call: a span of the
+// OpenTelemetry SDK, the OpenTelemetry no-op tracer, one slog JSON line, and
+// the clock reads that bound any timing from below.
+//
+// It is a module of its own, like zap's benchmarks, so that the competitors
+// never enter the go.mod of spantree or of the programs it instruments. Each
+// competitor has one file; all of them run in the same process, so that the
+// numbers are comparable on a noisy machine:
+//
+//	cd benchmarks && go test -run '^$' -bench . -benchmem
+//
+// spantree spans are written exactly as spangen generates them: a
+// package-level array of [spantree.Func] descriptors, one Start and one
+// deferred End per function. The runtime exports to a sink that discards, so
+// what is measured is the cost paid by the traced program, including turning
+// finished traces into [spantree.SpanData], which happens on the goroutine
+// that ends the root.
+package benchmarks

@@ -1,0 +1,237 @@
+package benchmarks
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	spantree "github.com/spantree/spantree/runtime"
+)
+
+// perTrace is how many measured calls run under one root span. Ending a root
+// turns its trace into SpanData and queues it for the sinks; a hundred calls
+// per trace amortizes that into the per-call cost, as in a real program.
+const perTrace = 100
+
+// Indices into fns.
+const (
+	fnRoot = iota
+	fnRootParallel
+	fnRecorded
+	fnRecordedCtx
+	fnFolded
+	fnFailing
+	fnFailingNamed
+	fnNest0 // fnNest0 .. fnNest0+9: a call chain ten deep
+)
+
+// fns are the descriptors, as spangen writes them: one per function, built
+// once. The recorded functions are marked KindNoFold (//spangen:nofold):
+// otherwise a fast leaf called over and over under one parent folds, which
+// is what the Folded benchmark measures.
+var fns = [...]spantree.Func{
+	fnRoot:         {Name: "benchmarks.root", Loc: "benchmarks/spantree_test.go:53"},
+	fnRootParallel: {Name: "benchmarks.rootParallel", Loc: "benchmarks/spantree_test.go:63"},
+	fnRecorded:     {Name: "benchmarks.recorded", Loc: "benchmarks/spantree_test.go:75", Kind: spantree.KindNoFold},
+	fnRecordedCtx:  {Name: "benchmarks.recordedCtx", Loc: "benchmarks/spantree_test.go:80", Kind: spantree.KindNoFold},
+	fnFolded:       {Name: "benchmarks.folded", Loc: "benchmarks/spantree_test.go:86"},
+	fnFailing:      {Name: "benchmarks.failing", Loc: "benchmarks/spantree_test.go:93"},
+	fnFailingNamed: {Name: "benchmarks.failingNamed", Loc: "benchmarks/spantree_test.go:99"},
+	fnNest0 + 0:    {Name: "benchmarks.nest0", Loc: "benchmarks/spantree_test.go:105"},
+	fnNest0 + 1:    {Name: "benchmarks.nest1", Loc: "benchmarks/spantree_test.go:111"},
+	fnNest0 + 2:    {Name: "benchmarks.nest2", Loc: "benchmarks/spantree_test.go:117"},
+	fnNest0 + 3:    {Name: "benchmarks.nest3", Loc: "benchmarks/spantree_test.go:123"},
+	fnNest0 + 4:    {Name: "benchmarks.nest4", Loc: "benchmarks/spantree_test.go:129"},
+	fnNest0 + 5:    {Name: "benchmarks.nest5", Loc: "benchmarks/spantree_test.go:135"},
+	fnNest0 + 6:    {Name: "benchmarks.nest6", Loc: "benchmarks/spantree_test.go:141"},
+	fnNest0 + 7:    {Name: "benchmarks.nest7", Loc: "benchmarks/spantree_test.go:147"},
+	fnNest0 + 8:    {Name: "benchmarks.nest8", Loc: "benchmarks/spantree_test.go:153"},
+	fnNest0 + 9:    {Name: "benchmarks.nest9", Loc: "benchmarks/spantree_test.go:159"},
+}
+
+// root is the root span of one trace: it calls call n times.
+func root(ctx context.Context, n int, call func(context.Context)) {
+	ctx, __sp := spantree.StartContext(ctx, &fns[fnRoot])
+	defer func() { __sp.End(recover()) }()
+	for range n {
+		call(ctx)
+	}
+}
+
+// rootParallel is root for b.RunParallel: it calls call up to perTrace
+// times, and reports false when pb has no more iterations.
+func rootParallel(ctx context.Context, pb *testing.PB, call func(context.Context)) bool {
+	ctx, __sp := spantree.StartContext(ctx, &fns[fnRootParallel])
+	defer func() { __sp.End(recover()) }()
+	for range perTrace {
+		if !pb.Next() {
+			return false
+		}
+		call(ctx)
+	}
+	return true
+}
+
+func recorded() {
+	__sp := spantree.Start(&fns[fnRecorded])
+	defer func() { __sp.End(recover()) }()
+}
+
+func recordedCtx(ctx context.Context) {
+	ctx, __sp := spantree.StartContext(ctx, &fns[fnRecordedCtx])
+	defer func() { __sp.End(recover()) }()
+	_ = ctx
+}
+
+func folded() {
+	__sp := spantree.Start(&fns[fnFolded])
+	defer func() { __sp.End(recover()) }()
+}
+
+var errBench = errors.New("benchmark error")
+
+func failing() error {
+	__sp := spantree.Start(&fns[fnFailing])
+	defer func() { __sp.End(recover()) }()
+	return __sp.Err(errBench)
+}
+
+func failingNamed() (err error) {
+	__sp := spantree.Start(&fns[fnFailingNamed])
+	defer func() { __sp.EndErr(recover(), err) }()
+	return errBench
+}
+
+func nest0() {
+	__sp := spantree.Start(&fns[fnNest0+0])
+	defer func() { __sp.End(recover()) }()
+	nest1()
+}
+
+func nest1() {
+	__sp := spantree.Start(&fns[fnNest0+1])
+	defer func() { __sp.End(recover()) }()
+	nest2()
+}
+
+func nest2() {
+	__sp := spantree.Start(&fns[fnNest0+2])
+	defer func() { __sp.End(recover()) }()
+	nest3()
+}
+
+func nest3() {
+	__sp := spantree.Start(&fns[fnNest0+3])
+	defer func() { __sp.End(recover()) }()
+	nest4()
+}
+
+func nest4() {
+	__sp := spantree.Start(&fns[fnNest0+4])
+	defer func() { __sp.End(recover()) }()
+	nest5()
+}
+
+func nest5() {
+	__sp := spantree.Start(&fns[fnNest0+5])
+	defer func() { __sp.End(recover()) }()
+	nest6()
+}
+
+func nest6() {
+	__sp := spantree.Start(&fns[fnNest0+6])
+	defer func() { __sp.End(recover()) }()
+	nest7()
+}
+
+func nest7() {
+	__sp := spantree.Start(&fns[fnNest0+7])
+	defer func() { __sp.End(recover()) }()
+	nest8()
+}
+
+func nest8() {
+	__sp := spantree.Start(&fns[fnNest0+8])
+	defer func() { __sp.End(recover()) }()
+	nest9()
+}
+
+func nest9() {
+	__sp := spantree.Start(&fns[fnNest0+9])
+	defer func() { __sp.End(recover()) }()
+}
+
+// underRoots calls call b.N times, perTrace calls under each root span, and
+// reports how many spans reached the sinks.
+func underRoots(b *testing.B, call func(context.Context)) {
+	b.Helper()
+	b.ReportAllocs()
+	before := exported.spans.Load()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += perTrace {
+		root(ctx, min(perTrace, b.N-i), call)
+	}
+	reportExported(b, before)
+}
+
+func BenchmarkSpantree(b *testing.B) {
+	// Root is a trace of one span: a root that starts, ends and is exported.
+	b.Run("Root", func(b *testing.B) {
+		b.ReportAllocs()
+		before := exported.spans.Load()
+		ctx := context.Background()
+		for b.Loop() {
+			root(ctx, 0, nil)
+		}
+		reportExported(b, before)
+	})
+	// Start is a span in a function that takes no context: its parent is
+	// found through the goroutine.
+	b.Run("Start", func(b *testing.B) {
+		underRoots(b, func(context.Context) { recorded() })
+	})
+	// StartContext is a span in a function that takes a context.
+	b.Run("StartContext", func(b *testing.B) {
+		underRoots(b, recordedCtx)
+	})
+	// Nested10 is one call chain ten deep per op: ten spans.
+	b.Run("Nested10", func(b *testing.B) {
+		underRoots(b, func(context.Context) { nest0() })
+	})
+	// Parallel is Start on every P at once, each goroutine with traces of
+	// its own.
+	b.Run("Parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		before := exported.spans.Load()
+		b.RunParallel(func(pb *testing.PB) {
+			ctx := context.Background()
+			for rootParallel(ctx, pb, func(context.Context) { recorded() }) {
+			}
+		})
+		reportExported(b, before)
+	})
+	// Folded is a fast leaf called over and over under one parent, once the
+	// runtime has learned that it folds: its calls become one span with
+	// counts.
+	b.Run("Folded", func(b *testing.B) {
+		root(context.Background(), perTrace, func(context.Context) { folded() })
+		underRoots(b, func(context.Context) { folded() })
+	})
+	// SampledOut is Start in traces that sampling drops (SPANTREE_SAMPLE=0).
+	b.Run("SampledOut", func(b *testing.B) {
+		spantree.SetSample(0)
+		defer spantree.SetSample(1)
+		underRoots(b, func(context.Context) { recorded() })
+	})
+	// Err is a span whose function returns an error through __sp.Err (an
+	// unnamed error result), handled by its caller.
+	b.Run("Err", func(b *testing.B) {
+		underRoots(b, func(context.Context) { _ = failing() })
+	})
+	// EndErr is a span whose function returns an error through a named
+	// result, handled by its caller.
+	b.Run("EndErr", func(b *testing.B) {
+		underRoots(b, func(context.Context) { _ = failingNamed() })
+	})
+}
