@@ -22,7 +22,8 @@ type span struct {
 	end    atomic.Int64 // monotonic ns, 0 while running
 	err    error        // owner goroutine only until end
 	next   *span        // next in the trace's list of finished spans
-	kids   atomic.Int32 // children started
+	n      int32        // position in that list, for MaxSpans
+	kids   atomic.Bool  // a child has started (set once: a load, not a locked add, per child)
 	flags  atomic.Uint32
 	x      atomic.Pointer[spanExtra] // rare data, see spanExtra
 }

@@ -58,7 +58,9 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 		newTrace(s, parent)
 	} else {
 		s.tr = parent.tr
-		parent.kids.Add(1)
+		if !parent.kids.Load() {
+			parent.kids.Store(true)
+		}
 		if goroutine {
 			s.tr.goroutineStarted(s)
 		}
@@ -177,7 +179,7 @@ func (r *span) finish(now int64) {
 	}
 	fn := r.fn
 	x := r.x.Load()
-	leaf := r.kids.Load() == 0 && (x == nil || len(x.folds) == 0)
+	leaf := !r.kids.Load() && (x == nil || len(x.folds) == 0)
 	if r.err == nil && leaf && now-r.start < int64(state.cfg.Fold) {
 		if fn.fast.Load() < foldAfter {
 			fn.fast.Add(1)
@@ -261,7 +263,9 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 	}
 	s.fn.fast.Store(0)
 	r := &span{fn: s.fn, parent: p, prev: sl.cur.Load(), slot: sl, id: newSpanID(), start: s.start, tr: p.tr, err: err}
-	p.kids.Add(1)
+	if !p.kids.Load() {
+		p.kids.Store(true)
+	}
 	if panicV != nil {
 		r.recordPanic(panicV)
 	}

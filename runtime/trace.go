@@ -18,7 +18,6 @@ type trace struct {
 	remote   SpanID // the caller's span when the trace continues a traceparent
 	links    []Link
 	head     atomic.Pointer[span] // finished spans, newest first
-	kept     atomic.Int32         // finished spans kept since the last publication
 	dropped  atomic.Int64         // finished spans dropped over MaxSpans
 	failed   atomic.Bool
 	closed   atomic.Bool // the root has ended; later spans start new traces
@@ -76,17 +75,21 @@ func (tr *trace) goroutineStarted(s *span) {
 // dropped; their kept descendants are re-parented at export time.
 func (tr *trace) finished(s *span) {
 	isGoroutine := s.flags.Load()&flagGoroutine != 0
-	if s == tr.root || tr.kept.Add(1) <= int32(state.cfg.MaxSpans) {
-		for {
-			old := tr.head.Load()
-			s.next = old
-			if tr.head.CompareAndSwap(old, s) {
-				break
-			}
+	max := int32(state.cfg.MaxSpans)
+	for {
+		old := tr.head.Load()
+		s.next, s.n = old, 1
+		if old != nil {
+			s.n = old.n + 1
 		}
-	} else {
-		s.setFlag(flagDropped)
-		tr.dropped.Add(1)
+		if s.n > max && s != tr.root {
+			s.setFlag(flagDropped)
+			tr.dropped.Add(1)
+			break
+		}
+		if tr.head.CompareAndSwap(old, s) {
+			break
+		}
 	}
 	switch {
 	case s == tr.root:
@@ -149,7 +152,6 @@ func (tr *trace) endGrace() {
 // their names (spantree.outlived_goroutines) and a warning event.
 func (tr *trace) publish(rootEnded bool) {
 	list := tr.head.Swap(nil)
-	tr.kept.Store(0)
 	dropped := tr.dropped.Swap(0)
 	tr.mu.Lock()
 	tr.lastPub = now()
