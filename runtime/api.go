@@ -51,6 +51,7 @@ type Span struct {
 	parent *span // the parent, for folding
 	fn     *Func
 	start  int64 // monotonic start, ns; 0 when nothing is measured
+	out    bool  // folded because its trace is sampled out
 }
 
 // Start begins a span for fn in a function that takes no context: the parent

@@ -43,9 +43,18 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 			}
 		}
 	}
-	if parent != nil && fn.Kind == KindFunc && parent.slot == slot && slot != nil &&
-		fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
-		return Span{parent: parent, fn: fn, start: now()}
+	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold) {
+		// Calls on the parent's goroutine that need no span of their own:
+		// in a sampled-out trace every such call, and elsewhere the calls of
+		// functions that learned they are fast leaves. They cost two clock
+		// readings and a fold entry, and become spans after all if they
+		// fail or turn out slow.
+		if !parent.tr.sampled {
+			return Span{parent: parent, fn: fn, start: now(), out: true}
+		}
+		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
+			return Span{parent: parent, fn: fn, start: now()}
+		}
 	}
 	if slot == nil {
 		slot = claimSlot(id)
@@ -257,11 +266,17 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 		sl.pendingFn, sl.pendingErr = nil, nil
 	}
 	d := now - s.start
-	if err == nil && panicV == nil && d < int64(state.cfg.Fold) {
+	limit := int64(state.cfg.Fold)
+	if s.out {
+		limit = int64(state.cfg.Slow)
+	}
+	if err == nil && panicV == nil && (d < limit || limit == 0) {
 		p.addFold(s.fn, s.start, now)
 		return nil
 	}
-	s.fn.fast.Store(0)
+	if !s.out {
+		s.fn.fast.Store(0)
+	}
 	r := &span{fn: s.fn, parent: p, prev: sl.cur.Load(), slot: sl, id: newSpanID(), start: s.start, tr: p.tr, err: err}
 	if !p.kids.Load() {
 		p.kids.Store(true)

@@ -20,6 +20,7 @@ type trace struct {
 	head     atomic.Pointer[span] // finished spans, newest first
 	dropped  atomic.Int64         // finished spans dropped over MaxSpans
 	failed   atomic.Bool
+	sampled  bool // kept whole; a sampled-out trace folds every call under the span of its goroutine
 	closed   atomic.Bool // the root has ended; later spans start new traces
 	mu       sync.Mutex
 	running  map[*span]struct{} // goroutine spans still running, guarded by mu
@@ -33,7 +34,7 @@ type trace struct {
 // launcher's trace): the new trace links to it.
 func newTrace(s *span, from *span) *trace {
 	wall := time.Now()
-	tr := &trace{id: NewTraceID(wall), wall: wall, mono: now(), root: s}
+	tr := &trace{id: NewTraceID(wall), wall: wall, mono: now(), root: s, sampled: sampleIn()}
 	s.tr = tr
 	s.setFlag(flagRoot)
 	if from != nil {
@@ -231,17 +232,24 @@ func indexOf(spans []SpanData, id SpanID) int {
 	return -1
 }
 
-// keep takes the sampling decision when the root ends: failed and slow traces
-// are always kept.
-func (tr *trace) keep() bool {
+// Sampling (SPANTREE_SAMPLE) is decided when a trace starts, so that a trace
+// sampled out costs little: its calls are folded into per-function counts
+// under the span of their goroutine (no allocation), except calls that fail,
+// panic or take longer than SPANTREE_SLOW, which are recorded as spans. When
+// the root ends, a sampled-out trace is published only if it failed or was
+// slow: failed and slow traces are always kept, with their failures, their
+// slow calls and the counts, though not every call of their tree.
+func sampleIn() bool {
 	rate := math.Float64frombits(state.sample.Load())
-	if rate >= 1 || tr.failed.Load() {
+	return rate >= 1 || rand.Float64() < rate
+}
+
+// keep tells, when the root ends, whether the trace is published.
+func (tr *trace) keep() bool {
+	if tr.sampled || tr.failed.Load() {
 		return true
 	}
-	if d := tr.root.end.Load() - tr.root.start; d >= int64(state.cfg.Slow) {
-		return true
-	}
-	return rand.Float64() < rate
+	return tr.root.end.Load()-tr.root.start >= int64(state.cfg.Slow)
 }
 
 // data converts a span to its wire form.
