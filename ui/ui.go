@@ -1,14 +1,76 @@
-// Package ui is the terminal UI of `spantree ui` (issue 7).
+// Package ui is the terminal UI of `spantree ui` (issue 7): a dashboard of
+// span names, trace lists, a trace as a waterfall tree with a detail pane, and
+// error triage, over the receiver's HTTP API or a database file.
+//
+// The program is a Bubble Tea model: a root model (model.go) owns the screen
+// stack and delegates to one child per screen (dashboard.go, traces.go,
+// tracetree.go with detail.go, errors.go, namespaces.go). All I/O happens in
+// commands (commands.go) against a [Backend], so Update is a pure function
+// that the tests drive directly.
 package ui
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // Main runs `spantree ui` with the arguments after "ui" and returns the exit
-// status.
+// status: 0 after q, 1 when the terminal or the database cannot be used, 2 on
+// bad usage.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "spantree ui: not built yet")
-	return 1
+	fs := flag.NewFlagSet("spantree ui", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else http://127.0.0.1:7070)")
+	key := fs.String("key", os.Getenv("SPANTREE_API_KEY"), "API `key` (default $SPANTREE_API_KEY)")
+	db := fs.String("db", "", "read the database at `PATH` directly instead of a receiver")
+	since := fs.Duration("since", time.Hour, "the dashboard's time window")
+	slow := fs.Duration("slow", 100*time.Millisecond, "the slow / fast threshold")
+	refresh := fs.Duration("refresh", 2*time.Second, "live refresh interval (0: off)")
+	limit := fs.Int("limit", 200, "traces per list")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: spantree ui [-addr URL -key KEY | -db PATH] [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "spantree ui: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	cfg := Config{Since: *since, Slow: *slow, Refresh: *refresh, Limit: *limit}
+	var m model
+	if *db != "" {
+		conn, closeDB, err := openDB(*db)
+		if err != nil {
+			fmt.Fprintf(stderr, "spantree ui: %v\n", err)
+			return 1
+		}
+		defer closeDB()
+		cfg.Source = *db
+		m = newModel(cfg, nil, conn, time.Now)
+	} else {
+		if *addr == "" {
+			*addr = "http://127.0.0.1:7070"
+		}
+		b := &HTTP{Base: *addr, Key: *key}
+		cfg.Source = b.base()
+		m = newModel(cfg, b, nil, time.Now)
+	}
+	p := tea.NewProgram(m, tea.WithOutput(stdout), tea.WithContext(context.Background()))
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintf(stderr, "spantree ui: %v\n", err)
+		return 1
+	}
+	return 0
 }

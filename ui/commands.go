@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Messages: each carries the answer to one command.
+type (
+	namespacesMsg struct {
+		names []string
+		err   error
+	}
+	dashboardMsg struct {
+		rows []Row
+		err  error
+	}
+	tracesMsg struct {
+		key   string // the query the list was loaded for
+		items []TraceSummary
+		err   error
+	}
+	traceMsg struct {
+		id    string
+		trace *Trace
+		err   error
+	}
+	errorsMsg struct {
+		groups []ErrorGroup
+		err    error
+	}
+	annotatedMsg struct {
+		fingerprint string
+		prev        *Annotation // restored when the receiver refuses
+		group       *ErrorGroup
+		err         error
+	}
+	tickMsg struct{}
+)
+
+// requestTimeout bounds every call to the receiver, so a hung receiver shows
+// up as a message instead of a frozen screen.
+const requestTimeout = 10 * time.Second
+
+func call[T any](f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	return f(ctx)
+}
+
+func loadNamespaces(list func(context.Context) ([]string, error)) tea.Cmd {
+	return func() tea.Msg {
+		names, err := call(list)
+		return namespacesMsg{names: names, err: err}
+	}
+}
+
+func loadDashboard(b Backend, since time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := call(func(ctx context.Context) ([]Row, error) { return b.Dashboard(ctx, since) })
+		return dashboardMsg{rows: rows, err: err}
+	}
+}
+
+func loadTraces(b Backend, key string, q TraceQuery) tea.Cmd {
+	return func() tea.Msg {
+		items, err := call(func(ctx context.Context) ([]TraceSummary, error) { return b.Traces(ctx, q) })
+		return tracesMsg{key: key, items: items, err: err}
+	}
+}
+
+func loadTrace(b Backend, id string) tea.Cmd {
+	return func() tea.Msg {
+		t, err := call(func(ctx context.Context) (*Trace, error) { return b.Trace(ctx, id) })
+		return traceMsg{id: id, trace: t, err: err}
+	}
+}
+
+func loadErrors(b Backend, since time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		gs, err := call(func(ctx context.Context) ([]ErrorGroup, error) { return b.Errors(ctx, since) })
+		return errorsMsg{groups: gs, err: err}
+	}
+}
+
+func annotate(b Backend, fp string, a Annotation, prev *Annotation) tea.Cmd {
+	return func() tea.Msg {
+		g, err := call(func(ctx context.Context) (*ErrorGroup, error) { return b.Annotate(ctx, fp, a) })
+		return annotatedMsg{fingerprint: fp, prev: prev, group: g, err: err}
+	}
+}
+
+func tick(every time.Duration) tea.Cmd {
+	if every <= 0 {
+		return nil
+	}
+	return tea.Tick(every, func(time.Time) tea.Msg { return tickMsg{} })
+}

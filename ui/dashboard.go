@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// statusFilter is the error / crash / ok / all toggle.
+type statusFilter int
+
+const (
+	statusAll   statusFilter = iota
+	statusError              // anything failed
+	statusCrash              // failures not silenced by triage
+	statusOK                 // nothing failed
+)
+
+func (s statusFilter) String() string {
+	return [...]string{"all", "error", "crash", "ok"}[s]
+}
+
+// speedFilter is the slow / fast / all toggle.
+type speedFilter int
+
+const (
+	speedAll  speedFilter = iota
+	speedSlow             // p95 (or duration) at least the slow threshold
+	speedFast             // below it
+)
+
+func (s speedFilter) String() string { return [...]string{"all", "slow", "fast"}[s] }
+
+// filters are shared by the dashboard and the trace lists.
+type filters struct {
+	status statusFilter
+	speed  speedFilter
+	slow   time.Duration // the slow threshold
+	tags   []string      // k:v, for trace lists (the dashboard endpoint has no tags)
+}
+
+func (f filters) keepRow(r *Row) bool {
+	switch f.status {
+	case statusError:
+		if r.Failed == 0 {
+			return false
+		}
+	case statusCrash:
+		if r.Failed == 0 || r.Verdict == "silenced" {
+			return false
+		}
+	case statusOK:
+		if r.Failed > 0 {
+			return false
+		}
+	}
+	switch f.speed {
+	case speedSlow:
+		return time.Duration(r.P95NS) >= f.slow
+	case speedFast:
+		return time.Duration(r.P95NS) < f.slow
+	}
+	return true
+}
+
+// sortKey orders dashboard rows.
+type sortKey int
+
+const (
+	sortFailures sortKey = iota // the receiver's order: failures, then calls
+	sortCalls
+	sortLast
+	sortP95
+	sortName
+	numSortKeys
+)
+
+func (s sortKey) String() string {
+	return [...]string{"failures", "calls", "last seen", "p95", "name"}[s]
+}
+
+// dashboard is the first screen: one row per span name.
+type dashboard struct {
+	rows    []Row
+	shown   []int // indexes into rows after filter and sort
+	cursor  int   // index into shown
+	offset  int
+	query   string
+	sort    sortKey
+	loaded  bool
+	loading bool
+	err     error
+}
+
+// refilter recomputes shown, keeping the cursor on the same name.
+func (d *dashboard) refilter(f filters) {
+	keep := ""
+	if r := d.selected(); r != nil {
+		keep = r.Name + "\x00" + r.Location
+	}
+	d.shown = make([]int, 0, len(d.rows))
+	for i := range d.rows {
+		r := &d.rows[i]
+		if f.keepRow(r) && matchQuery(d.query, r.Name, r.Location, r.App, r.Verdict) {
+			d.shown = append(d.shown, i)
+		}
+	}
+	less := func(a, b int) int {
+		x, y := &d.rows[a], &d.rows[b]
+		switch d.sort {
+		case sortCalls:
+			return cmp.Compare(y.Count, x.Count)
+		case sortLast:
+			return y.LastSeen.Compare(x.LastSeen)
+		case sortP95:
+			return cmp.Compare(y.P95NS, x.P95NS)
+		case sortName:
+			return strings.Compare(x.Name, y.Name)
+		}
+		return cmp.Or(cmp.Compare(y.Failed, x.Failed), cmp.Compare(y.Count, x.Count))
+	}
+	slices.SortStableFunc(d.shown, less)
+	d.cursor = 0
+	for i, ix := range d.shown {
+		if r := &d.rows[ix]; r.Name+"\x00"+r.Location == keep {
+			d.cursor = i
+			break
+		}
+	}
+}
+
+func (d *dashboard) selected() *Row {
+	if d.cursor < 0 || d.cursor >= len(d.shown) {
+		return nil
+	}
+	return &d.rows[d.shown[d.cursor]]
+}
+
+// move handles list navigation keys; it reports whether key was one.
+func (d *dashboard) move(key string, height int) bool {
+	c, ok := moveCursor(key, d.cursor, len(d.shown), height)
+	d.cursor = c
+	return ok
+}
+
+// moveCursor applies a list navigation key to cursor over n lines.
+func moveCursor(key string, cursor, n, page int) (int, bool) {
+	switch {
+	case keys.Up.is(key):
+		cursor--
+	case keys.Down.is(key):
+		cursor++
+	case keys.PageUp.is(key):
+		cursor -= max(page, 1)
+	case keys.PageDown.is(key):
+		cursor += max(page, 1)
+	case keys.Top.is(key):
+		cursor = 0
+	case keys.Bottom.is(key):
+		cursor = n - 1
+	default:
+		return cursor, false
+	}
+	return clamp(cursor, 0, n-1), true
+}
+
+// view draws the dashboard table in w×h cells.
+func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
+	lines := []string{filterLine(len(d.shown), len(d.rows), "names", d.query, f, "sort: "+d.sort.String())}
+	switch {
+	case d.err != nil && !d.loaded:
+		return append(lines, "", styles.bad.Render(d.err.Error()), "", styles.dim.Render("r retries, q quits"))
+	case !d.loaded:
+		return append(lines, "", styles.dim.Render("loading…"))
+	case len(d.rows) == 0:
+		return append(lines, "", "No spans in this namespace yet.",
+			styles.dim.Render("Point a program at the receiver (SPANTREE_SINK=http://HOST:PORT) or run `spantree ingest`;"),
+			styles.dim.Render("this screen refreshes by itself."))
+	case len(d.shown) == 0:
+		return append(lines, "", "No name matches the filters.", styles.dim.Render("esc clears the query, s / d cycle the toggles"))
+	}
+	const statusW, callsW, failW, lastW, p95W, verdictW = 6, 8, 7, 9, 8, 11
+	nameW := w - (statusW + callsW + failW + lastW + p95W + verdictW + 7)
+	lines = append(lines, styles.header.Render(fit("Name", nameW)+" "+fit("Status", statusW)+" "+
+		fitLeft("Calls", callsW)+" "+fitLeft("Failed", failW)+" "+fitLeft("Last", lastW)+" "+
+		fitLeft("p95", p95W)+" "+fit(" Verdict", verdictW)))
+	rows := h - len(lines)
+	d.offset = window(d.cursor, d.offset, rows, len(d.shown))
+	for i := d.offset; i < len(d.shown) && i < d.offset+rows; i++ {
+		r := &d.rows[d.shown[i]]
+		status := styles.good.Render("ok")
+		if r.Failed > 0 {
+			status = styles.bad.Render("FAIL")
+		}
+		name := r.Name + " " + styles.dim.Render(r.Location)
+		p95 := fmtDuration(time.Duration(r.P95NS))
+		if f.slow > 0 && time.Duration(r.P95NS) >= f.slow {
+			p95 = styles.slow.Render(p95)
+		}
+		failed := fmt.Sprint(r.Failed)
+		if r.Failed > 0 {
+			failed = styles.bad.Render(failed)
+		}
+		line := fit(name, nameW) + " " + fit(status, statusW) + " " + fitLeft(fmt.Sprint(r.Count), callsW) + " " +
+			fitLeft(failed, failW) + " " + fitLeft(fmtAgo(now, r.LastSeen), lastW) + " " + fitLeft(p95, p95W) + " " +
+			fit(" "+verdictStyle(r.Verdict).Render(r.Verdict), verdictW)
+		lines = append(lines, cursorLine(line, i == d.cursor, w))
+	}
+	return lines
+}
+
+// filterLine is the line above a list: counts and every active filter.
+func filterLine(shown, total int, what, query string, f filters, extra string) string {
+	parts := []string{fmt.Sprintf("%d of %d %s", shown, total, what),
+		"status: " + f.status.String(), "duration: " + f.speed.String() + " (slow ≥ " + fmtDuration(f.slow) + ")"}
+	if query != "" {
+		parts = append(parts, "query: "+query)
+	}
+	if len(f.tags) > 0 {
+		parts = append(parts, "tags: "+strings.Join(f.tags, ","))
+	}
+	if extra != "" {
+		parts = append(parts, extra)
+	}
+	return styles.dim.Render(strings.Join(parts, " · "))
+}
+
+// cursorLine marks the selected line of a list.
+func cursorLine(line string, selected bool, w int) string {
+	if selected {
+		// Inner styles would end the reverse video part-way: drop them.
+		return styles.selected.Render(fit("▌"+ansi.Strip(line), w))
+	}
+	return fit(" "+line, w)
+}

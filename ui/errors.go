@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+)
+
+// errorGroups is the triage screen: error groups, newest first, each with its
+// verdict, annotated in place.
+type errorGroups struct {
+	groups  []ErrorGroup
+	cursor  int
+	offset  int
+	want    errorWant // selected once the list arrives (from a failed span)
+	loaded  bool
+	loading bool
+	err     error
+}
+
+// errorWant names the group of a failed span: the receiver fingerprints by
+// span name, location and error type.
+type errorWant struct{ fingerprint, name, location, typ, message string }
+
+func (e *errorGroups) setGroups(gs []ErrorGroup) {
+	keep := ""
+	if g := e.selected(); g != nil {
+		keep = g.Fingerprint
+	}
+	e.groups, e.loaded, e.err = gs, true, nil
+	e.cursor = 0
+	best := 0
+	for i := range gs {
+		g := &gs[i]
+		if g.Fingerprint == keep && e.want == (errorWant{}) {
+			e.cursor = i
+		}
+		if e.want != (errorWant{}) {
+			score := 0
+			if g.Fingerprint == e.want.fingerprint {
+				score = 10
+			}
+			if score == 0 && g.Name == e.want.name && g.Type == e.want.typ {
+				score = 2
+				if g.Location == e.want.location {
+					score++
+				}
+				if g.Message == e.want.message {
+					score++
+				}
+			}
+			if score > best {
+				best, e.cursor = score, i
+			}
+		}
+	}
+	e.want = errorWant{}
+}
+
+func (e *errorGroups) selected() *ErrorGroup {
+	if e.cursor < 0 || e.cursor >= len(e.groups) {
+		return nil
+	}
+	return &e.groups[e.cursor]
+}
+
+// severityOf is the word that picks a verdict's colour.
+func severityOf(a *Annotation) string {
+	switch {
+	case a == nil:
+		return "unannotated"
+	case a.Kind == "silenced":
+		return "silenced"
+	}
+	return a.Severity
+}
+
+// verdict is how a group reads in the list: kind/severity or unannotated.
+func verdict(a *Annotation) string {
+	if a == nil {
+		return "unannotated"
+	}
+	if a.Kind == "silenced" {
+		return "silenced"
+	}
+	return a.Kind + "/" + a.Severity
+}
+
+// amend applies one triage key to the annotation prev (nil: none yet).
+// Marking a crash without a severity makes it an alert; silencing makes it OK.
+func amend(prev *Annotation, key string) (Annotation, bool) {
+	a := Annotation{}
+	if prev != nil {
+		a = *prev
+	}
+	switch {
+	case keys.Crash.is(key):
+		a.Kind = "crash"
+		if a.Severity == "" || (prev != nil && prev.Kind == "silenced") {
+			a.Severity = "alert"
+		}
+	case keys.Silence.is(key):
+		a.Kind, a.Severity = "silenced", "ok"
+	case keys.OK.is(key):
+		a.Severity = "ok"
+	case keys.Warn.is(key):
+		a.Severity = "warn"
+	case keys.Alert.is(key):
+		a.Severity = "alert"
+	default:
+		return a, false
+	}
+	if a.Kind == "" {
+		a.Kind = "crash"
+	}
+	return a, true
+}
+
+func (e *errorGroups) view(w, h int, now time.Time) []string {
+	lines := []string{styles.dim.Render(fmt.Sprintf("%d error groups · c crash · m silence · o/w/a OK/WARN/ALERT · i note · enter last trace", len(e.groups)))}
+	switch {
+	case e.err != nil && !e.loaded:
+		return append(lines, "", styles.bad.Render(e.err.Error()))
+	case !e.loaded:
+		return append(lines, "", styles.dim.Render("loading…"))
+	case len(e.groups) == 0:
+		return append(lines, "", "No errors recorded. Nothing to triage.")
+	}
+	const verdictW, countW, lastW = 14, 7, 9
+	nameW := clamp(w/4, 12, 40)
+	msgW := w - (verdictW + countW + lastW + nameW + 5)
+	lines = append(lines, styles.header.Render(fit(fit("Verdict", verdictW)+" "+fitLeft("Count", countW)+" "+
+		fitLeft("Last", lastW)+" "+fit("Span", nameW)+" "+fit("Error", msgW), w-1)))
+	// Leave two lines for the selected group's note and location.
+	rows := h - len(lines) - 2
+	e.offset = window(e.cursor, e.offset, rows, len(e.groups))
+	for i := e.offset; i < len(e.groups) && i < e.offset+rows; i++ {
+		g := &e.groups[i]
+		v := verdict(g.Annotation)
+		vs := verdictStyle(severityOf(g.Annotation))
+		if g.Regressed {
+			v += "!"
+		}
+		msg := g.Type + ": " + g.Message
+		line := fit(vs.Render(v), verdictW) + " " + fitLeft(fmt.Sprint(g.Count), countW) + " " +
+			fitLeft(fmtAgo(now, g.LastSeen), lastW) + " " + fit(g.Name, nameW) + " " + fit(msg, msgW)
+		lines = append(lines, cursorLine(line, i == e.cursor, w))
+	}
+	if g := e.selected(); g != nil {
+		for len(lines) < h-2 {
+			lines = append(lines, "")
+		}
+		note := "no note (i writes one)"
+		if g.Annotation != nil && g.Annotation.Note != "" {
+			note = "note: " + g.Annotation.Note
+		}
+		regressed := ""
+		if g.Regressed {
+			regressed = styles.bad.Render(" · regressed: seen again after it was marked")
+		}
+		lines = append(lines, styles.dim.Render(fmt.Sprintf(" %s · %s · first seen %s · fingerprint %s", g.Location, g.App, fmtAgo(now, g.FirstSeen), g.Fingerprint))+regressed,
+			" "+note)
+	}
+	return lines
+}

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// traceList is a list of traces: those of one span name (enter on the
+// dashboard), or the most recent of all (T).
+type traceList struct {
+	name    string // "" for all names
+	items   []TraceSummary
+	shown   []int
+	cursor  int
+	offset  int
+	query   string
+	key     string // the query the items answer; stale answers are dropped
+	loaded  bool
+	loading bool
+	err     error
+}
+
+// query builds the receiver query for the list under f.
+func (l *traceList) traceQuery(f filters, since time.Duration, limit int) TraceQuery {
+	q := TraceQuery{Name: l.name, Tags: f.tags, Since: since, Limit: limit}
+	switch f.status {
+	case statusError, statusCrash:
+		q.Status = "failed"
+	case statusOK:
+		q.Status = "succeeded"
+	}
+	if f.speed == speedSlow {
+		q.MinDuration = f.slow
+	}
+	return q
+}
+
+// queryKey identifies a TraceQuery, to match answers to requests.
+func queryKey(q TraceQuery) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%d", q.Name, q.Status, strings.Join(q.Tags, ","), q.MinDuration, q.Since, q.Limit)
+}
+
+func (l *traceList) refilter(f filters) {
+	keep := ""
+	if t := l.selected(); t != nil {
+		keep = t.TraceID
+	}
+	l.shown = make([]int, 0, len(l.items))
+	for i := range l.items {
+		t := &l.items[i]
+		if f.speed == speedFast && time.Duration(t.DurationNS) >= f.slow {
+			continue
+		}
+		tags := make([]string, 0, len(t.Tags))
+		for k, v := range t.Tags {
+			tags = append(tags, k+"="+v)
+		}
+		if !matchQuery(l.query, append(tags, t.TraceID, t.Hex, t.Name, t.App, t.Status)...) {
+			continue
+		}
+		l.shown = append(l.shown, i)
+	}
+	l.cursor = 0
+	for i, ix := range l.shown {
+		if l.items[ix].TraceID == keep {
+			l.cursor = i
+			break
+		}
+	}
+}
+
+func (l *traceList) selected() *TraceSummary {
+	if l.cursor < 0 || l.cursor >= len(l.shown) {
+		return nil
+	}
+	return &l.items[l.shown[l.cursor]]
+}
+
+func (l *traceList) title() string {
+	if l.name == "" {
+		return "recent traces"
+	}
+	return "traces with " + l.name
+}
+
+func (l *traceList) view(w, h int, f filters, now time.Time) []string {
+	lines := []string{filterLine(len(l.shown), len(l.items), "traces", l.query, f, "")}
+	switch {
+	case l.err != nil && !l.loaded:
+		return append(lines, "", styles.bad.Render(l.err.Error()))
+	case !l.loaded:
+		return append(lines, "", styles.dim.Render("loading…"))
+	case len(l.shown) == 0:
+		return append(lines, "", "No trace matches.", styles.dim.Render("s / d / t / / change the filters"))
+	}
+	const agoW, statusW, durW, spansW, errW, idW = 9, 9, 8, 6, 6, 27
+	nameW := w - (agoW + statusW + durW + spansW + errW + idW + 7)
+	tagsW := 0
+	if nameW > 60 {
+		tagsW, nameW = nameW-40, 40
+	}
+	head := fitLeft("Started", agoW) + " " + fit("Status", statusW) + " " + fitLeft("Duration", durW) + " " +
+		fitLeft("Spans", spansW) + " " + fitLeft("Errors", errW) + " " + fit("Root", nameW) + " " + fit("Trace", idW)
+	if tagsW > 0 {
+		head += " " + fit("Tags", tagsW-1)
+	}
+	lines = append(lines, styles.header.Render(fit(head, w-1)))
+	rows := h - len(lines)
+	l.offset = window(l.cursor, l.offset, rows, len(l.shown))
+	for i := l.offset; i < len(l.shown) && i < l.offset+rows; i++ {
+		t := &l.items[l.shown[i]]
+		errs := fmt.Sprint(t.Errors)
+		if t.Errors > 0 {
+			errs = styles.bad.Render(errs)
+		}
+		dur := fmtDuration(time.Duration(t.DurationNS))
+		if f.slow > 0 && time.Duration(t.DurationNS) >= f.slow {
+			dur = styles.slow.Render(dur)
+		}
+		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(statusText(t.Status), statusW) + " " + fitLeft(dur, durW) + " " +
+			fitLeft(fmt.Sprint(t.Spans), spansW) + " " + fitLeft(errs, errW) + " " + fit(t.Name, nameW) + " " +
+			fit(styles.dim.Render(t.TraceID), idW)
+		if tagsW > 0 {
+			line += " " + fit(styles.dim.Render(tagString(t.Tags)), tagsW-1)
+		}
+		lines = append(lines, cursorLine(line, i == l.cursor, w))
+	}
+	return lines
+}
+
+// statusText colours a span or trace status.
+func statusText(s string) string {
+	switch s {
+	case "failed":
+		return styles.bad.Render("failed")
+	case "started":
+		return styles.running.Render("running")
+	case "succeeded":
+		return styles.good.Render("ok")
+	}
+	return s
+}
+
+// tagString prints tags as k=v sorted by key.
+func tagString(tags map[string]string) string {
+	ks := make([]string, 0, len(tags))
+	for k := range tags {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	for i, k := range ks {
+		ks[i] = k + "=" + tags[k]
+	}
+	return strings.Join(ks, " ")
+}
