@@ -127,6 +127,11 @@ func Flush() {
 		return
 	}
 	publishRunning()
+	flushSinks()
+}
+
+// flushSinks waits for every sink to export what it was given.
+func flushSinks() {
 	deadline := time.Now().Add(state.cfg.FlushTimeout)
 	var wg sync.WaitGroup
 	for _, e := range *state.exporters.Load() {

@@ -212,6 +212,18 @@ func (r *span) finish(now int64) {
 		r.judge(x)
 	}
 	tr.finished(r)
+	if r == tr.root {
+		switch fn.Kind {
+		case KindMain:
+			// The program ends when main returns: everything, now.
+			Flush()
+		case KindTest:
+			// The test binary may exit right after the last test: its
+			// trace, now (after waiting briefly for its goroutines).
+			tr.waitGrace()
+			flushSinks()
+		}
+	}
 }
 
 // judge turns the errors of failed children that r did not return into

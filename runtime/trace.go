@@ -130,6 +130,22 @@ func (tr *trace) finished(s *span) {
 // for them before its trace is published without them.
 const rootGrace = 50 * time.Millisecond
 
+// waitGrace waits for the grace period of an ended root, if it has one, and
+// publishes the trace.
+func (tr *trace) waitGrace() {
+	deadline := time.Now().Add(rootGrace)
+	for {
+		tr.mu.Lock()
+		g, n := tr.grace, len(tr.running)
+		tr.mu.Unlock()
+		if !g || n == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	tr.endGrace()
+}
+
 // endGrace publishes a trace whose root has ended, once: the goroutines still
 // running then are named as having outlived it.
 func (tr *trace) endGrace() {
