@@ -23,10 +23,18 @@ function median(key,   i, j, t, n, a) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
+# The runtime may warn on stderr (a full queue) between a benchmark name and
+# its result: join the two halves again.
+/^Benchmark/ && !/ns\/op/ { pending = $1; next }
+/^[ \t]*[0-9]+[ \t].*ns\/op/ && pending != "" { $0 = pending " " $0 }
 /^Benchmark/ {
+	pending = ""
 	name = $1; sub(/-[0-9]+$/, "", name)
 	if (!(name in seen)) { seen[name] = 1; order[n++] = name }
 	add(name SUBSEP "ns", value("ns/op")); add(name SUBSEP "B", value("B/op")); add(name SUBSEP "allocs", value("allocs/op"))
+	add(name SUBSEP "span", value("ns/span")); add(name SUBSEP "call", value("ns/call"))
+	add(name SUBSEP "heap", value("peak-HeapInuse-MB")); add(name SUBSEP "sys", value("peak-Sys-MB"))
+	add(name SUBSEP "dropped", value("spans-dropped/op"))
 }
 END {
 	sdk = median("BenchmarkOTelSDK/Start" SUBSEP "ns"); slog = median("BenchmarkSlog/JSON" SUBSEP "ns")
@@ -34,8 +42,21 @@ END {
 	for (i = 0; i < n; i++) {
 		b = order[i]
 		ns = median(b SUBSEP "ns")
-		if (ns == "") continue
-		printf "%-34s %12.1f %10s %10s %10s %10s\n", b, ns, median(b SUBSEP "B"), median(b SUBSEP "allocs"),
-			sdk ? sprintf("%.3f", ns / sdk) : "-", slog ? sprintf("%.3f", ns / slog) : "-"
+		if (ns == "" || cnt[b SUBSEP "heap"]) continue
+		# A benchmark that reports ns/span (a chain of spans per op) is
+		# compared per span.
+		per = cnt[b SUBSEP "span"] ? median(b SUBSEP "span") : ns
+		printf "%-34s %12.1f %10s %10s %10s %10s%s\n", b, ns, median(b SUBSEP "B"), median(b SUBSEP "allocs"),
+			sdk ? sprintf("%.3f", per / sdk) : "-", slog ? sprintf("%.3f", per / slog) : "-",
+			cnt[b SUBSEP "span"] ? sprintf("  (%.1f ns/span)", per) : ""
+	}
+	for (i = 0; i < n; i++) if (cnt[order[i] SUBSEP "heap"]) mem = 1
+	if (!mem) exit
+	printf "\n%-34s %10s %18s %14s %16s\n", "memory (median)", "ns/call", "peak HeapInuse MB", "peak Sys MB", "spans dropped"
+	for (i = 0; i < n; i++) {
+		b = order[i]
+		if (!cnt[b SUBSEP "heap"]) continue
+		printf "%-34s %10.1f %18.1f %14.1f %16d\n", b, median(b SUBSEP "call"), median(b SUBSEP "heap"),
+			median(b SUBSEP "sys"), median(b SUBSEP "dropped")
 	}
 }' "$out"
