@@ -1,0 +1,103 @@
+// Package rewrite instruments Go source so that every function body runs in a
+// span of the spantree runtime, and removes that instrumentation again.
+//
+// [File] rewrites one file given its bytes and needs no type information, so
+// the same code serves `spangen -w` (after [Load] has found the files with
+// golang.org/x/tools/go/packages) and compile-time instrumentation through
+// -toolexec, which sees one package's files at a time ([Files]).
+//
+// # How the source is changed
+//
+// The rewrite is a list of edits on the original text, computed from go/ast
+// positions, applied, and the result gofmt-formatted. Nothing else in the file
+// moves, so every comment stays where it was, and [Undo] can delete exactly
+// what was inserted: for a gofmt-formatted file, Undo(File(src)) == src byte
+// for byte. (dave/dst, which the design card names, re-prints the whole file
+// from its tree; its round trip is not byte-exact on real code and costs
+// several times a gofmt, so it is not used for the edits. See the package's
+// tests on go-cmp, ksuid and x/sync for the byte-exact check.)
+//
+// Each instrumented function gets two statements in front of its body:
+//
+//	__sp := __spantree.Start(&__spantree_fns_file[0])
+//	defer func() { __sp.End(recover()) }()
+//
+// with StartContext (reassigning the first named context.Context parameter),
+// StartLit (function literals, whose lexical parent is the enclosing __sp) or
+// StartRequest (func(http.ResponseWriter, *http.Request)) in place of Start.
+// A function whose last result is a named error ends with EndErr; a function
+// whose last result is an unnamed error wraps the error of each return
+// statement in __sp.Err(...) (a `return f()` of several values goes through
+// temporaries __rN). Calls of os.Exit, log.Fatal* and log.Panic* get a
+// __spantree.Flush() statement in front. The file imports the runtime under
+// the fixed name __spantree, in an import declaration of its own after the
+// others, and ends with one table of descriptors, __spantree_fns_<file>,
+// named after the file so that the tables of one package never collide. A
+// function whose body was on one line is marked in the table ("// was one
+// line") so that Undo can put it back on one line.
+//
+// File removes earlier instrumentation before it adds its own, so running it
+// twice changes nothing, and a file edited since it was instrumented gets
+// fresh names and lines.
+//
+// # What is skipped, and why
+//
+//   - Files with the "// Code generated ... DO NOT EDIT." header, and cgo files
+//     (import "C"): their source is not the user's to change.
+//   - Functions without a body (assembly, linkname pulls): nothing to wrap.
+//   - init functions, unless [Options.Init]: they run before main, often
+//     before the runtime is configured, and a span each is noise. TestMain:
+//     it would make every test one trace.
+//   - Functions with compiler directives other than //go:noinline
+//     (//go:nosplit, //go:linkname, //go:norace, //go:nowritebarrier...,
+//     //go:systemstack, //go:uintptrescapes, //go:fix inline...): a call into
+//     the runtime there can overflow a nosplit stack, add a write barrier or
+//     race instrumentation where the compiler promised none, or be copied into
+//     callers by go fix.
+//   - //spangen:ignore in a function's doc comment (or the line above a
+//     function literal) skips it and the literals inside it; above the package
+//     clause, separated from it, it skips the file; in the package doc comment
+//     it skips the whole package.
+//   - Function literals in one-line bodies that hold comments: they cannot be
+//     put back on one line exactly.
+//
+// # Tiny functions (the fold rule)
+//
+// A span costs tens of nanoseconds; functions that are called millions of
+// times and do almost nothing would swamp a trace and slow the program. Two
+// kinds are left alone by default:
+//
+//   - methods named String, Error, GoString, Format, Len, Less or Swap (fmt,
+//     errors and sort call them in loops);
+//   - leaf functions and literals: at most 5 statements, no calls other than
+//     to builtins and conversions to predeclared types, no loops, no go,
+//     defer or select statements, no channel operations and no function
+//     literals. These are the functions the compiler would inline anyway.
+//
+// [Options.Tiny] (spangen -tiny) instruments them too; so does a
+// //spangen:name NAME or //spangen:nofold directive on one function.
+// Everything else that runs fast and often is folded by the runtime into one
+// line with a count; //spangen:nofold (Kind: KindNoFold) prevents that.
+//
+// # Names
+//
+// Functions are pkg.Func, pkg.(*T).Method, pkg.T.Method, pkg.(*T[...]).Method
+// (pkg is the package name; main for commands). A function literal is named
+// after the function it is written in plus its call context:
+//
+//	mux.HandleFunc("/users", func...)       pkg.Serve.HandleFunc(/users)
+//	t.Run("case a", func(t *testing.T)...)  pkg.TestX/case_a (as go test -run names it)
+//	g.Go(func...), twice                    pkg.Fetch.Go#1, pkg.Fetch.Go#2
+//	go func() {...}()                       pkg.F.go#1
+//	defer func() {...}()                    pkg.F.defer
+//	sort.Slice(s, func...)                  pkg.F.sort.Slice
+//	http.HandlerFunc(func...)               pkg.F.http.HandlerFunc
+//	T{OnDone: func...}                      pkg.F.OnDone
+//	h := func...                            pkg.F.h
+//	anything else                           pkg.F.func#1
+//
+// Names that occur more than once in one function are numbered #1, #2, ...;
+// goroutine launches (go statements, Go and TryGo methods) always are.
+// //spangen:name NAME in a function's doc comment, or on the line above a
+// literal, sets the name.
+package rewrite

@@ -1,0 +1,391 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/token"
+	"strconv"
+	"strings"
+)
+
+// fn is one function declaration or literal of a file, with what the
+// rewrite needs to know about it.
+type fn struct {
+	decl *ast.FuncDecl
+	lit  *ast.FuncLit
+	typ  *ast.FuncType
+	body *ast.BlockStmt
+
+	parent *fn
+	kids   []*fn
+
+	base   string // the literal's context name before numbering (HandleFunc(/users))
+	sep    string // "." or "/" (t.Run) between the parent's name and base
+	number bool   // always numbered (goroutine launches)
+	name   string // the final span name
+	kind   string // "", "KindMain", "KindTest", "KindHandler", "KindNoFold"
+
+	ignore  bool   // //spangen:ignore or an unsafe compiler directive: this and its literals are left alone
+	forced  bool   // //spangen:name or //spangen:nofold: never tiny
+	nameSet string // //spangen:name argument
+
+	returns []*ast.ReturnStmt // return statements of this function (not of its literals)
+	exits   []exitStmt        // os.Exit / log.Fatal* statements of this function
+
+	// facts for the tiny rule
+	calls, loops, stmts int
+}
+
+// exitStmt is a statement calling os.Exit, log.Fatal* or log.Panic*.
+type exitStmt struct {
+	stmt ast.Stmt
+}
+
+// collect builds the tree of functions of the file.
+func (in *instrumenter) collect() []*fn {
+	var roots []*fn
+	for _, d := range in.f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			r := &fn{decl: d, typ: d.Type, body: d.Body}
+			in.declDirectives(r)
+			if d.Body != nil {
+				in.walk(r, d.Body)
+			}
+			roots = append(roots, r)
+		case *ast.GenDecl:
+			// Literals in package-level variables: named after the
+			// variable, with no enclosing function.
+			top := &fn{}
+			for _, s := range d.Specs {
+				if vs, ok := s.(*ast.ValueSpec); ok && len(vs.Values) > 0 {
+					in.walk(top, vs)
+				}
+			}
+			for _, k := range top.kids {
+				k.parent = nil
+				roots = append(roots, k)
+			}
+		}
+	}
+	return roots
+}
+
+func (in *instrumenter) declDirectives(r *fn) {
+	d := r.decl
+	if hasDirective(d.Doc, "spangen:ignore") {
+		r.ignore = true
+	}
+	if d.Doc != nil {
+		for _, c := range d.Doc.List {
+			if strings.HasPrefix(c.Text, "//go:") && !strings.HasPrefix(c.Text, "//go:noinline") {
+				r.ignore = true
+			}
+		}
+	}
+	if in.linknamed[d.Name.Name] && d.Recv == nil {
+		r.ignore = true
+	}
+	if name, ok := directive(d.Doc, "spangen:name"); ok && name != "" {
+		r.nameSet, r.forced = name, true
+	}
+	if hasDirective(d.Doc, "spangen:nofold") {
+		r.kind, r.forced = "KindNoFold", true
+	}
+}
+
+// litDirectives reads directives for a literal from the line above it and
+// from its own first line.
+func (in *instrumenter) litDirectives(r *fn) {
+	line := in.line(r.lit.Pos())
+	for _, l := range []int{line - 1, line, in.line(r.lit.Body.Lbrace)} {
+		for _, text := range in.directives[l] {
+			if _, ok := directiveText(text, "spangen:ignore"); ok {
+				r.ignore = true
+			}
+			if name, ok := directiveText(text, "spangen:name"); ok && name != "" {
+				r.nameSet, r.forced = name, true
+			}
+			if _, ok := directiveText(text, "spangen:nofold"); ok {
+				r.kind, r.forced = "KindNoFold", true
+			}
+		}
+	}
+}
+
+// walk visits n, which belongs to function cur, attributing returns, exits,
+// facts and literals.
+func (in *instrumenter) walk(cur *fn, n ast.Node) {
+	var stack []ast.Node
+	ast.Inspect(n, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			k := &fn{lit: n, typ: n.Type, body: n.Body, parent: cur}
+			in.litDirectives(k)
+			in.nameLit(k, n, stack)
+			cur.kids = append(cur.kids, k)
+			in.walk(k, n.Body)
+			return false // walked above, as its own function
+		case *ast.ReturnStmt:
+			cur.returns = append(cur.returns, n)
+		case *ast.ExprStmt:
+			if in.isExitCall(n.X) {
+				cur.exits = append(cur.exits, exitStmt{stmt: n})
+			}
+		case *ast.CallExpr:
+			if !in.isBuiltinOrConversion(n) {
+				cur.calls++
+			}
+		case *ast.ForStmt, *ast.RangeStmt:
+			cur.loops++
+		case *ast.GoStmt, *ast.DeferStmt, *ast.SelectStmt, *ast.SendStmt:
+			cur.calls++
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				cur.calls++
+			}
+		}
+		if _, ok := n.(ast.Stmt); ok {
+			if _, block := n.(*ast.BlockStmt); !block {
+				cur.stmts++
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+}
+
+var builtins = map[string]bool{
+	"append": true, "cap": true, "clear": true, "complex": true, "copy": true, "delete": true,
+	"imag": true, "len": true, "make": true, "max": true, "min": true, "new": true, "panic": true,
+	"print": true, "println": true, "real": true,
+	// conversions to predeclared types
+	"bool": true, "byte": true, "complex64": true, "complex128": true, "error": true,
+	"float32": true, "float64": true, "int": true, "int8": true, "int16": true, "int32": true,
+	"int64": true, "rune": true, "string": true, "uint": true, "uint8": true, "uint16": true,
+	"uint32": true, "uint64": true, "uintptr": true, "any": true,
+}
+
+func (in *instrumenter) isBuiltinOrConversion(c *ast.CallExpr) bool {
+	switch f := ast.Unparen(c.Fun).(type) {
+	case *ast.Ident:
+		return builtins[f.Name]
+	case *ast.ArrayType, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType, *ast.StructType:
+		return true
+	case *ast.StarExpr:
+		return true // (*T)(x)
+	}
+	return false
+}
+
+// isExitCall reports whether x calls os.Exit, log.Fatal* or log.Panic*.
+func (in *instrumenter) isExitCall(x ast.Expr) bool {
+	c, ok := x.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	switch in.imports[id.Name] {
+	case "os":
+		return sel.Sel.Name == "Exit"
+	case "log":
+		return strings.HasPrefix(sel.Sel.Name, "Fatal") || strings.HasPrefix(sel.Sel.Name, "Panic")
+	}
+	return false
+}
+
+// nameLit sets the context name of literal k from the nodes above it.
+func (in *instrumenter) nameLit(k *fn, lit *ast.FuncLit, stack []ast.Node) {
+	k.sep, k.base = ".", "func"
+	k.number = true
+	if len(stack) == 0 {
+		return
+	}
+	parent := stack[len(stack)-1]
+	var grand ast.Node
+	if len(stack) > 1 {
+		grand = stack[len(stack)-2]
+	}
+	switch p := parent.(type) {
+	case *ast.CallExpr:
+		if ast.Unparen(p.Fun) == lit {
+			switch grand.(type) {
+			case *ast.GoStmt:
+				k.base = "go"
+			case *ast.DeferStmt:
+				k.base, k.number = "defer", false
+			}
+			return
+		}
+		callee, recv := in.callee(p.Fun)
+		if callee == "" {
+			return
+		}
+		k.number = false
+		k.base = callee
+		if callee == "Go" || callee == "TryGo" {
+			k.number = true
+		}
+		if callee == "Run" && recv && len(p.Args) == 2 && p.Args[1] == lit && in.isTestingParam(lit.Type) {
+			k.sep, k.kind = "/", "KindTest"
+			k.base = "*"
+			if s, ok := stringLit(p.Args[0]); ok {
+				k.base = testName(s)
+			}
+			return
+		}
+		if len(p.Args) > 1 && p.Args[0] != lit {
+			if s, ok := stringLit(p.Args[0]); ok {
+				k.base += "(" + oneLine(s) + ")"
+			}
+		}
+	case *ast.KeyValueExpr:
+		if id, ok := p.Key.(*ast.Ident); ok && p.Value == lit {
+			k.base, k.number = id.Name, false
+		}
+	case *ast.AssignStmt:
+		for i, r := range p.Rhs {
+			if r == lit && i < len(p.Lhs) && len(p.Lhs) == len(p.Rhs) {
+				if name := exprName(p.Lhs[i]); name != "" && name != "_" {
+					k.base, k.number = name, false
+				}
+			}
+		}
+	case *ast.ValueSpec:
+		for i, v := range p.Values {
+			if v == lit && i < len(p.Names) && p.Names[i].Name != "_" {
+				k.base, k.number = p.Names[i].Name, false
+			}
+		}
+	}
+}
+
+// callee names the function a call goes to: Sel for x.Sel (recv true), pkg.Sel
+// for an imported package's function, the name of a plain identifier.
+func (in *instrumenter) callee(fun ast.Expr) (name string, recv bool) {
+	fun = ast.Unparen(fun)
+	switch f := fun.(type) {
+	case *ast.IndexExpr:
+		return in.callee(f.X)
+	case *ast.IndexListExpr:
+		return in.callee(f.X)
+	case *ast.Ident:
+		return f.Name, false
+	case *ast.SelectorExpr:
+		if id, ok := f.X.(*ast.Ident); ok {
+			if _, imported := in.imports[id.Name]; imported {
+				return id.Name + "." + f.Sel.Name, false
+			}
+		}
+		return f.Sel.Name, true
+	}
+	return "", false
+}
+
+func exprName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	}
+	return ""
+}
+
+func stringLit(e ast.Expr) (string, bool) {
+	b, ok := e.(*ast.BasicLit)
+	if !ok || b.Kind != token.STRING {
+		return "", false
+	}
+	s, err := strconv.Unquote(b.Value)
+	return s, err == nil
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i] + "..."
+	}
+	return s
+}
+
+// testName rewrites a subtest name as the testing package does, so that the
+// span is named as `go test -run` matches it: spaces become underscores and
+// unprintable runes are escaped.
+func testName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case isSpace(r):
+			b.WriteByte('_')
+		case !strconv.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isSpace is the testing package's list of space runes.
+func isSpace(r rune) bool {
+	if r < 0x2000 {
+		switch r {
+		case '\t', '\n', '\v', '\f', '\r', ' ', 0x85, 0xA0, 0x1680:
+			return true
+		}
+		return false
+	}
+	if r <= 0x200a {
+		return true
+	}
+	switch r {
+	case 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
+		return true
+	}
+	return false
+}
+
+// isTestingParam reports whether the first parameter of t is *testing.T, B or F.
+func (in *instrumenter) isTestingParam(t *ast.FuncType) bool {
+	if t.Params == nil || len(t.Params.List) == 0 {
+		return false
+	}
+	return in.isTestingPtr(t.Params.List[0].Type)
+}
+
+func (in *instrumenter) isTestingPtr(e ast.Expr) bool {
+	star, ok := e.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	return in.isPkgType(star.X, "testing", "T", "B", "F")
+}
+
+// isPkgType reports whether e is path.Name for one of names.
+func (in *instrumenter) isPkgType(e ast.Expr, path string, names ...string) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok || in.imports[id.Name] != path {
+		return false
+	}
+	for _, n := range names {
+		if sel.Sel.Name == n {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,495 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// onelineMarker marks a table entry whose function body was on one line.
+const onelineMarker = "// was one line"
+
+// instrumenter computes the edits that instrument one parsed file.
+type instrumenter struct {
+	fset     *token.FileSet
+	tf       *token.File
+	f        *ast.File
+	src      []byte
+	filename string
+	opts     Options
+	pkg      string
+	test     bool
+	table    string
+
+	imports    map[string]string // local name -> import path
+	directives map[int][]string  // line -> //spangen: comments on it
+	linknamed  map[string]bool
+
+	edits   []edit
+	entries []entry
+	temps   int // temporaries used so far in the file (__rN)
+}
+
+type entry struct {
+	f       *fn
+	oneline bool
+}
+
+func newInstrumenter(fset *token.FileSet, f *ast.File, src []byte, filename string, opts Options) *instrumenter {
+	in := &instrumenter{
+		fset: fset, tf: fset.File(f.Package), f: f, src: src, filename: filename, opts: opts,
+		pkg:        opts.Package,
+		test:       strings.HasSuffix(filename, "_test.go"),
+		table:      tableName(filename),
+		imports:    map[string]string{},
+		directives: map[int][]string{},
+		linknamed:  map[string]bool{},
+	}
+	if in.pkg == "" {
+		in.pkg = f.Name.Name
+	}
+	for _, im := range f.Imports {
+		p, err := strconv.Unquote(im.Path.Value)
+		if err != nil {
+			continue
+		}
+		name := guessName(p)
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		if name != "_" && name != "." {
+			in.imports[name] = p
+		}
+	}
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, "//spangen:") {
+				l := in.line(c.Pos())
+				in.directives[l] = append(in.directives[l], c.Text)
+			}
+			if rest, ok := strings.CutPrefix(c.Text, "//go:linkname "); ok {
+				if fs := strings.Fields(rest); len(fs) > 0 {
+					in.linknamed[fs[0]] = true
+				}
+			}
+		}
+	}
+	return in
+}
+
+// guessName is the package name an import path most likely declares, for
+// imports without a name (only the standard library's names matter for
+// correctness; others only make literal names read better).
+func guessName(p string) string {
+	elems := strings.Split(p, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+		name = elems[len(elems)-2]
+	}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	name = strings.TrimPrefix(name, "go-")
+	name = strings.TrimSuffix(name, "-go")
+	return strings.ReplaceAll(name, "-", "_")
+}
+
+func (in *instrumenter) line(p token.Pos) int { return in.tf.Line(p) }
+func (in *instrumenter) off(p token.Pos) int  { return in.tf.Offset(p) }
+
+// run computes the edits; it reports false when nothing is instrumented.
+func (in *instrumenter) run() bool {
+	roots := in.collect()
+	top := &fn{name: in.pkg, kids: roots}
+	in.nameKids(top)
+	for _, r := range roots {
+		in.visit(r, false, false)
+	}
+	if len(in.entries) == 0 {
+		in.edits = nil
+		return false
+	}
+	in.addImport()
+	in.addTable()
+	return true
+}
+
+// nameKids sets the names of f's kids (and theirs).
+func (in *instrumenter) nameKids(f *fn) {
+	count := map[string]int{}
+	for _, k := range f.kids {
+		if k.decl == nil {
+			count[k.sep+k.base]++
+		}
+	}
+	seen := map[string]int{}
+	for _, k := range f.kids {
+		switch {
+		case k.decl != nil:
+			k.name = in.declName(k.decl)
+			in.declKind(k)
+		default:
+			key := k.sep + k.base
+			seen[key]++
+			base := k.base
+			if k.number || count[key] > 1 {
+				base += "#" + strconv.Itoa(seen[key])
+			}
+			k.name = f.name + k.sep + base
+		}
+		if k.nameSet != "" {
+			k.name = k.nameSet
+		}
+		in.nameKids(k)
+	}
+}
+
+func (in *instrumenter) declName(d *ast.FuncDecl) string {
+	if d.Recv == nil || len(d.Recv.List) == 0 {
+		return in.pkg + "." + d.Name.Name
+	}
+	t := d.Recv.List[0].Type
+	star := false
+	if s, ok := t.(*ast.StarExpr); ok {
+		star, t = true, s.X
+	}
+	generic := false
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t, generic = x.X, true
+	case *ast.IndexListExpr:
+		t, generic = x.X, true
+	}
+	recv := "?"
+	if id, ok := t.(*ast.Ident); ok {
+		recv = id.Name
+	}
+	if generic {
+		recv += "[...]"
+	}
+	if star {
+		recv = "(*" + recv + ")"
+	}
+	return in.pkg + "." + recv + "." + d.Name.Name
+}
+
+func (in *instrumenter) declKind(f *fn) {
+	d := f.decl
+	name := d.Name.Name
+	switch {
+	case d.Recv == nil && name == "main" && in.pkg == "main":
+		f.kind = "KindMain"
+	case d.Recv == nil && in.test && isTestFunc(name) && len(d.Type.Params.List) == 1 &&
+		in.isTestingPtr(d.Type.Params.List[0].Type):
+		f.kind = "KindTest"
+	case in.isHandler(d.Type):
+		f.kind = "KindHandler"
+	}
+}
+
+func isTestFunc(name string) bool {
+	for _, prefix := range []string{"Test", "Benchmark", "Fuzz"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			return rest == "" || !(rest[0] >= 'a' && rest[0] <= 'z')
+		}
+	}
+	return false
+}
+
+// isHandler reports whether t is func(http.ResponseWriter, *http.Request).
+func (in *instrumenter) isHandler(t *ast.FuncType) bool {
+	ps := params(t)
+	if len(ps) != 2 || (t.Results != nil && len(t.Results.List) > 0) {
+		return false
+	}
+	star, ok := ps[1].typ.(*ast.StarExpr)
+	return ok && in.isPkgType(ps[0].typ, "net/http", "ResponseWriter") && in.isPkgType(star.X, "net/http", "Request")
+}
+
+type param struct {
+	name string // "" when unnamed
+	typ  ast.Expr
+}
+
+func params(t *ast.FuncType) []param {
+	var ps []param
+	if t.Params == nil {
+		return nil
+	}
+	for _, f := range t.Params.List {
+		if len(f.Names) == 0 {
+			ps = append(ps, param{typ: f.Type})
+		}
+		for _, n := range f.Names {
+			ps = append(ps, param{name: n.Name, typ: f.Type})
+		}
+	}
+	return ps
+}
+
+// visit instruments f when it should be and then its literals. outer tells
+// whether an enclosing function has a __sp in scope.
+func (in *instrumenter) visit(f *fn, outer, ignored bool) {
+	if f.ignore || ignored {
+		return // and its literals
+	}
+	if in.wanted(f) {
+		in.instrument(f, outer)
+		outer = true
+	}
+	for _, k := range f.kids {
+		in.visit(k, outer, false)
+	}
+}
+
+// wanted reports whether f itself gets a span.
+func (in *instrumenter) wanted(f *fn) bool {
+	if f.body == nil {
+		return false
+	}
+	if d := f.decl; d != nil && d.Recv == nil {
+		if d.Name.Name == "init" && !in.opts.Init {
+			return false
+		}
+		if d.Name.Name == "TestMain" && in.test {
+			return false
+		}
+	}
+	if in.oneline(f.body) && in.hasComments(f.body.Lbrace, f.body.Rbrace) {
+		return false // cannot be put back on one line exactly
+	}
+	if f.forced || in.opts.Tiny || f.kind != "" || in.isHandler(f.typ) {
+		return true
+	}
+	if d := f.decl; d != nil && d.Recv != nil {
+		switch d.Name.Name {
+		case "String", "Error", "GoString", "Format", "Len", "Less", "Swap":
+			return false
+		}
+	}
+	tiny := f.calls == 0 && f.loops == 0 && len(f.kids) == 0 && f.stmts <= 5
+	return !tiny
+}
+
+func (in *instrumenter) oneline(b *ast.BlockStmt) bool {
+	return in.line(b.Lbrace) == in.line(b.Rbrace)
+}
+
+func (in *instrumenter) hasComments(from, to token.Pos) bool {
+	cs := in.f.Comments
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].Pos() > from })
+	return i < len(cs) && cs[i].Pos() < to
+}
+
+// instrument adds the edits for f's own span.
+func (in *instrumenter) instrument(f *fn, outer bool) {
+	idx := len(in.entries)
+	oneline := in.oneline(f.body)
+	in.entries = append(in.entries, entry{f: f, oneline: oneline})
+	ref := fmt.Sprintf("&%s[%d]", in.table, idx)
+	outerSp := ImportName + ".Span{}"
+	if outer {
+		outerSp = "__sp"
+	}
+
+	var start string
+	ps := params(f.typ)
+	switch {
+	case in.isHandler(f.typ):
+		if f.kind == "" || f.kind == "KindNoFold" {
+			f.kind = "KindHandler"
+		}
+		r := ps[1].name
+		if r == "" || r == "_" {
+			r = "nil"
+		}
+		start = fmt.Sprintf("__sp := %s.StartRequest(%s, %s, %s)", ImportName, outerSp, r, ref)
+	case len(ps) > 0 && ps[0].name != "" && ps[0].name != "_" && in.isPkgType(ps[0].typ, "context", "Context"):
+		start = fmt.Sprintf("%s, __sp := %s.StartContext(%s, %s)", ps[0].name, ImportName, ps[0].name, ref)
+	case f.lit != nil:
+		start = fmt.Sprintf("__sp := %s.StartLit(%s, %s)", ImportName, outerSp, ref)
+	default:
+		start = fmt.Sprintf("__sp := %s.Start(%s)", ImportName, ref)
+	}
+
+	errName, wrap := in.errorResult(f.typ)
+	end := "defer func() { __sp.End(recover()) }()"
+	if errName != "" {
+		end = fmt.Sprintf("defer func() { __sp.EndErr(recover(), %s) }()", errName)
+	}
+
+	b := f.body
+	lb := in.off(b.Lbrace)
+	if oneline {
+		list := b.List
+		if len(list) == 0 {
+			in.add(lb+1, in.off(b.Rbrace), "\n"+start+"\n"+end+"\n")
+		} else {
+			in.add(lb+1, in.off(list[0].Pos()), "\n"+start+"\n"+end+"\n")
+			for i := 1; i < len(list); i++ {
+				in.add(in.off(list[i-1].End()), in.off(list[i].Pos()), "\n")
+			}
+			in.add(in.off(list[len(list)-1].End()), in.off(b.Rbrace), "\n")
+		}
+	} else {
+		p := in.lineEnd(b.Lbrace + 1)
+		if len(b.List) > 0 && in.off(b.List[0].Pos()) < p {
+			// A statement on the line of the brace (not gofmt-formatted).
+			in.add(lb+1, lb+1, "\n"+start+"\n"+end+"\n")
+		} else {
+			in.add(p, p, "\n"+start+"\n"+end)
+		}
+	}
+
+	if wrap {
+		nres := countFields(f.typ.Results)
+		for _, r := range f.returns {
+			switch {
+			case len(r.Results) == nres:
+				last := r.Results[nres-1]
+				if id, ok := last.(*ast.Ident); ok && id.Name == "nil" {
+					continue
+				}
+				in.add(in.off(last.Pos()), in.off(last.Pos()), "__sp.Err(")
+				in.add(in.off(last.End()), in.off(last.End()), ")")
+			case len(r.Results) == 1 && nres > 1:
+				call := r.Results[0]
+				names := make([]string, nres)
+				for i := range names {
+					names[i] = "__r" + strconv.Itoa(in.temps)
+					in.temps++
+				}
+				lhs := strings.Join(names, ", ")
+				res := strings.Join(names[:nres-1], ", ") + ", __sp.Err(" + names[nres-1] + ")"
+				in.add(in.off(r.Pos()), in.off(call.Pos()), lhs+" := ")
+				in.add(in.off(call.End()), in.off(call.End()), "\nreturn "+res)
+			}
+		}
+	}
+	for _, x := range f.exits {
+		p := in.off(x.stmt.Pos())
+		in.add(p, p, ImportName+".Flush()\n")
+	}
+}
+
+func (in *instrumenter) add(start, end int, text string) {
+	in.edits = append(in.edits, edit{start: start, end: end, text: text})
+}
+
+// errorResult reports how f's error result is observed: by name in the
+// deferred EndErr, or by wrapping the returned values.
+func (in *instrumenter) errorResult(t *ast.FuncType) (name string, wrap bool) {
+	if t.Results == nil || len(t.Results.List) == 0 {
+		return "", false
+	}
+	last := t.Results.List[len(t.Results.List)-1]
+	if id, ok := last.Type.(*ast.Ident); !ok || id.Name != "error" {
+		return "", false
+	}
+	if len(last.Names) == 0 {
+		return "", true
+	}
+	if n := last.Names[len(last.Names)-1].Name; n != "_" {
+		return n, false
+	}
+	return "", true
+}
+
+func countFields(fl *ast.FieldList) int {
+	n := 0
+	if fl == nil {
+		return 0
+	}
+	for _, f := range fl.List {
+		n += max(1, len(f.Names))
+	}
+	return n
+}
+
+// lineEnd is the offset of the newline that ends the line of p, after any
+// comments that start on that line (a block comment may run on).
+func (in *instrumenter) lineEnd(p token.Pos) int {
+	o := in.off(p)
+	line := in.line(p)
+	for _, cg := range in.f.Comments {
+		for _, c := range cg.List {
+			if c.Pos() >= p && in.line(c.Pos()) == line {
+				o = max(o, in.off(c.End()))
+			}
+		}
+		if cg.Pos() > p && in.line(cg.Pos()) > line {
+			break
+		}
+	}
+	for o < len(in.src) && in.src[o] != '\n' {
+		o++
+	}
+	return o
+}
+
+func (in *instrumenter) addImport() {
+	var after token.Pos = in.f.Name.End()
+	for _, d := range in.f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			after = g.End()
+		}
+	}
+	p := in.lineEnd(after)
+	in.add(p, p, "\n\nimport "+ImportName+" "+strconv.Quote(RuntimePath))
+}
+
+// addTable adds the descriptor table at the end of the file. It comes last:
+// the locations in it count the lines the other edits add.
+func (in *instrumenter) addTable() {
+	sortEdits(in.edits)
+	sums := in.lineDeltas()
+	var b strings.Builder
+	eof := len(in.src)
+	if eof > 0 && in.src[eof-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "\nvar %s = [...]%s.Func{\n", in.table, ImportName)
+	file := path.Join(in.opts.Dir, path.Base(strings.ReplaceAll(in.filename, `\`, "/")))
+	for _, e := range in.entries {
+		var p token.Pos
+		if e.f.decl != nil {
+			p = e.f.decl.Pos()
+		} else {
+			p = e.f.lit.Pos()
+		}
+		line := in.line(p) + in.linesAdded(sums, in.off(p))
+		fmt.Fprintf(&b, "\t{Name: %s, Loc: %s", strconv.Quote(e.f.name), strconv.Quote(file+":"+strconv.Itoa(line)))
+		if e.f.kind != "" {
+			fmt.Fprintf(&b, ", Kind: %s.%s", ImportName, e.f.kind)
+		}
+		b.WriteString("},")
+		if e.oneline {
+			b.WriteString(" " + onelineMarker)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
+	in.add(eof, eof, b.String())
+}
+
+// lineDeltas returns, for the sorted edits, how many newlines the first k
+// of them add (index k).
+func (in *instrumenter) lineDeltas() []int {
+	sums := make([]int, len(in.edits)+1)
+	for i, e := range in.edits {
+		sums[i+1] = sums[i] + strings.Count(e.text, "\n") - bytes.Count(in.src[e.start:e.end], nl)
+	}
+	return sums
+}
+
+// linesAdded counts the newlines the edits before offset o add. Edits do not
+// overlap, so their ends are sorted too.
+func (in *instrumenter) linesAdded(sums []int, o int) int {
+	k := sort.Search(len(in.edits), func(i int) bool { return in.edits[i].end > o })
+	return sums[k]
+}

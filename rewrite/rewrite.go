@@ -1,0 +1,253 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"path"
+	"sort"
+	"strings"
+)
+
+// RuntimePath is the import path of the runtime that instrumented code calls.
+const RuntimePath = "github.com/spantree/spantree/runtime"
+
+// ImportName is the name generated code imports the runtime under: the
+// runtime's package is called spantree, and it sits next to the standard
+// runtime package, so it gets a name no hand-written code uses.
+const ImportName = "__spantree"
+
+// Options configure a rewrite. The zero value instruments a file with the
+// package name from its package clause and locations relative to its own
+// directory.
+type Options struct {
+	// Package is the package name that span names start with. Empty means the
+	// name in the file's package clause.
+	Package string
+	// Dir is the slash-separated directory of the file relative to its
+	// module's root ("" for the root); locations are Dir/file.go:LINE.
+	Dir string
+	// Init instruments init functions too.
+	Init bool
+	// Tiny instruments the tiny functions the fold rule leaves alone (see the
+	// package documentation).
+	Tiny bool
+}
+
+// File instruments one Go source file. filename is used for error positions,
+// for locations (its base name, after Options.Dir) and for the name of the
+// file's descriptor table. Instrumentation already present is removed first,
+// so File is idempotent. A file that must not be instrumented (generated,
+// cgo, //spangen:ignore) comes back without instrumentation. A file that does
+// not parse is an error whose message starts with filename:line:col.
+func File(filename string, src []byte, opts Options) ([]byte, error) {
+	return file(filename, src, opts, false)
+}
+
+// Undo removes the instrumentation that File added. For a gofmt-formatted
+// file, Undo(File(src)) returns src exactly.
+func Undo(filename string, src []byte) ([]byte, error) {
+	return strip(filename, src)
+}
+
+// Source is one file of a package, for [Files].
+type Source struct {
+	Name string // file name, as given to File
+	Src  []byte
+}
+
+// Files instruments (or, with undo, un-instruments) the files of one package:
+// it is File for each, except that a //spangen:ignore in the package doc
+// comment of any of them leaves all of them uninstrumented. opts.Dir applies
+// to every file.
+func Files(files []Source, opts Options, undo bool) ([]Source, error) {
+	if !undo {
+		for _, f := range files {
+			ig, err := packageIgnored(f.Name, f.Src)
+			if err != nil {
+				return nil, err
+			}
+			if ig {
+				undo = true
+				break
+			}
+		}
+	}
+	out := make([]Source, len(files))
+	for i, f := range files {
+		var b []byte
+		var err error
+		if undo {
+			b, err = Undo(f.Name, f.Src)
+		} else {
+			b, err = File(f.Name, f.Src, opts)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Source{Name: f.Name, Src: b}
+	}
+	return out, nil
+}
+
+func packageIgnored(filename string, src []byte) (bool, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.PackageClauseOnly|parser.ParseComments)
+	if err != nil {
+		return false, err
+	}
+	return f.Doc != nil && hasDirective(f.Doc, "spangen:ignore"), nil
+}
+
+func file(filename string, src []byte, opts Options, stripped bool) ([]byte, error) {
+	if !stripped {
+		s, err := strip(filename, src)
+		if err != nil {
+			return nil, err
+		}
+		src = s
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	if skipFile(f) {
+		return src, nil
+	}
+	in := newInstrumenter(fset, f, src, filename, opts)
+	if !in.run() {
+		return src, nil
+	}
+	edited := apply(src, in.edits)
+	out, err := format.Source(edited)
+	if err != nil {
+		// Our edits made code that does not parse: a bug here, not in the
+		// input. Say where.
+		return nil, fmt.Errorf("%s: spangen produced invalid code (please report): %w", filename, err)
+	}
+	if bytes.Count(out, nl) != bytes.Count(edited, nl) && !stripped {
+		// The input was not gofmt-formatted and formatting moved lines, so
+		// the locations computed from the edits are off: start again from
+		// the formatted input.
+		formatted, err := format.Source(src)
+		if err == nil {
+			return file(filename, formatted, opts, true)
+		}
+	}
+	return out, nil
+}
+
+var nl = []byte("\n")
+
+// skipFile reports whether no function of f is to be instrumented.
+func skipFile(f *ast.File) bool {
+	if ast.IsGenerated(f) {
+		return true
+	}
+	for _, im := range f.Imports {
+		if im.Path.Value == `"C"` {
+			return true
+		}
+	}
+	for _, cg := range f.Comments {
+		if cg.Pos() >= f.Package {
+			break
+		}
+		if hasDirective(cg, "spangen:ignore") {
+			return true // file level, or package level (the doc comment)
+		}
+	}
+	return false
+}
+
+// edit replaces src[start:end] with text. Edits never overlap; insertions
+// (start == end) at the offset where a replacement starts come first.
+type edit struct {
+	start, end int
+	text       string
+}
+
+func apply(src []byte, edits []edit) []byte {
+	sortEdits(edits)
+	var b bytes.Buffer
+	b.Grow(len(src) + 64*len(edits))
+	last := 0
+	for _, e := range edits {
+		if e.start < last {
+			panic(fmt.Sprintf("rewrite: overlapping edits at %d (after %d)", e.start, last))
+		}
+		b.Write(src[last:e.start])
+		b.WriteString(e.text)
+		last = e.end
+	}
+	b.Write(src[last:])
+	return b.Bytes()
+}
+
+func sortEdits(edits []edit) {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end < edits[j].end
+	})
+}
+
+// hasDirective reports whether cg holds a //name line comment (with or
+// without arguments).
+func hasDirective(cg *ast.CommentGroup, name string) bool {
+	_, ok := directive(cg, name)
+	return ok
+}
+
+// directive returns the arguments of the //name comment in cg.
+func directive(cg *ast.CommentGroup, name string) (string, bool) {
+	if cg == nil {
+		return "", false
+	}
+	for _, c := range cg.List {
+		if arg, ok := directiveText(c.Text, name); ok {
+			return arg, true
+		}
+	}
+	return "", false
+}
+
+func directiveText(text, name string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, "//"+name)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// tableName is the name of the descriptor table of the file: unique in the
+// package because file names are unique in a directory.
+func tableName(filename string) string {
+	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(filename, `\`, "/")), ".go")
+	var b strings.Builder
+	b.WriteString("__spantree_fns_")
+	lossy := false
+	for _, r := range base {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+			lossy = true
+		}
+	}
+	if lossy {
+		// a-b.go and a_b.go must not share a table.
+		var h uint32 = 2166136261
+		for i := 0; i < len(base); i++ {
+			h = (h ^ uint32(base[i])) * 16777619
+		}
+		fmt.Fprintf(&b, "_%08x", h)
+	}
+	return b.String()
+}

@@ -1,0 +1,375 @@
+package rewrite
+
+import (
+	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+)
+
+// stripper computes the edits that remove instrumentation from one file.
+type stripper struct {
+	tf       *token.File
+	f        *ast.File
+	src      []byte
+	edits    []edit
+	oneline  map[string][]bool // table name -> entry was on one line
+	joined   map[*ast.BlockStmt]bool
+	consumed [][2]int // ranges already deleted (temporaries' returns)
+}
+
+func strip(filename string, src []byte) ([]byte, error) {
+	if !bytes.Contains(src, []byte(ImportName)) {
+		return src, nil // the common case: nothing to remove, nothing to parse
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	s := &stripper{
+		tf: fset.File(f.Package), f: f, src: src,
+		oneline: map[string][]bool{},
+		joined:  map[*ast.BlockStmt]bool{},
+	}
+	if !s.run() {
+		return src, nil
+	}
+	return apply(src, s.edits), nil
+}
+
+func (s *stripper) off(p token.Pos) int { return s.tf.Offset(p) }
+func (s *stripper) line(p token.Pos) int { return s.tf.Line(p) }
+
+func (s *stripper) add(start, end int, text string) {
+	s.edits = append(s.edits, edit{start: start, end: end, text: text})
+}
+
+func (s *stripper) run() bool {
+	found := false
+	for _, d := range s.f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		switch {
+		case g.Tok == token.IMPORT:
+			found = s.stripImport(g) || found
+		case g.Tok == token.VAR && len(g.Specs) == 1:
+			found = s.stripTable(g) || found
+		}
+	}
+	if !found {
+		return false
+	}
+	var lists [][]ast.Stmt
+	ast.Inspect(s.f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if n.Body != nil {
+				s.stripPrologue(n.Body)
+			}
+		case *ast.FuncLit:
+			s.stripPrologue(n.Body)
+		case *ast.BlockStmt:
+			if !s.joined[n] {
+				lists = append(lists, n.List)
+			}
+		case *ast.CaseClause:
+			lists = append(lists, n.Body)
+		case *ast.CommClause:
+			lists = append(lists, n.Body)
+		}
+		return true
+	})
+	for _, l := range lists {
+		s.stripList(l)
+	}
+	ast.Inspect(s.f, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || !isSpCall(c, "Err") || len(c.Args) != 1 || s.isConsumed(s.off(c.Pos())) {
+			return true
+		}
+		a := c.Args[0]
+		s.add(s.off(c.Pos()), s.off(a.Pos()), "")
+		s.add(s.off(a.End()), s.off(c.End()), "")
+		return true
+	})
+	return true
+}
+
+func (s *stripper) isConsumed(o int) bool {
+	for _, r := range s.consumed {
+		if o >= r[0] && o < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// stripImport removes `import __spantree "..."`, with the blank line that
+// File puts before it.
+func (s *stripper) stripImport(g *ast.GenDecl) bool {
+	for _, sp := range g.Specs {
+		is := sp.(*ast.ImportSpec)
+		if is.Name == nil || is.Name.Name != ImportName || is.Path.Value != strconv.Quote(RuntimePath) {
+			continue
+		}
+		if !g.Lparen.IsValid() {
+			start, end := s.off(g.Pos()), s.off(g.End())
+			if start >= 2 && string(s.src[start-2:start]) == "\n\n" {
+				start -= 2
+			}
+			s.add(start, end, "")
+			return true
+		}
+		// Moved into a block by hand (goimports): remove its line.
+		start, end := s.lineStart(s.off(is.Pos())), s.off(is.End())
+		if end < len(s.src) && s.src[end] == '\n' {
+			end++
+		}
+		s.add(start, end, "")
+		return true
+	}
+	return false
+}
+
+// stripTable removes the descriptor table and remembers which entries were
+// one-line bodies.
+func (s *stripper) stripTable(g *ast.GenDecl) bool {
+	vs, ok := g.Specs[0].(*ast.ValueSpec)
+	if !ok || len(vs.Names) != 1 || !strings.HasPrefix(vs.Names[0].Name, "__spantree_fns_") || len(vs.Values) != 1 {
+		return false
+	}
+	cl, ok := vs.Values[0].(*ast.CompositeLit)
+	if !ok {
+		return false
+	}
+	marks := make([]bool, len(cl.Elts))
+	markLines := map[int]bool{}
+	for _, cg := range s.f.Comments {
+		if cg.Pos() > g.Pos() && cg.End() < g.End() {
+			for _, c := range cg.List {
+				if c.Text == onelineMarker {
+					markLines[s.line(c.Pos())] = true
+				}
+			}
+		}
+	}
+	for i, e := range cl.Elts {
+		marks[i] = markLines[s.line(e.End())]
+	}
+	s.oneline[vs.Names[0].Name] = marks
+	start, end := s.off(g.Pos()), s.off(g.End())
+	if start > 0 && s.src[start-1] == '\n' && end < len(s.src) && s.src[end] == '\n' {
+		start--
+		end++
+	}
+	s.add(start, end, "")
+	return true
+}
+
+func (s *stripper) lineStart(o int) int {
+	for o > 0 && s.src[o-1] != '\n' {
+		o--
+	}
+	return o
+}
+
+// stripPrologue removes the two statements File puts in front of a body.
+func (s *stripper) stripPrologue(b *ast.BlockStmt) {
+	if len(b.List) < 2 {
+		return
+	}
+	table, idx, ok := prologue(b.List[0])
+	if !ok || !isEndDefer(b.List[1]) {
+		return
+	}
+	marks := s.oneline[table]
+	if idx < len(marks) && marks[idx] && !s.commentsIn(b.List[1].End(), b.Rbrace) {
+		s.join(b)
+		return
+	}
+	start := s.lineStart(s.off(b.List[0].Pos()))
+	if start > 0 {
+		start-- // the newline before it
+	}
+	s.add(start, s.off(b.List[1].End()), "")
+}
+
+func (s *stripper) commentsIn(from, to token.Pos) bool {
+	for _, cg := range s.f.Comments {
+		if cg.Pos() > from && cg.Pos() < to {
+			return true
+		}
+	}
+	return false
+}
+
+// join puts a body that was on one line back on one line: `{ a; b }`.
+func (s *stripper) join(b *ast.BlockStmt) {
+	s.joined[b] = true
+	var logical [][2]ast.Stmt // first and last statement of each original statement
+	list := b.List[2:]
+	for i := 0; i < len(list); i++ {
+		st := list[i]
+		if isFlush(st) && i+1 < len(list) {
+			continue // deleted with the separator before the next statement
+		}
+		if i+1 < len(list) && s.stripTemps(st, list[i+1]) {
+			logical = append(logical, [2]ast.Stmt{st, list[i+1]})
+			i++
+			continue
+		}
+		logical = append(logical, [2]ast.Stmt{st, st})
+	}
+	lb, rb := s.off(b.Lbrace)+1, s.off(b.Rbrace)
+	if len(logical) == 0 {
+		s.add(lb, rb, "")
+		return
+	}
+	s.add(lb, s.off(logical[0][0].Pos()), " ")
+	for i := 1; i < len(logical); i++ {
+		s.add(s.off(logical[i-1][1].End()), s.off(logical[i][0].Pos()), "; ")
+	}
+	s.add(s.off(logical[len(logical)-1][1].End()), rb, " ")
+}
+
+// stripList removes Flush calls and return temporaries from a statement list.
+func (s *stripper) stripList(list []ast.Stmt) {
+	for i := 0; i < len(list); i++ {
+		st := list[i]
+		if i+1 >= len(list) {
+			return
+		}
+		if isFlush(st) {
+			s.add(s.off(st.Pos()), s.off(list[i+1].Pos()), "")
+			continue
+		}
+		if s.stripTemps(st, list[i+1]) {
+			i++
+		}
+	}
+}
+
+// stripTemps turns `__r0, __r1 := f()` + `return __r0, __sp.Err(__r1)` back
+// into `return f()`.
+func (s *stripper) stripTemps(a, r ast.Stmt) bool {
+	as, ok := a.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) < 2 {
+		return false
+	}
+	ret, ok := r.(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != len(as.Lhs) {
+		return false
+	}
+	for i, l := range as.Lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok || !strings.HasPrefix(id.Name, "__r") {
+			return false
+		}
+		res := ret.Results[i]
+		if i == len(as.Lhs)-1 {
+			c, ok := res.(*ast.CallExpr)
+			if !ok || !isSpCall(c, "Err") || len(c.Args) != 1 {
+				return false
+			}
+			res = c.Args[0]
+		}
+		if rid, ok := res.(*ast.Ident); !ok || rid.Name != id.Name {
+			return false
+		}
+	}
+	call := as.Rhs[0]
+	s.add(s.off(as.Pos()), s.off(call.Pos()), "return ")
+	s.add(s.off(call.End()), s.off(ret.End()), "")
+	s.consumed = append(s.consumed, [2]int{s.off(call.End()), s.off(ret.End())})
+	return true
+}
+
+// prologue reports whether st is `__sp := __spantree.StartX(..., &table[idx])`.
+func prologue(st ast.Stmt) (table string, idx int, ok bool) {
+	as, isAssign := st.(*ast.AssignStmt)
+	if !isAssign || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) == 0 {
+		return "", 0, false
+	}
+	if id, ok := as.Lhs[len(as.Lhs)-1].(*ast.Ident); !ok || id.Name != "__sp" {
+		return "", 0, false
+	}
+	c, isCall := as.Rhs[0].(*ast.CallExpr)
+	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") {
+		return "", 0, false
+	}
+	u, isAddr := c.Args[len(c.Args)-1].(*ast.UnaryExpr)
+	if !isAddr || u.Op != token.AND {
+		return "", 0, false
+	}
+	ix, isIndex := u.X.(*ast.IndexExpr)
+	if !isIndex {
+		return "", 0, false
+	}
+	tid, isIdent := ix.X.(*ast.Ident)
+	lit, isLit := ix.Index.(*ast.BasicLit)
+	if !isIdent || !isLit || lit.Kind != token.INT {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(lit.Value)
+	if err != nil {
+		return "", 0, false
+	}
+	return tid.Name, n, true
+}
+
+// isEndDefer reports whether st is `defer func() { __sp.End...(...) }()`.
+func isEndDefer(st ast.Stmt) bool {
+	d, ok := st.(*ast.DeferStmt)
+	if !ok {
+		return false
+	}
+	lit, ok := d.Call.Fun.(*ast.FuncLit)
+	if !ok || len(lit.Body.List) != 1 {
+		return false
+	}
+	es, ok := lit.Body.List[0].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	c, ok := es.X.(*ast.CallExpr)
+	return ok && (isSpCall(c, "End") || isSpCall(c, "EndErr"))
+}
+
+func isFlush(st ast.Stmt) bool {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	c, ok := es.X.(*ast.CallExpr)
+	return ok && len(c.Args) == 0 && isRuntimeCall(c, "Flush")
+}
+
+func isRuntimeCall(c *ast.CallExpr, names ...string) bool {
+	return isSelCall(c, ImportName, names...)
+}
+
+func isSpCall(c *ast.CallExpr, name string) bool {
+	return isSelCall(c, "__sp", name)
+}
+
+func isSelCall(c *ast.CallExpr, x string, names ...string) bool {
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok || id.Name != x {
+		return false
+	}
+	for _, n := range names {
+		if sel.Sel.Name == n {
+			return true
+		}
+	}
+	return false
+}
