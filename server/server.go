@@ -1,0 +1,239 @@
+// Package server is the receiver's HTTP API (DESIGN.md, "Receiver
+// contracts"): ingest of span batches, trace queries, error groups and their
+// verdicts, slow spans, health and the dashboard, all JSON, all scoped to the
+// namespace of the caller's X-API-Key.
+//
+// Errors are JSON objects {"error":"..."} naming the bad field: 400 for bad
+// input, 401 for a missing or unknown key, 404 for what does not exist in the
+// caller's namespace, 413 for a body over the limit. Bad input never gets a
+// 500 and is never stored in part.
+package server
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+)
+
+// Options tune the server; the zero value is ready to use.
+type Options struct {
+	// MaxBody bounds a request body as sent (default 8 MiB), and
+	// MaxDecoded the body after gzip decompression (default 64 MiB).
+	MaxBody, MaxDecoded int64
+	// Log receives internal errors (default: log.Default()).
+	Log *log.Logger
+	// P99Refresh is how often the per-span p99s that mark slow spans in a
+	// trace are recomputed, in the background (default 5m; negative: never,
+	// and no spans are marked).
+	P99Refresh time.Duration
+}
+
+const (
+	defaultMaxBody    = 8 << 20
+	defaultMaxDecoded = 64 << 20
+	// p99Window is the history a span's own p99 is taken over.
+	p99Window = 24 * time.Hour
+)
+
+type server struct {
+	st   store.Store
+	opts Options
+	ns   func(r *http.Request) (string, error)
+	mux  *http.ServeMux
+
+	p99mu sync.Mutex
+	p99   map[string]*p99Entry
+}
+
+type p99Entry struct {
+	m       store.P99s
+	at      time.Time
+	running bool
+}
+
+// New returns the HTTP API over st, every call but GET /healthz checked
+// against the API keys of st.
+func New(st store.Store, opts Options) http.Handler {
+	s := newServer(st, opts)
+	s.ns = func(r *http.Request) (string, error) {
+		return st.Authenticate(r.Context(), r.Header.Get("X-API-Key"))
+	}
+	return s
+}
+
+// Local returns the HTTP API over st serving namespace with no key checks:
+// for in-process use by the CLI and the terminal UI on a database file
+// (`spantree ui -db PATH`), never for a listening socket.
+func Local(st store.Store, namespace string) http.Handler {
+	s := newServer(st, Options{})
+	s.ns = func(*http.Request) (string, error) { return namespace, nil }
+	return s
+}
+
+func newServer(st store.Store, opts Options) *server {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = defaultMaxBody
+	}
+	if opts.MaxDecoded <= 0 {
+		opts.MaxDecoded = defaultMaxDecoded
+	}
+	if opts.Log == nil {
+		opts.Log = log.Default()
+	}
+	if opts.P99Refresh == 0 {
+		opts.P99Refresh = 5 * time.Minute
+	}
+	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
+	s.handle("POST /v1/spans", s.ingest)
+	s.handle("POST /v1/traces", s.otlp)
+	s.handle("GET /v1/traces/{id}", s.trace)
+	s.handle("GET /v1/traces", s.traces)
+	s.handle("GET /v1/errors", s.errors)
+	s.handle("PUT /v1/errors/{fingerprint}", s.annotate)
+	s.handle("GET /v1/slow", s.slow)
+	s.handle("GET /v1/health", s.health)
+	s.handle("GET /v1/dashboard", s.dashboard)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handle registers an endpoint that needs a namespace.
+func (s *server) handle(pattern string, h func(w http.ResponseWriter, r *http.Request, ns string) error) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		ns, err := s.ns(r)
+		if err == nil {
+			err = h(w, r, ns)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// httpError is an error with its status.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(field, format string, args ...any) error {
+	return &store.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fail answers err with its status: input errors say what is wrong, internal
+// ones are logged and answered with a generic message.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *store.FieldError
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.Error())
+	case errors.As(err, &he):
+		writeError(w, he.status, he.msg)
+	case errors.As(err, &mbe):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", mbe.Limit))
+	case errors.Is(err, store.ErrUnauthorized):
+		writeError(w, http.StatusUnauthorized, "X-API-Key: missing or unknown API key")
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+	default:
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		writeError(w, http.StatusInternalServerError, "internal error (see the server's log)")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encode response: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// readBody reads a request body within the limits, decompressing gzip.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
+	var rd io.Reader = body
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, err
+			}
+			return nil, badRequest("body", "bad gzip data: %v", err)
+		}
+		defer zr.Close()
+		rd = io.LimitReader(zr, s.opts.MaxDecoded+1)
+	default:
+		return nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding: %q not supported (want gzip or none)", enc)}
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		if r.Context().Err() != nil {
+			return nil, r.Context().Err()
+		}
+		return nil, badRequest("body", "read: %v", err)
+	}
+	if int64(len(b)) > s.opts.MaxDecoded {
+		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes once decompressed", s.opts.MaxDecoded)}
+	}
+	return b, nil
+}
+
+// ingest is POST /v1/spans.
+func (s *server) ingest(w http.ResponseWriter, r *http.Request, ns string) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	b, err := DecodeBatch(body)
+	if err != nil {
+		return err
+	}
+	n, err := s.st.Ingest(r.Context(), ns, []spantree.Batch{b})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": n})
+	return nil
+}

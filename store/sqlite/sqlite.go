@@ -1,0 +1,161 @@
+// Package sqlite is the default storage engine of the receiver: an embedded
+// SQLite database in one file.
+//
+// The driver is modernc.org/sqlite, SQLite translated to pure Go: the
+// receiver builds with CGO_ENABLED=0 and needs no C toolchain, it is mature
+// (it runs SQLite's own test suite) and it speaks database/sql. It is slower
+// than the C library through cgo, which group commit (below) makes up for.
+//
+// The database runs in WAL mode with synchronous=NORMAL: a committed
+// transaction is in the WAL file, in the operating system's hands, before
+// Ingest returns, so killing the server (kill -9) loses nothing that was
+// acknowledged; only a power loss or kernel crash can lose the last
+// transactions. Schema changes are numbered migrations (migrations/*.sql,
+// embedded) recorded in the schema_version table.
+//
+// Writes of spans go through one writer goroutine that gathers the Ingest
+// calls waiting at that moment into one transaction (group commit): each
+// caller still returns only after its spans are committed, and one fsync-free
+// WAL commit serves many requests.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spantree/spantree/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a [store.Store] on one SQLite file. Use [Open] to make one.
+type Store struct {
+	path string
+	w    *sql.DB // writes: the group committer's connection and one more
+	r    *sql.DB // reads
+
+	reqs    chan *ingestReq
+	quit    chan struct{}
+	stopped chan struct{}
+	close   sync.Once
+
+	keys sync.Map // [32]byte key hash -> namespace name, after a lookup
+}
+
+var _ store.Store = (*Store)(nil)
+
+// ErrClosed is returned by Ingest after Close.
+var ErrClosed = errors.New("sqlite store closed")
+
+// Open opens (creating it if needed) the database at path, brings its schema
+// up to date and starts the writer. Close it when done.
+func Open(path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %q: %w", path, err)
+	}
+	// One connection for the group committer, one for the rare other
+	// writes (keys, annotations), which wait on busy_timeout.
+	w.SetMaxOpenConns(2)
+	if err := migrate(context.Background(), w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %q: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %q: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	s := &Store{
+		path:    path,
+		w:       w,
+		r:       r,
+		reqs:    make(chan *ingestReq, 256),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	wr, err := newWriter(context.Background(), w)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store %q: %w", path, err)
+	}
+	go s.run(wr)
+	return s, nil
+}
+
+// Close waits for the writer to finish the writes under way and closes the
+// database.
+func (s *Store) Close() error {
+	var err error
+	s.close.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		err = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return err
+}
+
+// migrate applies the numbered migrations the database has not seen, each
+// in its own transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		num, _, _ := strings.Cut(path.Base(name), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		if v <= have {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	if have > len(names) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", have, len(names))
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+// Package store defines what the receiver keeps and how it is asked for it:
+// the [Store] interface that every storage engine implements (SQLite in
+// store/sqlite is the default), the result types that the HTTP API sends as
+// JSON, and the engine-independent analyses built on a span scan (slow spans,
+// health, the dashboard).
+//
+// The data model: a namespace owns API keys (kept as SHA-256 hashes) and
+// everything ingested with them. Traces are keyed by the 16-byte payload of
+// their id (the W3C / OTLP trace id), so the spans of one distributed trace
+// land in one trace whatever KSUID time prefix each process used. A span is
+// keyed by (trace, span id) and replaced when sent again. Apps are the
+// "service" tag of the batches, with the "version" tags seen. Failed spans
+// are grouped into error groups by [Fingerprint]; a person annotates a group
+// once and every occurrence inherits the verdict.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+)
+
+// Store is a storage engine. Implementations are safe for concurrent use.
+// Every method that takes a namespace only sees that namespace's data.
+type Store interface {
+	// CreateKey makes a new API key for namespace, creating the namespace
+	// if needed, and returns the key; only its hash is kept.
+	CreateKey(ctx context.Context, namespace string) (string, error)
+	// Authenticate returns the namespace of key, or ErrUnauthorized.
+	Authenticate(ctx context.Context, key string) (string, error)
+	// Namespaces lists the namespaces, sorted by name.
+	Namespaces(ctx context.Context) ([]string, error)
+
+	// Ingest stores the batches' spans in namespace (created if needed),
+	// replacing spans with the same (trace, span) ids, and returns how many
+	// spans it stored. It returns only once they are durable, and stores
+	// all of them or none. Spans must have been validated (see
+	// server.DecodeBatch).
+	Ingest(ctx context.Context, namespace string, batches []spantree.Batch) (int, error)
+
+	// Trace returns one trace by the payload of id (its time prefix is
+	// ignored), or ErrNotFound.
+	Trace(ctx context.Context, namespace string, id spantree.TraceID) (*Trace, error)
+	// Traces lists traces matching q, newest first.
+	Traces(ctx context.Context, namespace string, q TraceQuery) ([]TraceSummary, error)
+
+	// ErrorGroups lists the error groups seen since since (zero: all),
+	// last seen first.
+	ErrorGroups(ctx context.Context, namespace string, since time.Time) ([]ErrorGroup, error)
+	// Annotate sets the verdict of an error group and returns the group, or
+	// ErrNotFound.
+	Annotate(ctx context.Context, namespace, fingerprint string, a Annotation) (*ErrorGroup, error)
+
+	// Apps lists the apps (service tags) of namespace.
+	Apps(ctx context.Context, namespace string) ([]App, error)
+	// ScanSpans calls fn for every finished span that started in
+	// [since, until), in no particular order; it stops at fn's first error
+	// and returns it.
+	ScanSpans(ctx context.Context, namespace string, since, until time.Time, fn func(*SpanStat) error) error
+
+	// Close waits for pending writes and releases the engine.
+	Close() error
+}
+
+// Errors the engines return; test with errors.Is.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnauthorized = errors.New("missing or unknown API key")
+)
+
+// Trace is one stored trace: GET /v1/traces/{id}.
+type Trace struct {
+	// TraceID is the KSUID the trace was first seen with.
+	TraceID spantree.TraceID  `json:"trace_id"`
+	Hex     string            `json:"hex"`
+	Tags    map[string]string `json:"tags"`
+	Spans   []spantree.SpanData `json:"spans"`
+	// SlowSpans are the ids of spans slower than the p99 of their name and
+	// location over the last day (filled by the server, see SlowSpans).
+	SlowSpans []spantree.SpanID `json:"slow_spans,omitempty"`
+	// Errors gives the error group and verdict of each failed span whose
+	// error was grouped.
+	Errors []SpanError `json:"errors,omitempty"`
+}
+
+// SpanError ties a failed span of a trace to its error group.
+type SpanError struct {
+	SpanID      spantree.SpanID `json:"span_id"`
+	Fingerprint string          `json:"fingerprint"`
+	Annotation  *Annotation     `json:"annotation,omitempty"`
+	Regressed   bool            `json:"regressed,omitempty"`
+}
+
+// TraceQuery filters GET /v1/traces. Zero fields do not filter.
+type TraceQuery struct {
+	Status      spantree.Status   // the root span's status
+	Name        string            // some span of the trace has this name
+	Tags        map[string]string // the trace has all these tags
+	MinDuration time.Duration     // the root span lasted at least this
+	Since       time.Time         // the trace started at or after this
+	Limit       int               // at most this many (0: DefaultLimit)
+}
+
+// Limits of trace lists.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// TraceSummary is one row of a trace list.
+type TraceSummary struct {
+	TraceID  spantree.TraceID  `json:"trace_id"`
+	Hex      string            `json:"hex"`
+	Name     string            `json:"name"` // the root span's name
+	App      string            `json:"app"`
+	Start    time.Time         `json:"start"`
+	Duration int64             `json:"duration_ns"`
+	Status   spantree.Status   `json:"status"`
+	Spans    int               `json:"spans"`
+	Errors   int               `json:"errors"` // failed spans
+	Tags     map[string]string `json:"tags"`
+}
+
+// Verdict kinds and severities of an [Annotation].
+const (
+	KindCrash    = "crash"
+	KindSilenced = "silenced"
+
+	SeverityOK    = "ok"
+	SeverityWarn  = "warn"
+	SeverityAlert = "alert"
+)
+
+// Annotation is a person's verdict on an error group: PUT /v1/errors/{fp}.
+type Annotation struct {
+	Kind     string `json:"kind"`     // crash | silenced
+	Severity string `json:"severity"` // ok | warn | alert
+	Note     string `json:"note,omitempty"`
+	// Updated and Version are set by the store: when the verdict was given
+	// and the newest app version seen in the group then.
+	Updated time.Time `json:"updated,omitzero"`
+	Version string    `json:"version,omitempty"`
+}
+
+// Validate checks Kind and Severity, naming the bad field.
+func (a *Annotation) Validate() error {
+	switch a.Kind {
+	case KindCrash, KindSilenced:
+	default:
+		return &FieldError{Field: "kind", Msg: `want "crash" or "silenced"`}
+	}
+	switch a.Severity {
+	case SeverityOK, SeverityWarn, SeverityAlert:
+	default:
+		return &FieldError{Field: "severity", Msg: `want "ok", "warn" or "alert"`}
+	}
+	if len(a.Note) > 10000 {
+		return &FieldError{Field: "note", Msg: "longer than 10000 bytes"}
+	}
+	return nil
+}
+
+// FieldError is bad input, naming the field (such as "spans[3].span_id").
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// ErrorGroup is the errors that share a fingerprint: GET /v1/errors.
+type ErrorGroup struct {
+	Fingerprint     string           `json:"fingerprint"`
+	GroupingVersion int              `json:"grouping_version"`
+	Type            string           `json:"type"`
+	Message         string           `json:"message"` // of the latest occurrence
+	Name            string           `json:"name"`    // span name
+	Location        string           `json:"location"`
+	App             string           `json:"app"`
+	FirstSeen       time.Time        `json:"first_seen"`
+	LastSeen        time.Time        `json:"last_seen"`
+	Count           int              `json:"count"`
+	LastTraceID     spantree.TraceID `json:"last_trace_id"`
+	LastVersion     string           `json:"last_version,omitempty"`
+	Annotation      *Annotation      `json:"annotation,omitempty"`
+	// Regressed is set when a silenced group recurs from an app version
+	// newer than the one it was silenced at.
+	Regressed bool `json:"regressed"`
+}
+
+// App is one service seen by the receiver.
+type App struct {
+	Name     string    `json:"app"`
+	Versions []string  `json:"versions"`
+	Spans    int64     `json:"spans"` // spans received, counting replacements
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// SpanStat is what the analyses read of a finished span.
+type SpanStat struct {
+	TraceID     spantree.TraceID
+	SpanID      spantree.SpanID
+	Root        bool // no parent
+	Name        string
+	Location    string
+	App         string
+	Start       time.Time
+	Duration    time.Duration
+	Failed      bool
+	Fingerprint string // "" when the span's error was not grouped
+}
