@@ -42,7 +42,10 @@ type exporter struct {
 	failed  atomic.Int64
 }
 
-type flushReq struct{ done chan struct{} }
+type flushReq struct {
+	done     chan struct{}
+	deadline time.Time
+}
 
 func newExporter(name string, s Sink, size int) *exporter {
 	e := &exporter{name: name, sink: s, queue: make(chan any, size)}
@@ -96,7 +99,7 @@ func (e *exporter) enqueue(t *Trace) {
 // flush waits until everything queued before it is exported and the sink
 // flushed, or until deadline.
 func (e *exporter) flush(deadline time.Time) bool {
-	req := flushReq{done: make(chan struct{})}
+	req := flushReq{done: make(chan struct{}), deadline: deadline}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
@@ -112,10 +115,44 @@ func (e *exporter) flush(deadline time.Time) bool {
 	}
 }
 
-func exportTrace(t *Trace) {
-	for _, e := range *state.exporters.Load() {
-		e.enqueue(t)
+// The dispatcher converts published spans into Traces and hands them to
+// every sink's exporter. Its queue is bounded like theirs: when full, a
+// publication is dropped and counted.
+var dispatcher struct {
+	once    sync.Once
+	queue   chan any // *pubJob or flushReq
+	dropped atomic.Int64
+}
+
+func dispatch(j *pubJob) {
+	dispatcher.once.Do(startDispatcher)
+	select {
+	case dispatcher.queue <- j:
+	default:
+		if dispatcher.dropped.Add(1) == 1 {
+			warnOncef("drop:dispatch", "queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", cap(dispatcher.queue))
+		}
 	}
+}
+
+func startDispatcher() {
+	dispatcher.queue = make(chan any, state.cfg.Queue)
+	go func() {
+		var gen uint32
+		for item := range dispatcher.queue {
+			switch v := item.(type) {
+			case *pubJob:
+				gen++
+				t := v.convert(gen)
+				for _, e := range *state.exporters.Load() {
+					e.enqueue(t)
+				}
+			case flushReq:
+				flushExporters(v.deadline)
+				close(v.done)
+			}
+		}
+	}()
 }
 
 // Flush publishes the spans of every trace still running (status started),
@@ -130,9 +167,31 @@ func Flush() {
 	flushSinks()
 }
 
-// flushSinks waits for every sink to export what it was given.
+// flushSinks waits for the dispatcher and every sink to export what they were
+// given, within SPANTREE_FLUSH_TIMEOUT.
 func flushSinks() {
+	dispatcher.once.Do(startDispatcher)
 	deadline := time.Now().Add(state.cfg.FlushTimeout)
+	req := flushReq{done: make(chan struct{}), deadline: deadline}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case dispatcher.queue <- req:
+	case <-t.C:
+		warnOncef("flushtimeout", "flush did not finish within %v", state.cfg.FlushTimeout)
+		return
+	}
+	select {
+	case <-req.done:
+	case <-t.C:
+		warnOncef("flushtimeout", "flush did not finish within %v", state.cfg.FlushTimeout)
+	}
+	if n := dispatcher.dropped.Load(); n > 0 {
+		warnOncef("dropped:dispatch", "dropped %d traces (queue full)", n)
+	}
+}
+
+func flushExporters(deadline time.Time) {
 	var wg sync.WaitGroup
 	for _, e := range *state.exporters.Load() {
 		wg.Add(1)

@@ -9,9 +9,9 @@ import (
 
 // W3C Trace Context on outgoing HTTP requests, with no code in the traced
 // program: when the runtime is set up, the client side of net/http is made
-// to send a traceparent header naming the span that makes the request (the
-// span the request's context carries, else the goroutine's current span),
-// and its tracestate. The server side is StartRequest, which continues an
+// to send a traceparent header naming the span that makes the request: the
+// span the request's context carries, else the goroutine's current span,
+// else the span running on the goroutine that launched this one. The server side is StartRequest, which continues an
 // incoming traceparent.
 //
 // How: http.DefaultTransport is normally an *http.Transport, and a great deal
@@ -103,6 +103,9 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 	}
 	s := spanOf(ctx)
 	if s == nil {
+		s = launcherSpan()
+	}
+	if s == nil {
 		return "", "", false
 	}
 	// A tracestate the program set is passed on as it is. Passing on the
@@ -142,4 +145,18 @@ func validTracestate(h string) string {
 		return ""
 	}
 	return h
+}
+
+// launcherSpan returns the span running on the goroutine that launched this
+// one, for requests made on goroutines that run no span of their own (one a
+// library started), as the first span on a goroutine would find its parent.
+func launcherSpan() *span {
+	pid := parentGoid()
+	if pid == 0 {
+		return nil
+	}
+	if ps := lookupSlot(pid); ps != nil && ps.key.Load() == pid {
+		return ps.cur.Load()
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ type span struct {
 	err    error        // owner goroutine only until end
 	next   *span        // next in the trace's list of finished spans
 	n      int32        // position in that list, for MaxSpans
+	pub    uint32       // the dispatcher's generation that last converted it (dispatcher only)
 	kids   atomic.Bool  // a child has started (set once: a load, not a locked add, per child)
 	flags  atomic.Uint32
 	x      atomic.Pointer[spanExtra] // rare data, see spanExtra

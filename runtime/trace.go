@@ -20,7 +20,7 @@ type trace struct {
 	head     atomic.Pointer[span] // finished spans, newest first
 	dropped  atomic.Int64         // finished spans dropped over MaxSpans
 	failed   atomic.Bool
-	sampled  bool // kept whole; a sampled-out trace folds every call under the span of its goroutine
+	sampled  bool        // kept whole; a sampled-out trace folds every call under the span of its goroutine
 	closed   atomic.Bool // the root has ended; later spans start new traces
 	mu       sync.Mutex
 	running  map[*span]struct{} // goroutine spans still running, guarded by mu
@@ -185,38 +185,63 @@ func (tr *trace) publish(rootEnded bool) {
 	if list == nil && len(running) == 0 && rootEnded {
 		return
 	}
-	out := &Trace{ID: tr.id, Dropped: dropped, Complete: rootEnded}
-	seen := map[*span]bool{}
+	if rootEnded && !tr.keep() {
+		return
+	}
+	// Turning spans into SpanData happens on the dispatcher goroutine, not
+	// on the instrumented code's.
+	dispatch(&pubJob{tr: tr, list: list, running: running, outlived: outlived, dropped: dropped, rootEnded: rootEnded})
+}
+
+// pubJob is one publication of a trace, converted by the dispatcher.
+type pubJob struct {
+	tr        *trace
+	list      *span // finished spans, newest first
+	running   []*span
+	outlived  []string
+	dropped   int64
+	rootEnded bool
+}
+
+// convert builds the Trace sinks receive. It runs on the dispatcher
+// goroutine only (it uses span.pub to skip spans already added).
+func (j *pubJob) convert(gen uint32) *Trace {
+	tr := j.tr
+	n := 0
+	for s := j.list; s != nil; s = s.next {
+		n++
+	}
+	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: make([]SpanData, 0, n+len(j.running)+1)}
 	add := func(s *span) {
-		if !seen[s] {
-			seen[s] = true
+		if s.pub != gen {
+			s.pub = gen
 			out.Spans = append(out.Spans, tr.data(s))
 		}
 	}
-	for s := list; s != nil; s = s.next {
+	for s := j.list; s != nil; s = s.next {
 		add(s)
 	}
 	// Running ancestors of what is published, so that the tree resolves.
-	for s := list; s != nil; s = s.next {
-		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
+	for s := j.list; s != nil; s = s.next {
+		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0 && p.pub != gen; p = p.parent {
 			add(p)
 		}
 	}
-	for _, s := range running {
+	for _, s := range j.running {
 		add(s)
 		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
 			add(p)
 		}
 	}
-	if len(outlived) > 0 || dropped > 0 || !rootEnded {
+	if len(j.outlived) > 0 || j.dropped > 0 || !j.rootEnded {
 		add(tr.root) // again if it was published before: a replacement
 	}
 	if i := indexOf(out.Spans, tr.root.id); i >= 0 {
 		r := &out.Spans[i]
-		if dropped > 0 {
-			r.setAttr("spantree.dropped_spans", dropped)
+		if j.dropped > 0 {
+			r.setAttr("spantree.dropped_spans", j.dropped)
 		}
-		if len(outlived) > 0 && rootEnded {
+		if outlived := j.outlived; len(outlived) > 0 && j.rootEnded {
 			sort.Strings(outlived)
 			r.setAttr("spantree.outlived_goroutines", outlived)
 			r.Events = append(r.Events, Event{Time: r.End, Level: LevelWarn,
@@ -226,10 +251,7 @@ func (tr *trace) publish(rootEnded bool) {
 			}
 		}
 	}
-	if rootEnded && !tr.keep() {
-		return
-	}
-	exportTrace(out)
+	return out
 }
 
 func (d *SpanData) setAttr(k string, v any) {
@@ -240,7 +262,7 @@ func (d *SpanData) setAttr(k string, v any) {
 }
 
 func indexOf(spans []SpanData, id SpanID) int {
-	for i := range spans {
+	for i := len(spans) - 1; i >= 0; i-- { // the root, when present, is last or near it
 		if spans[i].SpanID == id {
 			return i
 		}
