@@ -1,0 +1,385 @@
+package spantree_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+)
+
+func init() {
+	// Other test files may define -update too; one definition serves all.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// collector is an OTLP/HTTP backend double: it answers each request with the
+// next of its scripted statuses (200 when they run out) and keeps the bodies
+// it accepted.
+type collector struct {
+	mu       sync.Mutex
+	statuses []int
+	bodies   [][]byte
+	headers  []http.Header
+	calls    int
+	answer   string // body of a 200
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	status := http.StatusOK
+	if len(c.statuses) > 0 {
+		status, c.statuses = c.statuses[0], c.statuses[1:]
+	}
+	if r.URL.Path != "/v1/traces" || r.Method != http.MethodPost {
+		status = http.StatusNotFound
+	}
+	if status != http.StatusOK {
+		http.Error(w, "scripted failure", status)
+		return
+	}
+	c.bodies = append(c.bodies, body)
+	c.headers = append(c.headers, r.Header.Clone())
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, c.answer)
+}
+
+func (c *collector) snapshot() (calls int, bodies [][]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls, append([][]byte(nil), c.bodies...)
+}
+
+func mustID(t *testing.T, s string) spantree.SpanID {
+	t.Helper()
+	id, err := spantree.ParseSpanID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// sampleTrace has one span of every shape the OTLP mapping covers.
+func sampleTrace(t *testing.T) *spantree.Trace {
+	t.Helper()
+	tid, err := spantree.ParseTraceID("0ujtsYcgvSTl8PAuAdqWYSMnLOv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := spantree.ParseTraceID("0ujzPyRiIAffKhBux4PvQdDqMHY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	root, child, failed, folded, running := mustID(t, "0102030405060708"), mustID(t, "1112131415161718"),
+		mustID(t, "2122232425262728"), mustID(t, "3132333435363738"), mustID(t, "4142434445464748")
+	return &spantree.Trace{ID: tid, Complete: true, Spans: []spantree.SpanData{
+		{
+			TraceID: tid, SpanID: root, Name: "main.main", Location: "cmd/app/main.go:12",
+			Start: t0, End: ms(50), Status: spantree.StatusSucceeded, Level: spantree.LevelWarn,
+			HandledErrors: []spantree.ErrorInfo{{Type: "*errors.errorString", Message: "retry <later> & \"soon\"", SpanID: failed}},
+			Attrs:         map[string]any{"user": "ann", "n": 3, "ratio": 0.5, "ok": true, "tags": []string{"a", "b"}, "nested": map[string]any{"k": uint64(math.MaxUint64)}},
+			Events:        []spantree.Event{{Time: ms(1), Level: spantree.LevelInfo, Msg: "starting", Attrs: map[string]any{"port": 8080}}},
+			Links:         []spantree.Link{{TraceID: other, SpanID: child, Ref: "00-" + other.Hex() + "-1112131415161718-01"}, {TraceID: other}},
+		},
+		{
+			TraceID: tid, SpanID: child, ParentID: root, Name: "main.work.Go#1", Location: "cmd/app/main.go:30",
+			Start: ms(2), End: ms(20), Status: spantree.StatusSucceeded, Goroutine: true,
+		},
+		{
+			TraceID: tid, SpanID: failed, ParentID: root, Name: "main.(*Client).fetch", Location: "cmd/app/client.go:7",
+			Start: ms(21), End: ms(40), Status: spantree.StatusFailed, Level: spantree.LevelError,
+			Error: &spantree.ErrorInfo{Type: "runtime.Error", Message: "index out of range", Panic: true, Stack: "goroutine 1 [running]:\nmain.fetch()"},
+		},
+		{
+			TraceID: tid, SpanID: folded, ParentID: root, Name: "main.add", Location: "cmd/app/main.go:40",
+			Start: ms(41), End: ms(42), Status: spantree.StatusSucceeded,
+			Fold: &spantree.Fold{Count: 100, TotalNS: 5000, MinNS: 40, MaxNS: 90},
+		},
+		{
+			TraceID: tid, SpanID: running, ParentID: root, Name: "main.loop", Location: "cmd/app/main.go:50",
+			Start: ms(43), Status: spantree.StatusStarted,
+		},
+	}}
+}
+
+func newSink(t *testing.T, url string, opts spantree.OTLPOptions) *spantree.OTLP {
+	t.Helper()
+	if opts.Resource == nil {
+		opts.Resource = map[string]string{"service": "app", "env": "test"}
+	}
+	s, err := spantree.NewOTLP(url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func indent(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		t.Fatalf("the sink sent invalid JSON: %v\n%s", err, b)
+	}
+	return append(out.Bytes(), '\n')
+}
+
+// TestOTLPRequestGolden pins the request body for a trace with every shape
+// of span (go test -update rewrites testdata/otlp_request.json). The running
+// span is held back until Flush, which sends it in a second request.
+func TestOTLPRequestGolden(t *testing.T) {
+	c := &collector{}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	s := newSink(t, srv.URL, spantree.OTLPOptions{Header: http.Header{"X-Api-Key": {"k1"}}, Interval: time.Hour})
+	if err := s.Export(context.Background(), sampleTrace(t)); err != nil {
+		t.Fatal(err)
+	}
+	if calls, _ := c.snapshot(); calls != 0 {
+		t.Fatalf("Export of a batch that is not full made %d requests; want 0 until Flush", calls)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := c.snapshot()
+	if len(bodies) != 1 {
+		t.Fatalf("Flush sent %d requests; want 1", len(bodies))
+	}
+	got := indent(t, bodies[0])
+	// The running span's end is the flush time: blank it out.
+	got = bytesReplaceRunningEnd(got)
+	golden := filepath.Join("testdata", "otlp_request.json")
+	if updating() {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("request body differs from %s (go test -update rewrites it):\n%s", golden, got)
+	}
+	c.mu.Lock()
+	h := c.headers[0]
+	c.mu.Unlock()
+	if h.Get("Content-Type") != "application/json" || h.Get("X-Api-Key") != "k1" {
+		t.Errorf("request headers = %v; want Content-Type application/json and X-Api-Key k1", h)
+	}
+	if sent, dropped, _ := s.Stats(); sent != 5 || dropped != 0 {
+		t.Errorf("Stats() = sent %d, dropped %d; want 5, 0", sent, dropped)
+	}
+}
+
+// bytesReplaceRunningEnd blanks the endTimeUnixNano of the unfinished span
+// (the only one whose end is not in 2026-11-25T10:00:00.0xx, Unix
+// 17956008000xxxxxxxx ns).
+func bytesReplaceRunningEnd(b []byte) []byte {
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, `"endTimeUnixNano"`) && !strings.Contains(l, `"17956008000`) {
+			lines[i] = l[:strings.Index(l, `"endTimeUnixNano"`)] + `"endTimeUnixNano": "FLUSH TIME",`
+		}
+	}
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// TestOTLPFaults: whatever the backend does, Export and Flush return, the
+// spans that could not be delivered are counted, and only network errors,
+// 429 and 5xx are retried.
+func TestOTLPFaults(t *testing.T) {
+	tests := []struct {
+		name        string
+		statuses    []int
+		answer      string
+		wantErr     bool
+		wantCalls   int
+		wantSent    int64
+		wantDropped int64
+	}{
+		{name: "ok", wantCalls: 1, wantSent: 4},
+		{name: "5xx then ok", statuses: []int{503, 500}, wantCalls: 3, wantSent: 4},
+		{name: "429 then ok", statuses: []int{429}, wantCalls: 2, wantSent: 4},
+		{name: "400 is final", statuses: []int{400}, wantErr: true, wantCalls: 1, wantDropped: 4},
+		{name: "404 is final", statuses: []int{404}, wantErr: true, wantCalls: 1, wantDropped: 4},
+		{name: "5xx until given up", statuses: []int{500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500},
+			wantErr: true, wantDropped: 4},
+		{name: "partial success", answer: `{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}`, wantCalls: 1, wantSent: 1, wantDropped: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &collector{statuses: tt.statuses, answer: tt.answer}
+			srv := httptest.NewServer(c)
+			defer srv.Close()
+			s := newSink(t, srv.URL, spantree.OTLPOptions{MaxBatch: 4, MaxElapsed: 600 * time.Millisecond})
+			err := s.Export(context.Background(), sampleTrace(t)) // 4 finished spans: a full batch
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Export() error = %v; want error %v", err, tt.wantErr)
+			}
+			calls, _ := c.snapshot()
+			if tt.wantCalls > 0 && calls != tt.wantCalls {
+				t.Errorf("requests = %d; want %d", calls, tt.wantCalls)
+			}
+			sent, dropped, _ := s.Stats()
+			if sent != tt.wantSent || dropped != tt.wantDropped {
+				t.Errorf("Stats() = sent %d, dropped %d; want %d, %d", sent, dropped, tt.wantSent, tt.wantDropped)
+			}
+		})
+	}
+}
+
+// TestOTLPBackendDown: a refused connection is retried until Flush's
+// deadline, then the batch is dropped and counted.
+func TestOTLPBackendDown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	s := newSink(t, "http://"+addr, spantree.OTLPOptions{Interval: time.Hour})
+	if err := s.Export(context.Background(), sampleTrace(t)); err != nil {
+		t.Fatalf("Export() = %v; want nil (the batch is not full)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err = s.Flush(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Flush() = %v; want the connection error after the deadline", err)
+	}
+	sent, dropped, requests := s.Stats()
+	if sent != 0 || dropped != 5 || requests < 2 {
+		t.Errorf("Stats() = sent %d, dropped %d, requests %d; want 0, 5 and at least 2 attempts", sent, dropped, requests)
+	}
+}
+
+// TestOTLPSlowBackend: a backend that never answers holds Flush only until
+// its deadline.
+func TestOTLPSlowBackend(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := newSink(t, srv.URL, spantree.OTLPOptions{Interval: time.Hour})
+	s.Export(context.Background(), sampleTrace(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Flush(ctx); err == nil {
+		t.Fatal("Flush() = nil with a backend that never answers; want the deadline's error")
+	}
+	if _, dropped, _ := s.Stats(); dropped != 5 {
+		t.Errorf("dropped = %d; want 5", dropped)
+	}
+}
+
+// TestOTLPBatching: a full batch goes at once, the rest after Interval.
+func TestOTLPBatching(t *testing.T) {
+	c := &collector{}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	s := newSink(t, srv.URL, spantree.OTLPOptions{MaxBatch: 3, Interval: 20 * time.Millisecond})
+	tr := sampleTrace(t)
+	one := func(i int) *spantree.Trace {
+		return &spantree.Trace{ID: tr.ID, Spans: tr.Spans[i : i+1]}
+	}
+	for i := 0; i < 4; i++ {
+		if err := s.Export(context.Background(), one(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls, _ := c.snapshot(); calls != 1 {
+		t.Errorf("after 4 spans with MaxBatch 3: %d requests; want 1", calls)
+	}
+	// The fourth span leaves when Interval has passed, with no Flush.
+	for i := 0; i < 500; i++ {
+		if sent, _, _ := s.Stats(); sent == 4 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if calls, _ := c.snapshot(); calls != 2 {
+		t.Fatalf("requests = %d; want 2 (a full batch, then the rest after Interval)", calls)
+	}
+}
+
+func TestNewOTLPEndpoint(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{in: "http://127.0.0.1:4318"},
+		{in: "https://otel.example.com"},
+		{in: "http://collector:4318/custom/traces"},
+		{in: "ftp://x", wantErr: true},
+		{in: "http://", wantErr: true},
+		{in: "127.0.0.1:4318", wantErr: true},
+		{in: "http://[::1", wantErr: true},
+	}
+	for _, tt := range tests {
+		_, err := spantree.NewOTLP(tt.in, spantree.OTLPOptions{})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("NewOTLP(%q) error = %v; want error %v", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
+// TestOTLPOddValues: attribute values of every kind still give valid JSON.
+func TestOTLPOddValues(t *testing.T) {
+	type named string
+	cyclic := []any{1}
+	cyclic = append(cyclic, cyclic)
+	var nilErr *os.PathError
+	values := map[string]any{
+		"nan": math.NaN(), "inf": math.Inf(1), "ninf": math.Inf(-1), "nil": nil, "named": named("x"),
+		"bytes": []byte("b\x00"), "cyclic": cyclic, "err": errors.New("e\n\"q\""), "nilerr": error(nilErr),
+		"dur": time.Second, "time": time.Unix(0, 0).UTC(), "ints": []int{1, 2}, "map": map[string]int{"a": 1},
+		"struct": struct{ A int }{1}, "utf8": "\xff\u2028", "json": json.Number("12"), "float32": float32(1.5),
+	}
+	c := &collector{}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	s := newSink(t, srv.URL, spantree.OTLPOptions{})
+	tr := sampleTrace(t)
+	tr.Spans[0].Attrs = values
+	tr.Spans[0].Events[0].Attrs = values
+	if err := s.Export(context.Background(), tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := c.snapshot()
+	if len(bodies) != 1 || !json.Valid(bodies[0]) {
+		t.Fatalf("bodies = %q; want one valid JSON request", bodies)
+	}
+}

@@ -1,0 +1,253 @@
+package spantree_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spantest"
+)
+
+func TestParseTraceparent(t *testing.T) {
+	const (
+		trace  = "4bf92f3577b34da6a3ce929d0e0e4736"
+		parent = "00f067aa0ba902b7"
+	)
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"valid", "00-" + trace + "-" + parent + "-01", true},
+		{"valid unsampled", "00-" + trace + "-" + parent + "-00", true},
+		{"surrounding space", "  00-" + trace + "-" + parent + "-01 ", true},
+		{"future version with more fields", "cc-" + trace + "-" + parent + "-01-what-the-future-holds", true},
+		{"empty", "", false},
+		{"version ff", "ff-" + trace + "-" + parent + "-01", false},
+		{"version 00 with extra fields", "00-" + trace + "-" + parent + "-01-extra", false},
+		{"upper-case hex", "00-" + strings.ToUpper(trace) + "-" + parent + "-01", false},
+		{"zero trace id", "00-00000000000000000000000000000000-" + parent + "-01", false},
+		{"zero parent id", "00-" + trace + "-0000000000000000-01", false},
+		{"short trace id", "00-" + trace[:31] + "-" + parent + "-01", false},
+		{"long parent id", "00-" + trace + "-" + parent + "0-01", false},
+		{"wrong separators", "00_" + trace + "_" + parent + "_01", false},
+		{"not hex", "00-" + strings.Repeat("g", 32) + "-" + parent + "-01", false},
+		{"flags not hex", "00-" + trace + "-" + parent + "-0x", false},
+		{"truncated", "00-" + trace + "-" + parent, false},
+		{"garbage", "hello, world", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotTrace, gotParent, ok := spantree.ParseTraceparent(tt.in)
+			if ok != tt.ok {
+				t.Fatalf("ParseTraceparent(%q) ok = %v; want %v", tt.in, ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if got := spantree.TraceIDFromW3C(gotTrace, spantree.NewTraceID(testTime).Time()).Hex(); got != trace {
+				t.Errorf("trace = %s; want %s", got, trace)
+			}
+			if gotParent.String() != parent {
+				t.Errorf("parent = %s; want %s", gotParent, parent)
+			}
+		})
+	}
+}
+
+// echo is a server that remembers the W3C headers of each request.
+type echo struct {
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func (e *echo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	e.headers = append(e.headers, http.Header{
+		"Traceparent": r.Header.Values("traceparent"),
+		"Tracestate":  r.Header.Values("tracestate"),
+	})
+	e.mu.Unlock()
+}
+
+func (e *echo) last(t *testing.T) http.Header {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.headers) == 0 {
+		t.Fatal("the server got no request")
+	}
+	return e.headers[len(e.headers)-1]
+}
+
+var (
+	fnClient = spantree.Func{Name: "prop.client", Loc: "prop/client.go:1"}
+	fnCtx    = spantree.Func{Name: "prop.withContext", Loc: "prop/client.go:9"}
+)
+
+// TestPropagationClient: http.Get, http.DefaultClient, a client with a nil
+// Transport and a transport cloned from http.DefaultTransport all send the
+// traceparent of the span making the request, the context's span first.
+func TestPropagationClient(t *testing.T) {
+	spantest.Record(t)
+	e := &echo{}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	sp := spantree.Start(&fnClient) // sets the runtime up, as the first span of a program does
+	defer sp.End(nil)
+	if _, ok := http.DefaultTransport.(*http.Transport); !ok {
+		t.Fatalf("http.DefaultTransport is a %T after set-up; code asserting *http.Transport would panic", http.DefaultTransport)
+	}
+	tr, cur, ok := spantree.SpanContext(nil)
+	if !ok {
+		t.Fatal("no current span")
+	}
+	want := spantree.Traceparent(tr, cur)
+
+	cloned := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	defer cloned.CloseIdleConnections()
+	do := map[string]func() (*http.Response, error){
+		"http.Get":           func() (*http.Response, error) { return http.Get(srv.URL) },
+		"http.DefaultClient": func() (*http.Response, error) { return http.DefaultClient.Get(srv.URL) },
+		"nil Transport":      func() (*http.Response, error) { return (&http.Client{}).Get(srv.URL) },
+		"cloned transport":   func() (*http.Response, error) { return cloned.Get(srv.URL) },
+		"http.Post": func() (*http.Response, error) {
+			return http.Post(srv.URL, "text/plain", strings.NewReader("body"))
+		},
+	}
+	for name, f := range do {
+		t.Run(name, func(t *testing.T) {
+			resp, err := f()
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := e.last(t).Get("traceparent"); got != want {
+				t.Errorf("traceparent = %q; want %q (the goroutine's span)", got, want)
+			}
+		})
+	}
+
+	t.Run("context span wins", func(t *testing.T) {
+		ctx, inner := spantree.StartContext(context.Background(), &fnCtx)
+		itr, ispan, _ := spantree.SpanContext(ctx)
+		inner.End(nil) // the request still names it: a context outlives its span's call
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got, want := e.last(t).Get("traceparent"), spantree.Traceparent(itr, ispan); got != want {
+			t.Errorf("traceparent = %q; want %q (the context's span)", got, want)
+		}
+	})
+
+	t.Run("caller's headers kept", func(t *testing.T) {
+		const theirs = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("traceparent", theirs)
+		req.Header.Set("tracestate", "vendor=x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := e.last(t)
+		if h.Get("traceparent") != theirs || h.Get("tracestate") != "vendor=x" {
+			t.Errorf("headers = %v; want the caller's own traceparent and tracestate", h)
+		}
+	})
+}
+
+// TestPropagationNoSpan: a request made where no span runs carries no
+// traceparent.
+func TestPropagationNoSpan(t *testing.T) {
+	spantest.Record(t)
+	e := &echo{}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	done := make(chan struct{})
+	go func() { // a goroutine started outside any span
+		defer close(done)
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}()
+	<-done
+	if got := e.last(t).Get("traceparent"); got != "" {
+		t.Errorf("traceparent = %q; want none", got)
+	}
+}
+
+var fnHandler = spantree.Func{Name: "prop.handler", Loc: "prop/server.go:5", Kind: spantree.KindHandler}
+
+// TestPropagationRoundTrip: an instrumented client calling an instrumented
+// handler gives one trace: the handler's span has the client's span as its
+// parent and the client's trace id payload. A malformed traceparent starts a
+// trace of the handler's own.
+func TestPropagationRoundTrip(t *testing.T) {
+	rec := spantest.Record(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sp := spantree.StartRequest(spantree.Span{}, r, &fnHandler)
+		defer func() { sp.End(recover()) }()
+	}))
+	defer srv.Close()
+
+	var client spantree.SpanData
+	func() {
+		sp := spantree.Start(&fnClient)
+		defer sp.End(nil)
+		tr, id, _ := spantree.SpanContext(nil)
+		client = spantree.SpanData{TraceID: tr, SpanID: id}
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("traceparent", "00-zzzz-not-a-traceparent-01")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}()
+
+	var handlers []*spantree.SpanData
+	for _, tr := range rec.Traces() {
+		for i := range tr.Spans {
+			if tr.Spans[i].Name == fnHandler.Name {
+				handlers = append(handlers, &tr.Spans[i])
+			}
+		}
+	}
+	if len(handlers) != 2 {
+		t.Fatalf("%d handler spans recorded; want 2", len(handlers))
+	}
+	var continued, fresh int
+	for _, h := range handlers {
+		if h.TraceID.Hex() == client.TraceID.Hex() {
+			continued++
+			if h.ParentID != client.SpanID {
+				t.Errorf("handler parent = %s; want the client's span %s", h.ParentID, client.SpanID)
+			}
+			continue
+		}
+		fresh++
+		if !h.ParentID.IsZero() {
+			t.Errorf("handler with a malformed traceparent has parent %s; want none", h.ParentID)
+		}
+	}
+	if continued != 1 || fresh != 1 {
+		t.Errorf("handler traces: %d continued the client's, %d fresh; want 1 and 1", continued, fresh)
+	}
+}
