@@ -111,17 +111,18 @@ func (d *dashboard) refilter(f filters) {
 	}
 	less := func(a, b int) int {
 		x, y := &d.rows[a], &d.rows[b]
+		var c int
 		switch d.sort {
 		case sortCalls:
-			return cmp.Compare(y.Count, x.Count)
+			c = cmp.Compare(y.Count, x.Count)
 		case sortLast:
-			return y.LastSeen.Compare(x.LastSeen)
+			c = y.LastSeen.Compare(x.LastSeen)
 		case sortP95:
-			return cmp.Compare(y.P95NS, x.P95NS)
-		case sortName:
-			return strings.Compare(x.Name, y.Name)
+			c = cmp.Compare(y.P95NS, x.P95NS)
+		case sortFailures:
+			c = cmp.Or(cmp.Compare(y.Failed, x.Failed), cmp.Compare(y.Count, x.Count))
 		}
-		return cmp.Or(cmp.Compare(y.Failed, x.Failed), cmp.Compare(y.Count, x.Count))
+		return cmp.Or(c, strings.Compare(x.Name, y.Name), strings.Compare(x.Location, y.Location))
 	}
 	slices.SortStableFunc(d.shown, less)
 	d.cursor = 0
@@ -183,7 +184,7 @@ func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
 	case len(d.shown) == 0:
 		return append(lines, "", "No name matches the filters.", styles.dim.Render("esc clears the query, s / d cycle the toggles"))
 	}
-	const statusW, callsW, failW, lastW, p95W, verdictW = 6, 8, 7, 9, 8, 11
+	const statusW, callsW, failW, lastW, p95W, verdictW = 6, 8, 7, 9, 8, 12
 	nameW := w - (statusW + callsW + failW + lastW + p95W + verdictW + 7)
 	lines = append(lines, styles.header.Render(fit("Name", nameW)+" "+fit("Status", statusW)+" "+
 		fitLeft("Calls", callsW)+" "+fitLeft("Failed", failW)+" "+fitLeft("Last", lastW)+" "+

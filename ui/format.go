@@ -124,3 +124,18 @@ func clamp(v, lo, hi int) int {
 	}
 	return v
 }
+
+// fmtWindow prints a time window the way people say it: 15m, 1h, 36h, 7d.
+func fmtWindow(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "all time"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}

@@ -68,7 +68,7 @@ func (m model) screenTitle() string {
 	case screenNamespaces:
 		return "namespaces"
 	case screenDashboard:
-		return "dashboard (last " + fmtDuration(m.cfg.Since) + ")"
+		return "dashboard (last " + fmtWindow(m.cfg.Since) + ")"
 	case screenTraces:
 		return m.list.title()
 	case screenTrace:
@@ -96,9 +96,12 @@ func (m model) body(w, h int) []string {
 	return nil
 }
 
-// treeHeight is how many tree lines the trace screen shows: three fifths of
-// the body, the rest (less a rule) for the detail pane.
-func (m model) treeHeight() int { return max(m.bodyHeight()*3/5-1, 1) }
+// treeHeight is how many tree lines the trace screen shows: as many as the
+// tree has, up to three fifths of the body; the rest (less the header and a
+// rule) is the detail pane's.
+func (m model) treeHeight() int {
+	return clamp(len(m.tree.visible), 1, max(m.bodyHeight()*3/5-1, 1))
+}
 
 func (m model) traceBody(w, h int) []string {
 	t := &m.tree
