@@ -10,10 +10,12 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"time"
 
@@ -29,6 +31,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else http://127.0.0.1:7070)")
 	key := fs.String("key", os.Getenv("SPANTREE_API_KEY"), "API `key` (default $SPANTREE_API_KEY)")
 	db := fs.String("db", "", "read the database at `PATH` directly instead of a receiver")
+	ns := fs.String("ns", "", "with -db: the `NAMESPACE` (default: the only one, else a choice)")
 	since := fs.Duration("since", time.Hour, "the dashboard's time window")
 	slow := fs.Duration("slow", 100*time.Millisecond, "the slow / fast threshold")
 	refresh := fs.Duration("refresh", 2*time.Second, "live refresh interval (0: off)")
@@ -57,6 +60,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer closeDB()
+		if *ns != "" {
+			conn.list = fixedNamespaces(*ns)
+		}
+		// The in-process server logs through the standard logger, whose
+		// stderr would scribble over the screen: keep its lines until the
+		// terminal is restored.
+		var logs bytes.Buffer
+		log.SetOutput(&logs)
+		defer func() {
+			log.SetOutput(stderr)
+			stderr.Write(logs.Bytes())
+		}()
 		cfg.Source = *db
 		m = newModel(cfg, nil, conn, time.Now)
 	} else {

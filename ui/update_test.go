@@ -30,25 +30,25 @@ func TestUpdateTraceNavigation(t *testing.T) {
 		{"j", "shop.loadCart", 7}, // a root without siblings: the line below
 		{"l", "shop.loadCart", 7},
 		{"right", "shop.loadCart", 7},
-		{"l j", "shop.(*Server).Checkout.Go#1", 7},      // next sibling skips loadCart's child
-		{"l j j k", "shop.(*Server).Checkout.Go#1", 7},  // back up a sibling
+		{"l j", "shop.(*Server).Checkout.Go#1", 7},     // next sibling skips loadCart's child
+		{"l j j k", "shop.(*Server).Checkout.Go#1", 7}, // back up a sibling
 		{"l down down up", "shop.(*Server).Checkout.Go#1", 7},
 		{"l l", "shop.price", 7},
 		{"l l h", "shop.loadCart", 7},
 		{"l l left h", "shop.(*Server).Checkout", 7},
-		{"l l j", "shop.(*Server).Checkout.Go#1", 7},    // last child: the line below
-		{"l space", "shop.loadCart", 6},                  // fold
-		{"l space space", "shop.loadCart", 7},            // unfold
-		{"l space l", "shop.price", 7},                   // into a folded subtree unfolds it
+		{"l l j", "shop.(*Server).Checkout.Go#1", 7}, // last child: the line below
+		{"l space", "shop.loadCart", 6},              // fold
+		{"l space space", "shop.loadCart", 7},        // unfold
+		{"l space l", "shop.price", 7},               // into a folded subtree unfolds it
 		{"z", "shop.(*Server).Checkout", 5},
 		{"z Z", "shop.(*Server).Checkout", 7},
-		{"z n", "shop.dialPayments", 5},                  // next failed
+		{"z n", "shop.dialPayments", 5}, // next failed
 		{"n n", "shop.charge", 7},
-		{"n n n", "shop.(*Server).Checkout", 7},          // wraps around
+		{"n n n", "shop.(*Server).Checkout", 7}, // wraps around
 		{"G", "shop.charge", 7},
 		{"G g", "shop.(*Server).Checkout", 7},
-		{"l space G l l", "shop.charge", 6},              // a leaf has no child
-		{"tab j j", "shop.(*Server).Checkout", 7},        // j scrolls the focused detail
+		{"l space G l l", "shop.charge", 6},       // a leaf has no child
+		{"tab j j", "shop.(*Server).Checkout", 7}, // j scrolls the focused detail
 		{"tab tab j", "shop.loadCart", 7},
 	}
 	base := drive(started(newFake(), 100, 30), keysOf("T j enter"), nil)
@@ -92,13 +92,13 @@ func TestUpdateIsPure(t *testing.T) {
 // TestUpdateScreens checks where keys lead and what status line they leave.
 func TestUpdateScreens(t *testing.T) {
 	tests := []struct {
-		name      string
-		setup     func(*fake)
-		keys      string
-		screens   []screen
-		flash     string
-		flashErr  bool
-		wantQuit  bool
+		name     string
+		setup    func(*fake)
+		keys     string
+		screens  []screen
+		flash    string
+		flashErr bool
+		wantQuit bool
 	}{
 		{name: "start", screens: []screen{screenDashboard}},
 		{name: "open name", keys: "enter", screens: []screen{screenDashboard, screenTraces}},
