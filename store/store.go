@@ -73,9 +73,9 @@ var (
 // Trace is one stored trace: GET /v1/traces/{id}.
 type Trace struct {
 	// TraceID is the KSUID the trace was first seen with.
-	TraceID spantree.TraceID  `json:"trace_id"`
-	Hex     string            `json:"hex"`
-	Tags    map[string]string `json:"tags"`
+	TraceID spantree.TraceID    `json:"trace_id"`
+	Hex     string              `json:"hex"`
+	Tags    map[string]string   `json:"tags"`
 	Spans   []spantree.SpanData `json:"spans"`
 	// SlowSpans are the ids of spans slower than the p99 of their name and
 	// location over the last day (filled by the server, see SlowSpans).

@@ -144,13 +144,13 @@ const rootCase = `(excluded.root_span = traces.root_span AND (excluded.duration 
 	OR (excluded.root_span <> traces.root_span AND (excluded.root_parent, excluded.start) < (traces.root_parent, traces.start))`
 
 var writerStmts = map[string]string{
-	"spans":     spanInsert(chunkRows),
-	"span":      spanInsert(1),
-	"nsGet":     `SELECT id FROM namespaces WHERE name = ?`,
-	"nsAdd":     `INSERT INTO namespaces (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
-	"appGet":    `SELECT versions FROM apps WHERE ns = ? AND name = ?`,
-	"appPut":    `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
-	"groupGet":  `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
+	"spans":    spanInsert(chunkRows),
+	"span":     spanInsert(1),
+	"nsGet":    `SELECT id FROM namespaces WHERE name = ?`,
+	"nsAdd":    `INSERT INTO namespaces (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+	"appGet":   `SELECT versions FROM apps WHERE ns = ? AND name = ?`,
+	"appPut":   `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
+	"groupGet": `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
 	"groupPut": `INSERT INTO error_groups (ns, fingerprint, grouping_version, type, message, name, location, app, first_seen, last_seen, last_trace, last_version, regressed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
 		ON CONFLICT (ns, fingerprint) DO UPDATE SET

@@ -1,0 +1,70 @@
+// Command spantree is the receiver and viewer of spantree traces.
+//
+//	spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+//	spantree key create [-db PATH] NAMESPACE
+//	spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
+//	spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
+//	spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
+//	spantree ui     [-addr URL -key KEY | -db PATH]
+//
+// SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key. Without
+// -db or an address, commands call http://127.0.0.1:7070. The database is
+// SQLite in one file: -db, else $SPANTREE_DB, else
+// $XDG_DATA_HOME/spantree/spantree.db (~/.local/share/spantree/spantree.db).
+//
+// Exit status: 0 on success, 1 when health finds something at ALERT or a
+// command fails, 2 on bad usage.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spantree/spantree/ui"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+  spantree key create [-db PATH] NAMESPACE
+  spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
+  spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
+  spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
+  spantree ui     [-addr URL -key KEY | -db PATH]
+`
+
+// run is the whole command, for tests to call in process.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(rest, stdout, stderr)
+	case "key":
+		if len(rest) == 0 || rest[0] != "create" {
+			fmt.Fprint(stderr, "usage: spantree key create [-db PATH] NAMESPACE\n")
+			return 2
+		}
+		return keyCreate(rest[1:], stdout, stderr)
+	case "ingest":
+		return ingest(rest, stdout, stderr)
+	case "show":
+		return show(rest, stdout, stderr)
+	case "health":
+		return health(rest, stdout, stderr)
+	case "ui":
+		return ui.Main(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "spantree: unknown command %q\n%s", cmd, usage)
+	return 2
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store/sqlite"
+)
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "[-addr 127.0.0.1:7070] [-db PATH]", stderr)
+	addr := fs.String("addr", defaultAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
+	db := fs.String("db", "", "database `PATH` (default $SPANTREE_DB, else the user data directory)")
+	if code := parse(fs, args, 0, 0); code >= 0 {
+		return code
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	path := *db
+	if path == "" {
+		p, err := defaultDB()
+		if err != nil {
+			fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+			return 1
+		}
+		path = p
+	}
+	st, err := sqlite.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if nss, err := st.Namespaces(ctx); err == nil && len(nss) == 0 {
+		fmt.Fprintf(stderr, "spantree serve: no API keys yet; make one with: spantree key create -db %s NAMESPACE\n", path)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           server.New(st, server.Options{Log: logger}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          logger,
+	}
+	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s)\n", ln.Addr(), path)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	// Finish the requests under way (their spans are committed before
+	// they are answered), then close the database.
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "spantree serve: shutdown: %v\n", err)
+	}
+	return 0
+}
