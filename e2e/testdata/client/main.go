@@ -1,0 +1,86 @@
+// Command client is the e2e test's caller, written as spangen -w leaves it:
+// it asks the server (its first argument, http://HOST:PORT) for the price of
+// an apple and of a durian, which the server does not sell, and checks its
+// health with http.Get. Every request carries the W3C traceparent of the
+// span making it, with no code written for that.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	__spantree "github.com/spantree/spantree/runtime"
+)
+
+var __spantree_fns = [...]__spantree.Func{
+	{Name: "main.main", Loc: "e2e/testdata/client/main.go:26", Kind: __spantree.KindMain},
+	{Name: "main.run", Loc: "e2e/testdata/client/main.go:36"},
+	{Name: "main.fetch", Loc: "e2e/testdata/client/main.go:52"},
+	{Name: "main.health", Loc: "e2e/testdata/client/main.go:74"},
+}
+
+func main() {
+	__sp := __spantree.Start(&__spantree_fns[0])
+	defer func() { __sp.End(recover()) }()
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: client http://HOST:PORT")
+		__spantree.Exit(2)
+	}
+	run(context.Background(), os.Args[1])
+}
+
+func run(ctx context.Context, base string) {
+	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1])
+	defer func() { __sp.End(recover()) }()
+	for _, item := range []string{"apple", "durian"} {
+		body, err := fetch(ctx, base+"/price?item="+item)
+		if err != nil {
+			fmt.Println(item+":", err)
+			continue
+		}
+		fmt.Println(item+":", body)
+	}
+	if err := health(base); err != nil {
+		fmt.Println("health:", err)
+	}
+}
+
+func fetch(ctx context.Context, url string) (string, error) {
+	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[2])
+	defer func() { __sp.End(recover()) }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", __sp.Err(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", __sp.Err(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", __sp.Err(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", __sp.Err(fmt.Errorf("GET %s: %s", url, resp.Status))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func health(base string) error {
+	__sp := __spantree.Start(&__spantree_fns[3])
+	defer func() { __sp.End(recover()) }()
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return __sp.Err(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return __sp.Err(fmt.Errorf("healthz: %s", resp.Status))
+	}
+	return nil
+}
