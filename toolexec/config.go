@@ -1,0 +1,113 @@
+package toolexec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+)
+
+// envConfig names the environment variable through which `spangen go` hands
+// the configuration file of a build to the spangen toolexec processes the go
+// command starts.
+const envConfig = "SPANGEN_TOOLEXEC_CONFIG"
+
+// envPkgs is the environment variable holding the -pkgs patterns when no
+// flag gives them (the only way to pass them through a plain
+// `go build -toolexec="spangen toolexec"`, besides flags after toolexec).
+const envPkgs = "SPANGEN_PKGS"
+
+// Module is a main module of a build: its path and directory.
+type Module struct {
+	Path string
+	Dir  string
+}
+
+// Config is what the toolexec processes of one build share.
+type Config struct {
+	// ID identifies spangen, the runtime and this configuration; it keys the
+	// go command's cache (see [Config.hash]).
+	ID string
+	// Pkgs are the package patterns to instrument (see [Patterns]).
+	Pkgs Patterns
+	// Main are the main modules. Empty means unknown (a direct
+	// -toolexec build): then a package whose directory is in a module on
+	// disk, outside the module cache, GOROOT and vendor directories, counts.
+	Main []Module
+	// Exports are the archives of the runtime and of the packages it imports,
+	// built with the build's flags. Nil means not built yet (direct mode).
+	Exports Exports
+}
+
+// hash is a short digest of everything in c that changes the output of an
+// instrumented compile: spangen itself (its executable and the runtime it
+// carries) and the choice of packages. It is not affected by Exports, which
+// the go command's own cache keys already cover (same flags, same archives).
+func (c *Config) hash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "spangen %s\n", selfID())
+	fmt.Fprintf(h, "pkgs %q\n", c.Pkgs.String())
+	for _, m := range c.Main {
+		fmt.Fprintf(h, "main %q %q\n", m.Path, m.Dir)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:10])
+}
+
+func (c *Config) save() (string, error) {
+	dir, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	name := filepath.Join(dir, "config", hex.EncodeToString(sum[:12])+".json")
+	if _, err := os.Stat(name); err == nil {
+		return name, nil
+	}
+	return name, writeFileAtomic(name, b)
+}
+
+func loadConfig(name string) (*Config, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read spangen configuration: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("read spangen configuration %s: %w", name, err)
+	}
+	return &c, nil
+}
+
+var selfIDOnce = sync.OnceValue(computeSelfID)
+
+// selfID identifies this spangen: its module version when it was installed
+// from a tagged release, else a digest of its executable (so that every
+// rebuild of a development spangen gets fresh cache entries), plus the
+// embedded runtime.
+func selfID() string { return selfIDOnce() }
+
+func computeSelfID() string {
+	id := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" && !strings.Contains(bi.Main.Version, "+dirty") {
+		id = bi.Main.Version
+	} else if exe, err := os.Executable(); err == nil {
+		if f, err := os.Open(exe); err == nil {
+			h := sha256.New()
+			if _, err := io.Copy(h, f); err == nil {
+				id = "exe-" + hex.EncodeToString(h.Sum(nil)[:8])
+			}
+			f.Close()
+		}
+	}
+	return id + "+runtime-" + runtimeHash()
+}

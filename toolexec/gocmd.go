@@ -1,0 +1,248 @@
+package toolexec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+const goUsage = `usage: spangen go [-pkgs patterns] build|test|run|install|vet [go flags] [packages] [arguments]
+
+spangen go runs the go command with -toolexec set to spangen, so that the
+packages of the main module (tests included) are instrumented as they are
+compiled. The source tree, go.mod and go.sum are not touched; positions in
+panics, stack traces, compile errors and coverage are the original ones.
+-pkgs widens or narrows the set: e.g. main,github.com/google/go-cmp/...
+or main,-example.com/m/internal/gen/... (patterns are also read from
+SPANGEN_PKGS).
+`
+
+// minGo is the oldest go release toolexec mode supports: the runtime's
+// go.mod says go 1.22, and TOOLEXEC_IMPORTPATH is needed (go1.19).
+const minGo = 22
+
+// subcommands are the go subcommands spangen go runs.
+var subcommands = map[string]bool{"build": true, "test": true, "run": true, "install": true, "vet": true}
+
+// Go runs `spangen go [flags] SUBCOMMAND ARGS...`, args being what follows
+// "go", and returns the exit status: the go command's own, 2 on bad usage,
+// 1 when spangen itself fails before the go command runs.
+func Go(args []string) int {
+	fs := flag.NewFlagSet("spangen go", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, goUsage); fs.PrintDefaults() }
+	pkgs := fs.String("pkgs", os.Getenv(envPkgs), "comma-separated package `patterns` to instrument (default main: the main modules' packages)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 || !subcommands[fs.Arg(0)] {
+		fs.Usage()
+		return 2
+	}
+	ps, err := ParsePatterns(*pkgs)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "spangen go: %v\n", err)
+		return 2
+	}
+	cmd, err := goCommand(fs.Arg(0), fs.Args()[1:], ps)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "spangen go: %v\n", err)
+			return 2
+		}
+		return fail(err)
+	}
+	// The go command gets ^C from the terminal as we do; let it decide.
+	signal.Ignore(os.Interrupt)
+	defer signal.Reset(os.Interrupt)
+	return exitCode(cmd.Run())
+}
+
+type usageError struct{ error }
+
+// goEnv is what spangen asks the go command about its environment.
+type goEnv struct {
+	GOROOT, GOVERSION, GOMOD, GOFLAGS string
+}
+
+// goCommand prepares the go command of spangen go: it builds the runtime
+// with the flags of the build, writes the configuration the toolexec
+// processes read, and adds -toolexec and the -gcflags that mark the packages
+// to instrument.
+func goCommand(sub string, args []string, ps Patterns) (*exec.Cmd, error) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("find the go command: %w", err)
+	}
+	// -C must come first, and changes where everything happens.
+	var lead []string
+	dir := ""
+	if len(args) > 0 {
+		if d, ok := strings.CutPrefix(strings.TrimPrefix(args[0], "-"), "-C="); ok {
+			dir, lead, args = d, args[:1], args[1:]
+		} else if (args[0] == "-C" || args[0] == "--C") && len(args) > 1 {
+			dir, lead, args = args[1], args[:2], args[2:]
+		}
+	}
+	env, err := readGoEnv(gobin, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(env.GOVERSION); err != nil {
+		return nil, err
+	}
+	goflags, err := splitQuoted(env.GOFLAGS)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("GOFLAGS: %w", err)}
+	}
+	sc, err := scanArgs(sub, args)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var keptGoflags, userGcflags, prepFlags []string
+	for _, f := range goflags {
+		name, value, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch {
+		case name == "toolexec":
+			return nil, usageError{errors.New("GOFLAGS sets -toolexec, which spangen go sets itself")}
+		case name == "gcflags":
+			userGcflags = append(userGcflags, value)
+			prepFlags = append(prepFlags, f)
+			continue
+		case compileFlags[name]:
+			prepFlags = append(prepFlags, f)
+		}
+		keptGoflags = append(keptGoflags, f)
+	}
+	userGcflags = append(userGcflags, sc.gcflags...)
+	prepFlags = append(prepFlags, sc.compile...)
+
+	cfg := &Config{Pkgs: ps}
+	if env.GOMOD != "" && env.GOMOD != os.DevNull {
+		if cfg.Main, err = mainModules(gobin, dir, sc.modFlags); err != nil {
+			return nil, err
+		}
+	}
+	cfg.ID = cfg.hash()
+	if cfg.Exports, err = prepareRuntime(env.GOROOT, prepFlags); err != nil {
+		return nil, err
+	}
+	cfgFile, err := cfg.save()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the spangen executable: %w", err)
+	}
+	if self, err = filepath.Abs(self); err != nil {
+		return nil, err
+	}
+
+	out := []string{sub}
+	out = append(out, lead...)
+	out = append(out, "-toolexec="+joinQuoted([]string{self, "toolexec"}))
+	out = append(out, markerGcflags(cfg, userGcflags)...)
+	out = append(out, sc.args...)
+	cmd := exec.Command(gobin, out...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), envConfig+"="+cfgFile)
+	if len(keptGoflags) != len(goflags) {
+		cmd.Env = append(cmd.Env, "GOFLAGS="+joinQuoted(keptGoflags))
+	}
+	return cmd, nil
+}
+
+// markerGcflags returns the -gcflags that give the -spantree=ID flag to the
+// packages to instrument, followed by the user's own -gcflags with the
+// marker added. For each package the go command uses the last -gcflags
+// whose pattern matches it, so the user's flags still apply wherever they
+// did, and the marker is on every package that may be instrumented (the
+// toolexec step checks the patterns again, with exclusions).
+func markerGcflags(cfg *Config, user []string) []string {
+	marker := markerFlag + cfg.ID
+	var out []string
+	add := func(pattern string) { out = append(out, "-gcflags="+pattern+"="+marker) }
+	for _, p := range cfg.Pkgs {
+		switch {
+		case strings.HasPrefix(p, "-"):
+		case p == "main" && len(cfg.Main) == 0:
+			out = append(out, "-gcflags="+marker) // packages named on the command line
+		case p == "main":
+			for _, m := range cfg.Main {
+				add(m.Path + "/...")
+			}
+		default:
+			add(p)
+		}
+	}
+	for _, u := range user {
+		out = append(out, "-gcflags="+strings.TrimSpace(u+" "+marker))
+	}
+	return out
+}
+
+func readGoEnv(gobin, dir string) (*goEnv, error) {
+	cmd := exec.Command(gobin, "env", "-json", "GOROOT", "GOVERSION", "GOMOD", "GOFLAGS")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w\n%s", err, stderr.Bytes())
+	}
+	var env goEnv
+	if err := json.Unmarshal(out, &env); err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	return &env, nil
+}
+
+// checkVersion refuses go releases older than go1.minGo.
+func checkVersion(v string) error {
+	rest, ok := strings.CutPrefix(v, "go1.")
+	if !ok {
+		return nil // a development toolchain
+	}
+	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(rest)
+	}
+	minor, err := strconv.Atoi(rest[:end])
+	if err == nil && minor < minGo {
+		return fmt.Errorf("%s is too old: spangen go needs go1.%d or later", v, minGo)
+	}
+	return nil
+}
+
+// mainModules lists the main modules (several in a go.work workspace).
+func mainModules(gobin, dir string, modFlags []string) ([]Module, error) {
+	args := append([]string{"list", "-m", "-json"}, modFlags...)
+	cmd := exec.Command(gobin, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("list the main modules: %w\n%s", err, stderr.Bytes())
+	}
+	var mods []Module
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var m Module
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("list the main modules: %w", err)
+		}
+		mods = append(mods, m)
+	}
+	return mods, nil
+}
