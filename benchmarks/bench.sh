@@ -1,7 +1,9 @@
 #!/bin/sh
-# bench.sh runs every benchmark of this module in one process, then prints
-# each spantree benchmark with its ratio to the OpenTelemetry SDK's span
-# (BenchmarkOTelSDK/Start) and to one slog JSON line (BenchmarkSlog/JSON).
+# bench.sh runs every benchmark of this module in one process, then prints a
+# table of each with its ratio to the OpenTelemetry SDK's span
+# (BenchmarkOTelSDK/Start) and to one slog JSON line (BenchmarkSlog/JSON),
+# both in wall time per op (ns/op) and in CPU time of the whole process per
+# op (cpu-ns/op, which counts work done off the caller's goroutine).
 # Extra arguments go to go test, e.g. ./bench.sh -benchtime=200ms -count=3;
 # with -count above 1 the table shows the median of the runs.
 set -eu
@@ -25,6 +27,7 @@ function median(key,   i, j, t, n, a) {
 }
 # The runtime may warn on stderr (a full queue) between a benchmark name and
 # its result: join the two halves again.
+function ratio(a, b) { return a != "" && b ? sprintf("%.3f", a / b) : "-" }
 /^Benchmark/ && !/ns\/op/ { pending = $1; next }
 /^[ \t]*[0-9]+[ \t].*ns\/op/ && pending != "" { $0 = pending " " $0 }
 /^Benchmark/ {
@@ -32,23 +35,27 @@ function median(key,   i, j, t, n, a) {
 	name = $1; sub(/-[0-9]+$/, "", name)
 	if (!(name in seen)) { seen[name] = 1; order[n++] = name }
 	add(name SUBSEP "ns", value("ns/op")); add(name SUBSEP "B", value("B/op")); add(name SUBSEP "allocs", value("allocs/op"))
+	add(name SUBSEP "cpu", value("cpu-ns/op")); add(name SUBSEP "spans", value("spans/op"))
 	add(name SUBSEP "span", value("ns/span")); add(name SUBSEP "call", value("ns/call"))
 	add(name SUBSEP "heap", value("peak-HeapInuse-MB")); add(name SUBSEP "sys", value("peak-Sys-MB"))
 	add(name SUBSEP "dropped", value("spans-dropped/op"))
 }
 END {
 	sdk = median("BenchmarkOTelSDK/Start" SUBSEP "ns"); slog = median("BenchmarkSlog/JSON" SUBSEP "ns")
-	printf "\n%-34s %12s %10s %10s %10s %10s\n", "benchmark (median)", "ns/op", "B/op", "allocs/op", "/OTel SDK", "/slog"
+	sdkc = median("BenchmarkOTelSDK/Start" SUBSEP "cpu"); slogc = median("BenchmarkSlog/JSON" SUBSEP "cpu")
+	printf "\n%-30s %9s %9s %6s %6s %7s %7s %7s %7s %7s\n", "benchmark (median)", "ns/op", "cpu-ns/op", "B/op",
+		"allocs", "spans", "/SDK", "/slog", "/SDKcpu", "/slogcpu"
 	for (i = 0; i < n; i++) {
 		b = order[i]
 		ns = median(b SUBSEP "ns")
 		if (ns == "" || cnt[b SUBSEP "heap"]) continue
-		# A benchmark that reports ns/span (a chain of spans per op) is
-		# compared per span.
-		per = cnt[b SUBSEP "span"] ? median(b SUBSEP "span") : ns
-		printf "%-34s %12.1f %10s %10s %10s %10s%s\n", b, ns, median(b SUBSEP "B"), median(b SUBSEP "allocs"),
-			sdk ? sprintf("%.3f", per / sdk) : "-", slog ? sprintf("%.3f", per / slog) : "-",
-			cnt[b SUBSEP "span"] ? sprintf("  (%.1f ns/span)", per) : ""
+		cpu = median(b SUBSEP "cpu")
+		# A chain of spans per op (ns/span reported) is compared per span.
+		k = cnt[b SUBSEP "span"] ? ns / median(b SUBSEP "span") : 1
+		name = b; sub(/^Benchmark/, "", name)
+		printf "%-30s %9.1f %9s %6s %6s %7s %7s %7s %7s %7s\n", name, ns, cpu == "" ? "-" : sprintf("%.1f", cpu),
+			median(b SUBSEP "B"), median(b SUBSEP "allocs"), cnt[b SUBSEP "spans"] ? median(b SUBSEP "spans") : "-",
+			ratio(ns / k, sdk), ratio(ns / k, slog), ratio(cpu / k, sdkc), ratio(cpu / k, slogc)
 	}
 	for (i = 0; i < n; i++) if (cnt[order[i] SUBSEP "heap"]) mem = 1
 	if (!mem) exit
@@ -56,7 +63,8 @@ END {
 	for (i = 0; i < n; i++) {
 		b = order[i]
 		if (!cnt[b SUBSEP "heap"]) continue
-		printf "%-34s %10.1f %18.1f %14.1f %16d\n", b, median(b SUBSEP "call"), median(b SUBSEP "heap"),
+		name = b; sub(/^Benchmark/, "", name)
+		printf "%-34s %10.1f %18.1f %14.1f %16d\n", name, median(b SUBSEP "call"), median(b SUBSEP "heap"),
 			median(b SUBSEP "sys"), median(b SUBSEP "dropped")
 	}
 }' "$out"

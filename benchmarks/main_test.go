@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
 )
@@ -33,13 +34,47 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// reportExported reports, per operation, the spans the sinks received since
-// before (a snapshot of exported.spans), after flushing what is queued. It
-// tells a reader whether the spans were recorded, folded or sampled out.
-func reportExported(b *testing.B, before int64) {
+// meter measures what a benchmark's operations cost the whole process, on
+// top of the wall time per op that the benchmark reports: the CPU time of
+// every goroutine, and the spans that reached the sinks.
+//
+// Tracers do part of their work off the caller's goroutine (the SDK's batch
+// processor, spantree's exporter); on a machine with idle cores that work is
+// missing from ns/op but not from cpu-ns/op. And a tracer whose queues are
+// full drops work: spans/op below the expected count says so.
+type meter struct {
+	b     *testing.B
+	cpu   time.Duration
+	ok    bool
+	spans int64
+}
+
+// startMeter starts measuring; call it after the benchmark's setup.
+func startMeter(b *testing.B) *meter {
 	b.Helper()
-	b.StopTimer()
-	spantree.Flush()
-	b.ReportMetric(float64(exported.spans.Load()-before)/float64(b.N), "spans/op")
-	b.StartTimer()
+	b.ReportAllocs()
+	cpu, ok := cpuTime()
+	return &meter{b: b, cpu: cpu, ok: ok, spans: exported.spans.Load()}
+}
+
+// stop stops the timer, runs flush (when not nil) so that work queued by the
+// operations is done and counted, and reports cpu-ns/op.
+func (m *meter) stop(flush func()) {
+	m.b.Helper()
+	m.b.StopTimer()
+	if flush != nil {
+		flush()
+	}
+	if cpu, ok := cpuTime(); ok && m.ok {
+		m.b.ReportMetric(float64(cpu-m.cpu)/float64(m.b.N), "cpu-ns/op")
+	}
+}
+
+// stopSpantree is stop for spantree benchmarks: it flushes the runtime and
+// also reports, per op, the spans the sinks received. It tells a reader
+// whether the spans were recorded, folded, sampled out or dropped.
+func (m *meter) stopSpantree() {
+	m.b.Helper()
+	m.stop(spantree.Flush)
+	m.b.ReportMetric(float64(exported.spans.Load()-m.spans)/float64(m.b.N), "spans/op")
 }

@@ -30,40 +30,48 @@ func BenchmarkOTelSDK(b *testing.B) {
 		}
 	}()
 	tracer := tp.Tracer("github.com/spantree/spantree/benchmarks")
+	flush := func() {
+		if err := tp.ForceFlush(context.Background()); err != nil {
+			b.Errorf("flush tracer provider: %v", err)
+		}
+	}
 
 	// Start is a root span: tracer.Start with no span in ctx, then End.
 	b.Run("Start", func(b *testing.B) {
-		b.ReportAllocs()
 		ctx := context.Background()
+		m := startMeter(b)
 		for b.Loop() {
 			_, span := tracer.Start(ctx, "benchmarks.recorded")
 			span.End()
 		}
+		m.stop(flush)
 	})
 	// StartChild is a span under a running parent.
 	b.Run("StartChild", func(b *testing.B) {
-		b.ReportAllocs()
 		ctx, parent := tracer.Start(context.Background(), "benchmarks.root")
 		defer parent.End()
+		m := startMeter(b)
 		for b.Loop() {
 			_, span := tracer.Start(ctx, "benchmarks.recorded")
 			span.End()
 		}
+		m.stop(flush)
 	})
 	// Error records an error on the span and marks it failed, as
 	// instrumentation does for a returned error.
 	b.Run("Error", func(b *testing.B) {
-		b.ReportAllocs()
 		ctx := context.Background()
+		m := startMeter(b)
 		for b.Loop() {
 			_, span := tracer.Start(ctx, "benchmarks.failing")
 			span.RecordError(errOTel)
 			span.SetStatus(codes.Error, errOTel.Error())
 			span.End()
 		}
+		m.stop(flush)
 	})
 	b.Run("Parallel", func(b *testing.B) {
-		b.ReportAllocs()
+		m := startMeter(b)
 		b.RunParallel(func(pb *testing.PB) {
 			ctx := context.Background()
 			for pb.Next() {
@@ -71,17 +79,19 @@ func BenchmarkOTelSDK(b *testing.B) {
 				span.End()
 			}
 		})
+		m.stop(flush)
 	})
 }
 
 func BenchmarkOTelNoop(b *testing.B) {
 	tracer := noop.NewTracerProvider().Tracer("github.com/spantree/spantree/benchmarks")
 	b.Run("Start", func(b *testing.B) {
-		b.ReportAllocs()
 		ctx := context.Background()
+		m := startMeter(b)
 		for b.Loop() {
 			_, span := tracer.Start(ctx, "benchmarks.recorded")
 			span.End()
 		}
+		m.stop(nil)
 	})
 }

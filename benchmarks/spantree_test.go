@@ -161,30 +161,27 @@ func nest9() {
 	defer func() { __sp.End(recover()) }()
 }
 
-// underRoots calls call b.N times, perTrace calls under each root span, and
-// reports how many spans reached the sinks.
+// underRoots calls call b.N times, perTrace calls under each root span.
 func underRoots(b *testing.B, call func(context.Context)) {
 	b.Helper()
-	b.ReportAllocs()
-	before := exported.spans.Load()
 	ctx := context.Background()
 	b.ResetTimer()
+	m := startMeter(b)
 	for i := 0; i < b.N; i += perTrace {
 		root(ctx, min(perTrace, b.N-i), call)
 	}
-	reportExported(b, before)
+	m.stopSpantree()
 }
 
 func BenchmarkSpantree(b *testing.B) {
 	// Root is a trace of one span: a root that starts, ends and is exported.
 	b.Run("Root", func(b *testing.B) {
-		b.ReportAllocs()
-		before := exported.spans.Load()
 		ctx := context.Background()
+		m := startMeter(b)
 		for b.Loop() {
 			root(ctx, 0, nil)
 		}
-		reportExported(b, before)
+		m.stopSpantree()
 	})
 	// Start is a span in a function that takes no context: its parent is
 	// found through the goroutine.
@@ -203,14 +200,13 @@ func BenchmarkSpantree(b *testing.B) {
 	// Parallel is Start on every P at once, each goroutine with traces of
 	// its own.
 	b.Run("Parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		before := exported.spans.Load()
+		m := startMeter(b)
 		b.RunParallel(func(pb *testing.PB) {
 			ctx := context.Background()
 			for rootParallel(ctx, pb, func(context.Context) { recorded() }) {
 			}
 		})
-		reportExported(b, before)
+		m.stopSpantree()
 	})
 	// Folded is a fast leaf called over and over under one parent, once the
 	// runtime has learned that it folds: its calls become one span with
