@@ -48,6 +48,9 @@ func (t *tool) compile() error {
 		return nil
 	}
 	objdir := filepath.Dir(out)
+	if !filepath.IsAbs(objdir) {
+		return nil
+	}
 
 	// The Go files are the last arguments.
 	first := len(t.args)
@@ -56,7 +59,14 @@ func (t *tool) compile() error {
 	}
 	files := t.args[first:]
 	srcs := make([]source, 0, len(files))
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
 	for i, f := range files {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(wd, f) // the compiler runs in the package's directory
+		}
 		s, ok, err := readSource(f, objdir)
 		if err != nil {
 			return err

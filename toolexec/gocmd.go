@@ -71,7 +71,7 @@ type usageError struct{ error }
 
 // goEnv is what spangen asks the go command about its environment.
 type goEnv struct {
-	GOROOT, GOVERSION, GOMOD, GOFLAGS string
+	GOROOT, GOVERSION, GOMOD, GOWORK, GOFLAGS string
 }
 
 // goCommand prepares the go command of spangen go: it builds the runtime
@@ -127,7 +127,7 @@ func goCommand(sub string, args []string, ps Patterns) (*exec.Cmd, error) {
 	prepFlags = append(prepFlags, sc.compile...)
 
 	cfg := &Config{Pkgs: ps}
-	if env.GOMOD != "" && env.GOMOD != os.DevNull {
+	if env.GOMOD != "" && env.GOMOD != os.DevNull || env.GOWORK != "" && env.GOWORK != "off" {
 		if cfg.Main, err = mainModules(gobin, dir, sc.modFlags); err != nil {
 			return nil, err
 		}
@@ -192,7 +192,7 @@ func markerGcflags(cfg *Config, user []string) []string {
 }
 
 func readGoEnv(gobin, dir string) (*goEnv, error) {
-	cmd := exec.Command(gobin, "env", "-json", "GOROOT", "GOVERSION", "GOMOD", "GOFLAGS")
+	cmd := exec.Command(gobin, "env", "-json", "GOROOT", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS")
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -20,5 +20,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "spangen (test binary): unknown command %q\n", os.Args[1])
 		os.Exit(2)
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "spangen-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sharedCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
