@@ -55,7 +55,7 @@ END {
 		name = b; sub(/^Benchmark/, "", name)
 		printf "%-30s %9.1f %9s %6s %6s %7s %7s %7s %7s %7s\n", name, ns, cpu == "" ? "-" : sprintf("%.1f", cpu),
 			median(b SUBSEP "B"), median(b SUBSEP "allocs"), cnt[b SUBSEP "spans"] ? median(b SUBSEP "spans") : "-",
-			ratio(ns / k, sdk), ratio(ns / k, slog), ratio(cpu / k, sdkc), ratio(cpu / k, slogc)
+			ratio(ns / k, sdk), ratio(ns / k, slog), cpu == "" ? "-" : ratio(cpu / k, sdkc), cpu == "" ? "-" : ratio(cpu / k, slogc)
 	}
 	for (i = 0; i < n; i++) if (cnt[order[i] SUBSEP "heap"]) mem = 1
 	if (!mem) exit
