@@ -270,6 +270,10 @@ func (o *OTLP) Flush(ctx context.Context) error {
 	o.mu.Unlock()
 	err := o.send(ctx, buf, n)
 	if d := o.dropped.Load(); d > 0 {
+		if err != nil {
+			// The runtime reports the error; it carries the count.
+			return fmt.Errorf("%w (%d spans dropped in all)", err, d)
+		}
 		warnOncef("otlp:dropped", "sink otlp: %d spans could not be delivered to %s", d, o.endpoint)
 	}
 	return err
@@ -297,6 +301,14 @@ func (o *OTLP) send(ctx context.Context, spans []byte, n int) error {
 
 	ctx, cancel := context.WithTimeout(ctx, o.opts.MaxElapsed)
 	defer cancel()
+	if dl, ok := ctx.Deadline(); ok {
+		// Finish a little before the caller's deadline rather than at it,
+		// so that a Flush that gives up still returns in time to say so.
+		margin := min(time.Until(dl)/10, 100*time.Millisecond)
+		var cancel2 context.CancelFunc
+		ctx, cancel2 = context.WithDeadline(ctx, dl.Add(-margin))
+		defer cancel2()
+	}
 	ctx = context.WithValue(ctx, sinkRequestKey{}, true)
 	backoff := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -314,6 +326,12 @@ func (o *OTLP) send(ctx context.Context, spans []byte, n int) error {
 			wait = retryAfter
 		}
 		backoff = min(2*backoff, 5*time.Second)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			// No time left for another attempt: give up now, not at the
+			// deadline.
+			o.dropped.Add(int64(n))
+			return fmt.Errorf("post %d spans to %s: gave up after %d attempts: %w", n, o.endpoint, attempt, err)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
