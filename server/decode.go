@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -108,11 +109,10 @@ func unmarshal(data []byte, v any, prefix string) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	err := d.Decode(v)
 	if err == nil {
-		if _, extra := d.Token(); extra == nil {
-			err = errors.New("data after the JSON value")
-		} else {
+		if _, extra := d.Token(); extra == io.EOF {
 			return nil
 		}
+		err = errors.New("data after the JSON value")
 	}
 	field := prefix
 	var te *json.UnmarshalTypeError
@@ -146,6 +146,7 @@ func or(a, b string) string {
 // DecodeSpan reads and validates one wire span; errors name fields under
 // prefix ("spans[3]" or "line 12").
 func DecodeSpan(raw []byte, d *spantree.SpanData, prefix string) error {
+	*d = spantree.SpanData{}
 	var w wireSpan
 	if err := unmarshal(raw, &w, prefix); err != nil {
 		return err
