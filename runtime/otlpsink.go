@@ -319,7 +319,7 @@ func (o *OTLP) send(ctx context.Context, spans []byte, n int) error {
 		var perm *permanentError
 		if errors.As(err, &perm) {
 			o.dropped.Add(int64(n))
-			return err
+			return fmt.Errorf("post %d spans to %s: %w", n, o.endpoint, err)
 		}
 		wait := backoff/2 + rand.N(backoff) // jitter: 0.5x to 1.5x
 		if retryAfter > wait {
@@ -360,7 +360,7 @@ func (o *OTLP) post(ctx context.Context, body []byte, n int) (time.Duration, err
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, o.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return 0, &permanentError{fmt.Errorf("post spans to %s: %w", o.endpoint, err)}
+		return 0, &permanentError{err}
 	}
 	for k, vs := range o.header {
 		req.Header[k] = vs
@@ -368,7 +368,11 @@ func (o *OTLP) post(ctx context.Context, body []byte, n int) (time.Duration, err
 	o.requests.Add(1)
 	resp, err := o.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("post %d spans: %w", n, err)
+		var uerr *url.Error
+		if errors.As(err, &uerr) && uerr.Err != nil {
+			err = uerr.Err // the caller names the method and URL
+		}
+		return 0, err
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -385,9 +389,9 @@ func (o *OTLP) post(ctx context.Context, body []byte, n int) (time.Duration, err
 		}
 		return 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("post %d spans to %s: %s: %s", n, o.endpoint, resp.Status, snippet(msg))
+		return retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("%s: %s", resp.Status, snippet(msg))
 	}
-	return 0, &permanentError{fmt.Errorf("post %d spans to %s: %s: %s", n, o.endpoint, resp.Status, snippet(msg))}
+	return 0, &permanentError{fmt.Errorf("%s: %s", resp.Status, snippet(msg))}
 }
 
 // partialSuccess reads the rejected span count of an
