@@ -36,10 +36,10 @@ type HTTP struct {
 	tags []byte // JSON object, encoded on first send
 	hc   *http.Client
 
-	mu      sync.Mutex
-	chunks  []chunk // encoded spans, each chunk one request at most
-	bytes   int     // in chunks
-	spans   int     // in chunks
+	mu     sync.Mutex
+	chunks []chunk // encoded spans, each chunk one request at most
+	bytes  int     // in chunks
+	spans  int     // in chunks
 
 	kick    chan struct{}      // something to send
 	flushes chan chan struct{} // flush requests; closed when done

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/store/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of the scripts")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"spantree": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script, one behaviour each.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("XDG_DATA_HOME", filepath.Join(e.WorkDir, "data"))
+			e.Setenv("SPANTREE_ADDR", "")
+			e.Setenv("SPANTREE_API_KEY", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// freeport VAR: set VAR to a free loopback host:port.
+			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				ts.Check(err)
+				ts.Setenv(args[0], ln.Addr().String())
+				ln.Close()
+			},
+			// waitport ADDR: wait until something listens on ADDR.
+			"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
+				for i := 0; i < 200; i++ {
+					c, err := net.Dial("tcp", args[0])
+					if err == nil {
+						c.Close()
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				ts.Fatalf("nothing listens on %s", args[0])
+			},
+			// capture VAR: set VAR to the last command's stdout, trimmed.
+			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
+				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+			},
+		},
+	})
+}
+
+// TestHealthExit checks the exit status that gates deploys: 0 while nothing
+// is at ALERT, 1 once an error group seen in the window is.
+func TestHealthExit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now().Add(-time.Minute)
+	tid := spantree.NewTraceID(now)
+	_, err = st.Ingest(ctx, "default", []spantree.Batch{{Tags: map[string]string{"service": "api"}, Spans: []spantree.SpanData{{
+		TraceID: tid, SpanID: spantree.SpanID{1}, Name: "main.main", Start: now, End: now.Add(time.Second),
+		Status: spantree.StatusFailed, Error: &spantree.ErrorInfo{Type: "*errors.errorString", Message: "boom"},
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthRun := func() (int, string) {
+		var out, errOut strings.Builder
+		code := run([]string{"health", "-db", db, "-since", "1h"}, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	if code, out := healthRun(); code != 0 || !strings.Contains(out, "WARN") {
+		t.Errorf("health with an unjudged error = %d\n%s; want 0 and WARN", code, out)
+	}
+	groups, err := st.ErrorGroups(ctx, "default", time.Time{})
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("ErrorGroups = %v, %v; want one group", groups, err)
+	}
+	if _, err := st.Annotate(ctx, "default", groups[0].Fingerprint, store.Annotation{Kind: store.KindCrash, Severity: store.SeverityAlert}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out := healthRun()
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("ALERT  api: error group %s", groups[0].Fingerprint)) {
+		t.Errorf("health with an ALERT group = %d\n%s; want 1 naming the group", code, out)
+	}
+}
