@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,11 +35,13 @@ import (
 
 const otlpBatch = 512
 
-// discardServer is an OTLP/HTTP backend that accepts and discards.
-func discardServer(b *testing.B) *httptest.Server {
+// discardServer is an OTLP/HTTP backend that accepts and discards; it
+// counts the body bytes it read.
+func discardServer(b *testing.B, read *atomic.Int64) *httptest.Server {
 	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		n, _ := io.Copy(io.Discard, r.Body)
+		read.Add(n)
 		w.WriteHeader(http.StatusOK)
 	}))
 	b.Cleanup(srv.Close)
@@ -118,14 +121,18 @@ func otelBatch(b *testing.B) []sdktrace.ReadOnlySpan {
 	return spans
 }
 
-func reportPerSpan(b *testing.B) {
+// reportPerSpan reports the time per span and the request body bytes per
+// span (JSON for spantree, protobuf for the SDK).
+func reportPerSpan(b *testing.B, read *atomic.Int64) {
 	b.Helper()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/otlpBatch, "ns/span")
+	b.ReportMetric(float64(read.Load())/float64(b.N)/otlpBatch, "wire-B/span")
 }
 
 func BenchmarkOTLPExport(b *testing.B) {
 	b.Run("Spantree", func(b *testing.B) {
-		srv := discardServer(b)
+		var read atomic.Int64
+		srv := discardServer(b, &read)
 		sink, err := spantree.NewOTLP(srv.URL, spantree.OTLPOptions{
 			Resource: map[string]string{"service": "app", "env": "bench", "team": "core"},
 			MaxBatch: otlpBatch,
@@ -141,13 +148,14 @@ func BenchmarkOTLPExport(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		reportPerSpan(b)
+		reportPerSpan(b, &read)
 		if _, dropped, _ := sink.Stats(); dropped != 0 {
 			b.Fatalf("the sink dropped %d spans", dropped)
 		}
 	})
 	b.Run("OTelSDK", func(b *testing.B) {
-		srv := discardServer(b)
+		var read atomic.Int64
+		srv := discardServer(b, &read)
 		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(srv.URL+"/v1/traces"))
 		if err != nil {
 			b.Fatal(err)
@@ -165,6 +173,6 @@ func BenchmarkOTLPExport(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		reportPerSpan(b)
+		reportPerSpan(b, &read)
 	})
 }
