@@ -1,11 +1,5 @@
 //go:build e2e
 
-// Package e2e runs instrumented programs against a real OpenTelemetry
-// backend, Jaeger v2, and checks through Jaeger's query API what they sent.
-// Run it with `make e2e` (e2e/run.sh), which builds Jaeger once into a cache
-// and passes its path in SPANTREE_JAEGER:
-//
-//	SPANTREE_JAEGER=$(e2e/jaeger.sh) go test -tags e2e -count=1 ./e2e
 package e2e
 
 import (
