@@ -28,6 +28,10 @@ type fn struct {
 	forced  bool   // //spangen:name or //spangen:nofold: never tiny
 	nameSet string // //spangen:name argument
 
+	expanded bool   // a one-line body put on several lines
+	brace    string // indentation of the closing brace of an expanded body
+	indent   string // indentation of the statements of an expanded body
+
 	returns []*ast.ReturnStmt // return statements of this function (not of its literals)
 	exits   []exitStmt        // os.Exit / log.Fatal* statements of this function
 

@@ -33,6 +33,8 @@ type instrumenter struct {
 	edits   []edit
 	entries []entry
 	temps   int // temporaries used so far in the file (__rN)
+
+	needEnd, needEndErr bool // which helpers the table is followed by
 }
 
 type entry struct {
@@ -238,12 +240,17 @@ func (in *instrumenter) visit(f *fn, outer, ignored bool) {
 	if f.ignore || ignored {
 		return // and its literals
 	}
+	skipKids := false
 	if in.wanted(f) {
 		in.instrument(f, outer)
 		outer = true
+	} else if f.body != nil && in.oneline(f.body) {
+		// Its literals would make it span lines, which gofmt would
+		// re-layout and Undo could not put back.
+		skipKids = true
 	}
 	for _, k := range f.kids {
-		in.visit(k, outer, false)
+		in.visit(k, outer, skipKids)
 	}
 }
 
@@ -318,31 +325,48 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	}
 
 	errName, wrap := in.errorResult(f.typ)
-	end := "defer func() { __sp.End(recover()) }()"
+	end := fmt.Sprintf("defer %s(__sp)", in.helper(false))
 	if errName != "" {
-		end = fmt.Sprintf("defer func() { __sp.EndErr(recover(), %s) }()", errName)
+		end = fmt.Sprintf("defer %s(__sp, &%s)", in.helper(true), errName)
 	}
 
+	// Indentation, so that the output of gofmt-formatted input is
+	// gofmt-formatted without re-printing the file: a body is indented one
+	// tab more than the line of its closing brace; a one-line body being
+	// expanded takes the indentation of the line of its opening brace, which
+	// may itself be a line of an enclosing one-line body just expanded.
 	b := f.body
 	lb := in.off(b.Lbrace)
 	if oneline {
-		list := b.List
-		if len(list) == 0 {
-			in.add(lb+1, in.off(b.Rbrace), "\n"+start+"\n"+end+"\n")
-		} else {
-			in.add(lb+1, in.off(list[0].Pos()), "\n"+start+"\n"+end+"\n")
-			for i := 1; i < len(list); i++ {
-				in.add(in.off(list[i-1].End()), in.off(list[i].Pos()), "\n")
+		f.brace = in.lineIndent(b.Lbrace)
+		for a := f.parent; a != nil; a = a.parent {
+			if a.expanded && in.line(a.body.Lbrace) == in.line(b.Lbrace) {
+				f.brace = a.brace + "\t"
+				break
 			}
-			in.add(in.off(list[len(list)-1].End()), in.off(b.Rbrace), "\n")
+		}
+		f.expanded = true
+		ind := f.brace + "\t"
+		f.indent = ind
+		list := b.List
+		pro := "\n" + ind + start + "\n" + ind + end + "\n"
+		if len(list) == 0 {
+			in.add(lb+1, in.off(b.Rbrace), pro+f.brace)
+		} else {
+			in.add(lb+1, in.off(list[0].Pos()), pro+ind)
+			for i := 1; i < len(list); i++ {
+				in.add(in.off(list[i-1].End()), in.off(list[i].Pos()), "\n"+ind)
+			}
+			in.add(in.off(list[len(list)-1].End()), in.off(b.Rbrace), "\n"+f.brace)
 		}
 	} else {
+		ind := in.lineIndent(b.Rbrace) + "\t"
 		p := in.lineEnd(b.Lbrace + 1)
 		if len(b.List) > 0 && in.off(b.List[0].Pos()) < p {
 			// A statement on the line of the brace (not gofmt-formatted).
-			in.add(lb+1, lb+1, "\n"+start+"\n"+end+"\n")
+			in.add(lb+1, lb+1, "\n"+ind+start+"\n"+ind+end+"\n"+ind)
 		} else {
-			in.add(p, p, "\n"+start+"\n"+end)
+			in.add(p, p, "\n"+ind+start+"\n"+ind+end)
 		}
 	}
 
@@ -367,14 +391,49 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 				lhs := strings.Join(names, ", ")
 				res := strings.Join(names[:nres-1], ", ") + ", __sp.Err(" + names[nres-1] + ")"
 				in.add(in.off(r.Pos()), in.off(call.Pos()), lhs+" := ")
-				in.add(in.off(call.End()), in.off(call.End()), "\nreturn "+res)
+				in.add(in.off(call.End()), in.off(call.End()), "\n"+in.stmtIndent(f, r)+"return "+res)
 			}
 		}
 	}
 	for _, x := range f.exits {
 		p := in.off(x.stmt.Pos())
-		in.add(p, p, ImportName+".Flush()\n")
+		in.add(p, p, ImportName+".Flush()\n"+in.stmtIndent(f, x.stmt))
 	}
+}
+
+// stmtIndent is the indentation of statement st of f in the output.
+func (in *instrumenter) stmtIndent(f *fn, st ast.Stmt) string {
+	if f.expanded {
+		return f.indent
+	}
+	return in.lineIndent(st.Pos())
+}
+
+// lineIndent is the leading white space of the line of p.
+func (in *instrumenter) lineIndent(p token.Pos) string {
+	o := in.off(p)
+	start := o
+	for start > 0 && in.src[start-1] != '\n' {
+		start--
+	}
+	end := start
+	for end < o && (in.src[end] == '\t' || in.src[end] == ' ') {
+		end++
+	}
+	return string(in.src[start:end])
+}
+
+// helper names the file's deferred function that ends a span: a function
+// rather than a closure, so that closures the user wrote keep their
+// compiler-given names (F.func1), and it calls recover directly.
+func (in *instrumenter) helper(withErr bool) string {
+	suffix := strings.TrimPrefix(in.table, "__spantree_fns_")
+	if withErr {
+		in.needEndErr = true
+		return "__spantree_enderr_" + suffix
+	}
+	in.needEnd = true
+	return "__spantree_end_" + suffix
 }
 
 func (in *instrumenter) add(start, end int, text string) {
@@ -474,6 +533,13 @@ func (in *instrumenter) addTable() {
 		b.WriteByte('\n')
 	}
 	b.WriteString("}\n")
+	suffix := strings.TrimPrefix(in.table, "__spantree_fns_")
+	if in.needEnd {
+		fmt.Fprintf(&b, "\nfunc __spantree_end_%s(sp %s.Span) {\n\tsp.End(recover())\n}\n", suffix, ImportName)
+	}
+	if in.needEndErr {
+		fmt.Fprintf(&b, "\nfunc __spantree_enderr_%s(sp %s.Span, err *error) {\n\tsp.EndErr(recover(), *err)\n}\n", suffix, ImportName)
+	}
 	in.add(eof, eof, b.String())
 }
 

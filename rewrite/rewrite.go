@@ -44,7 +44,7 @@ type Options struct {
 // cgo, //spangen:ignore) comes back without instrumentation. A file that does
 // not parse is an error whose message starts with filename:line:col.
 func File(filename string, src []byte, opts Options) ([]byte, error) {
-	return file(filename, src, opts, false)
+	return file(filename, src, opts)
 }
 
 // Undo removes the instrumentation that File added. For a gofmt-formatted
@@ -102,13 +102,10 @@ func packageIgnored(filename string, src []byte) (bool, error) {
 	return f.Doc != nil && hasDirective(f.Doc, "spangen:ignore"), nil
 }
 
-func file(filename string, src []byte, opts Options, stripped bool) ([]byte, error) {
-	if !stripped {
-		s, err := strip(filename, src)
-		if err != nil {
-			return nil, err
-		}
-		src = s
+func file(filename string, src []byte, opts Options) ([]byte, error) {
+	src, err := strip(filename, src)
+	if err != nil {
+		return nil, err
 	}
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
@@ -122,21 +119,26 @@ func file(filename string, src []byte, opts Options, stripped bool) ([]byte, err
 	if !in.run() {
 		return src, nil
 	}
-	edited := apply(src, in.edits)
-	out, err := format.Source(edited)
+	out := apply(src, in.edits)
+	// The edits are indented as gofmt would; check it, since gofmt-clean
+	// output is part of the contract. Only the edits are checked: a file
+	// that was not gofmt-formatted keeps its own layout, so that Undo can
+	// give its bytes back.
+	formatted, err := format.Source(out)
 	if err != nil {
 		// Our edits made code that does not parse: a bug here, not in the
 		// input. Say where.
 		return nil, fmt.Errorf("%s: spangen produced invalid code (please report): %w", filename, err)
 	}
-	if bytes.Count(out, nl) != bytes.Count(edited, nl) && !stripped {
-		// The input was not gofmt-formatted and formatting moved lines, so
-		// the locations computed from the edits are off: start again from
-		// the formatted input.
-		formatted, err := format.Source(src)
-		if err == nil {
-			return file(filename, formatted, opts, true)
-		}
+	if bytes.Equal(formatted, out) {
+		return out, nil
+	}
+	if clean, err := format.Source(src); err == nil && bytes.Equal(clean, src) {
+		// gofmt-formatted input, and our edits are not: a layout this
+		// package does not know (gofmt re-aligned something near an
+		// edit). gofmt-clean output wins; Undo then gives back gofmt's
+		// layout of those lines.
+		return formatted, nil
 	}
 	return out, nil
 }

@@ -40,7 +40,7 @@ func strip(filename string, src []byte) ([]byte, error) {
 	return apply(src, s.edits), nil
 }
 
-func (s *stripper) off(p token.Pos) int { return s.tf.Offset(p) }
+func (s *stripper) off(p token.Pos) int  { return s.tf.Offset(p) }
 func (s *stripper) line(p token.Pos) int { return s.tf.Line(p) }
 
 func (s *stripper) add(start, end int, text string) {
@@ -59,6 +59,11 @@ func (s *stripper) run() bool {
 			found = s.stripImport(g) || found
 		case g.Tok == token.VAR && len(g.Specs) == 1:
 			found = s.stripTable(g) || found
+		}
+	}
+	for _, d := range s.f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && strings.HasPrefix(fd.Name.Name, "__spantree_end") {
+			s.deleteDecl(fd)
 		}
 	}
 	if !found {
@@ -162,13 +167,19 @@ func (s *stripper) stripTable(g *ast.GenDecl) bool {
 		marks[i] = markLines[s.line(e.End())]
 	}
 	s.oneline[vs.Names[0].Name] = marks
-	start, end := s.off(g.Pos()), s.off(g.End())
+	s.deleteDecl(g)
+	return true
+}
+
+// deleteDecl deletes a declaration File appended, with the blank line
+// before it.
+func (s *stripper) deleteDecl(d ast.Decl) {
+	start, end := s.off(d.Pos()), s.off(d.End())
 	if start > 0 && s.src[start-1] == '\n' && end < len(s.src) && s.src[end] == '\n' {
 		start--
 		end++
 	}
 	s.add(start, end, "")
-	return true
 }
 
 func (s *stripper) lineStart(o int) int {
@@ -322,11 +333,15 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	return tid.Name, n, true
 }
 
-// isEndDefer reports whether st is `defer func() { __sp.End...(...) }()`.
+// isEndDefer reports whether st is `defer __spantree_end_file(__sp...)` or
+// `defer func() { __sp.End...(...) }()`.
 func isEndDefer(st ast.Stmt) bool {
 	d, ok := st.(*ast.DeferStmt)
 	if !ok {
 		return false
+	}
+	if id, ok := d.Call.Fun.(*ast.Ident); ok {
+		return strings.HasPrefix(id.Name, "__spantree_end")
 	}
 	lit, ok := d.Call.Fun.(*ast.FuncLit)
 	if !ok || len(lit.Body.List) != 1 {

@@ -1,0 +1,35 @@
+// Command spangen rewrites Go source so that every function runs in a span
+// of the spantree runtime, and takes that instrumentation out again.
+//
+// Usage:
+//
+//	spangen [-w | -d | -l] [-undo] [-replace DIR] [-init] [-tiny] [packages]
+//
+// Packages are go list patterns (default "."). With no flag the rewritten
+// files are printed; -w writes them back and makes the module's go.mod
+// require the runtime; -d prints a unified diff; -l lists the files that
+// would change. -undo removes the instrumentation; for a gofmt-formatted file
+// the original bytes come back exactly. Nothing is written when any file
+// fails (a file that does not compile is reported as file:line:col).
+//
+// Exit status: 0 on success, 1 when a file could not be rewritten, 2 on bad
+// usage.
+//
+// As a go:generate step:
+//
+//	//go:generate spangen -w .
+//
+// or as a tool of the module: go get -tool github.com/spantree/spantree/cmd/spangen,
+// then go tool spangen -w ./...
+package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("spangen: ")
+	os.Exit(run(os.Args[1:]))
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/spantree/spantree/rewrite"
+)
+
+const usage = `usage: spangen [-w | -d | -l] [-undo] [-replace DIR] [-init] [-tiny] [packages]
+
+Instruments the Go files of packages (go list patterns, default ".") so that
+every function runs in a span; -undo takes the instrumentation out again.
+
+Flags:
+`
+
+// flags are the command line of one run.
+type flags struct {
+	write, diff, list, undo bool
+	replace                 string
+	opts                    rewrite.Options
+	patterns                []string
+}
+
+func parseFlags(args []string) (*flags, error) {
+	fs := flag.NewFlagSet("spangen", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var f flags
+	fs.BoolVar(&f.write, "w", false, "write the result to the files instead of printing it")
+	fs.BoolVar(&f.diff, "d", false, "print a unified diff instead of the result")
+	fs.BoolVar(&f.list, "l", false, "list the files whose content would change")
+	fs.BoolVar(&f.undo, "undo", false, "remove the instrumentation instead of adding it")
+	fs.StringVar(&f.replace, "replace", "", "with -w, also `replace` the runtime module by DIR/runtime (a spantree checkout) in go.mod")
+	fs.BoolVar(&f.opts.Init, "init", false, "instrument init functions too")
+	fs.BoolVar(&f.opts.Tiny, "tiny", false, "instrument tiny functions too (String, Len, leaf helpers; see the rewrite package)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, b := range []bool{f.write, f.diff, f.list} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, usageError(fs, "-w, -d and -l exclude each other")
+	}
+	if f.replace != "" && !f.write {
+		return nil, usageError(fs, "-replace needs -w")
+	}
+	if f.replace != "" && f.undo {
+		return nil, usageError(fs, "-replace and -undo exclude each other")
+	}
+	f.patterns = fs.Args()
+	if len(f.patterns) > 0 && (f.patterns[0] == "toolexec" || f.patterns[0] == "go") {
+		return nil, usageError(fs, "spangen "+f.patterns[0]+" is not available in this build")
+	}
+	return &f, nil
+}
+
+func usageError(fs *flag.FlagSet, msg string) error {
+	fmt.Fprintf(fs.Output(), "spangen: %s\n", msg)
+	fs.Usage()
+	return flag.ErrHelp
+}
+
+// change is the new content of one file.
+type change struct {
+	name     string
+	old, new []byte
+}
+
+func run(args []string) int {
+	f, err := parseFlags(args)
+	if err != nil {
+		return 2
+	}
+	changes, modules, err := rewriteAll(f)
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	switch {
+	case f.list:
+		for _, c := range changes {
+			if !bytes.Equal(c.old, c.new) {
+				fmt.Println(display(c.name))
+			}
+		}
+	case f.diff:
+		for _, c := range changes {
+			if !bytes.Equal(c.old, c.new) {
+				name := display(c.name)
+				fmt.Print(udiff.Unified(name+".orig", name, string(c.old), string(c.new)))
+			}
+		}
+	case f.write:
+		if err := writeAll(changes); err != nil {
+			log.Print(err)
+			return 1
+		}
+		for _, dir := range modules {
+			var err error
+			if f.undo {
+				_, err = rewrite.Unrequire(dir)
+			} else {
+				_, err = rewrite.Require(dir, f.replace)
+			}
+			if err != nil {
+				log.Print(err)
+				return 1
+			}
+		}
+	default:
+		for _, c := range changes {
+			os.Stdout.Write(c.new)
+		}
+	}
+	return 0
+}
+
+// rewriteAll computes the new content of every file of the packages, and the
+// module directories they belong to. Any error stops everything: nothing is
+// written unless every file could be rewritten.
+func rewriteAll(f *flags) ([]change, []string, error) {
+	pkgs, err := rewrite.Load(rewrite.LoadConfig{TypeCheck: !f.undo}, f.patterns...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		changes []change
+		modules []string
+		errs    []error
+		seenMod = map[string]bool{}
+	)
+	for _, p := range pkgs {
+		if !seenMod[p.ModuleDir] {
+			seenMod[p.ModuleDir] = true
+			modules = append(modules, p.ModuleDir)
+		}
+		srcs := make([]rewrite.Source, 0, len(p.Files))
+		for _, name := range p.Files {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			srcs = append(srcs, rewrite.Source{Name: name, Src: b})
+		}
+		opts := f.opts
+		opts.Dir = p.Dir
+		out, err := rewrite.Files(srcs, opts, f.undo)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for i, o := range out {
+			changes = append(changes, change{name: o.Name, old: srcs[i].Src, new: o.Src})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return changes, modules, nil
+}
+
+// writeAll writes the changed files, after checking that every one of them
+// can be written.
+func writeAll(changes []change) error {
+	var errs []error
+	for _, c := range changes {
+		if !bytes.Equal(c.old, c.new) {
+			if _, err := rewrite.CheckWritable(c.name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	for _, c := range changes {
+		if !bytes.Equal(c.old, c.new) {
+			if err := rewrite.WriteFile(c.name, c.new); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// display names a file relative to the current directory when it is below it.
+func display(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	rel, err := filepath.Rel(wd, name)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return name
+	}
+	return rel
+}

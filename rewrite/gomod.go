@@ -1,0 +1,138 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/version"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/modfile"
+)
+
+// RuntimeVersion is the version of the runtime module an instrumented module
+// requires. The runtime is not published yet, so this is the zero
+// pseudo-version and a replace directive (-replace) supplies the code.
+const RuntimeVersion = "v0.0.0-00010101000000-000000000000"
+
+// MinGoVersion is the go line the runtime's own go.mod declares; a module
+// that requires it must declare at least as much.
+const MinGoVersion = "1.22"
+
+// Require edits the go.mod file in moduleDir so that the module requires
+// the runtime, declares go >= MinGoVersion and, when checkout is not empty,
+// replaces the runtime with checkout/runtime (made absolute). It reports
+// whether the file changed; it writes it with [WriteFile].
+func Require(moduleDir, checkout string) (bool, error) {
+	return editGoMod(moduleDir, func(f *modfile.File) error {
+		if f.Go == nil || version.Compare("go"+f.Go.Version, "go"+MinGoVersion) < 0 {
+			if err := f.AddGoStmt(MinGoVersion); err != nil {
+				return err
+			}
+		}
+		has := false
+		for _, r := range f.Require {
+			has = has || r.Mod.Path == RuntimePath
+		}
+		if !has {
+			if err := f.AddRequire(RuntimePath, RuntimeVersion); err != nil {
+				return err
+			}
+		}
+		if checkout != "" {
+			abs, err := filepath.Abs(filepath.Join(checkout, "runtime"))
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
+				return fmt.Errorf("-replace %s: no runtime module there: %w", checkout, err)
+			}
+			if err := f.AddReplace(RuntimePath, "", abs, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Unrequire removes from the go.mod file in moduleDir the requirement and
+// the replacement of the runtime that [Require] added. The go line stays.
+func Unrequire(moduleDir string) (bool, error) {
+	return editGoMod(moduleDir, func(f *modfile.File) error {
+		if err := f.DropRequire(RuntimePath); err != nil {
+			return err
+		}
+		return f.DropReplace(RuntimePath, "")
+	})
+}
+
+func editGoMod(moduleDir string, change func(*modfile.File) error) (bool, error) {
+	name := filepath.Join(moduleDir, "go.mod")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return false, err
+	}
+	f, err := modfile.Parse(name, data, nil)
+	if err != nil {
+		return false, err
+	}
+	if err := change(f); err != nil {
+		return false, fmt.Errorf("%s: %w", name, err)
+	}
+	f.Cleanup()
+	out, err := f.Format()
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", name, err)
+	}
+	if bytes.Equal(out, data) {
+		return false, nil
+	}
+	return true, WriteFile(name, out)
+}
+
+// WriteFile replaces the file name with data atomically: it writes a
+// temporary file in the same directory, gives it name's mode and renames it
+// over name, so that a reader never sees half a file.
+func WriteFile(name string, data []byte) error {
+	fi, err := CheckWritable(name)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".spangen*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// CheckWritable returns name's FileInfo, or an error when name is not a
+// regular file its owner may write: a read-only file stays read-only, even
+// for root, who could rename over it.
+func CheckWritable(name string) (os.FileInfo, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if fi.Mode().Perm()&0o200 == 0 {
+		return nil, fmt.Errorf("%s: file is read-only", name)
+	}
+	return fi, nil
+}

@@ -1,0 +1,151 @@
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Package is one directory of Go files to rewrite: a package with its tests
+// and the files other build configurations use.
+type Package struct {
+	// Path is the import path of the package.
+	Path string
+	// ModuleDir is the root directory of the package's module.
+	ModuleDir string
+	// ModulePath is the path of the package's module.
+	ModulePath string
+	// Dir is the package's directory relative to ModuleDir, slash-separated
+	// ("" for the root): the Options.Dir of its files.
+	Dir string
+	// Files are the absolute names of its Go files, sorted.
+	Files []string
+}
+
+// LoadConfig configures [Load].
+type LoadConfig struct {
+	// Dir is the directory patterns are relative to; "" means the current one.
+	Dir string
+	// TypeCheck has the go command compile every package, so that code that
+	// does not compile is reported (file:line:col) before anything is
+	// rewritten. Results are cached by the go command.
+	TypeCheck bool
+}
+
+// Load lists the packages that patterns (as for go list: ".", "./...")
+// match, with their test files and the Go files that other build
+// configurations use, grouped by directory. Only packages of main modules
+// are allowed. A pattern that matches nothing, a package with errors or one
+// outside a module is an error.
+func Load(cfg LoadConfig, patterns ...string) ([]*Package, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	mode := packages.NeedName | packages.NeedFiles | packages.NeedModule
+	if cfg.TypeCheck {
+		mode |= packages.NeedExportFile
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: mode, Dir: cfg.Dir, Tests: true}, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
+	}
+	var errs []error
+	byDir := map[string]*Package{}
+	for _, p := range pkgs {
+		for _, e := range p.Errors {
+			errs = append(errs, loadError(e))
+		}
+		if len(p.Errors) > 0 || strings.HasSuffix(p.ID, ".test") {
+			continue // the generated test main
+		}
+		files := slices.Concat(p.GoFiles, p.IgnoredFiles)
+		if len(files) == 0 {
+			continue
+		}
+		if p.Module == nil {
+			errs = append(errs, fmt.Errorf("%s: not in a module (no go.mod)", p.PkgPath))
+			continue
+		}
+		if !p.Module.Main {
+			errs = append(errs, fmt.Errorf("%s: not in the main module %s (it belongs to %s)", p.PkgPath, mainModule(pkgs), p.Module.Path))
+			continue
+		}
+		dir := filepath.Dir(files[0])
+		t := byDir[dir]
+		if t == nil {
+			rel, err := filepath.Rel(p.Module.Dir, dir)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", dir, err)
+			}
+			rel = filepath.ToSlash(rel)
+			if rel == "." {
+				rel = ""
+			}
+			t = &Package{Path: p.PkgPath, ModuleDir: p.Module.Dir, ModulePath: p.Module.Path, Dir: rel}
+			byDir[dir] = t
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, ".go") && filepath.Dir(f) == dir {
+				t.Files = append(t.Files, f)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(dedupe(errs)...)
+	}
+	if len(byDir) == 0 {
+		return nil, fmt.Errorf("%s: matched no packages", strings.Join(patterns, " "))
+	}
+	out := make([]*Package, 0, len(byDir))
+	for _, t := range byDir {
+		slices.Sort(t.Files)
+		t.Files = slices.Compact(t.Files)
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ModuleDir+"/"+out[i].Dir < out[j].ModuleDir+"/"+out[j].Dir })
+	return out, nil
+}
+
+func mainModule(pkgs []*packages.Package) string {
+	for _, p := range pkgs {
+		if p.Module != nil && p.Module.Main {
+			return p.Module.Path
+		}
+	}
+	return "(none)"
+}
+
+// loadError turns a go/packages error into file:line:col: message lines,
+// without the "# pkg" headers the go command puts above compiler output.
+func loadError(e packages.Error) error {
+	msg := strings.TrimSpace(e.Msg)
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(l, "# ") || strings.TrimSpace(l) == "" {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	msg = strings.Join(lines, "\n")
+	if e.Pos != "" && e.Pos != "-" && !strings.HasPrefix(msg, e.Pos) {
+		msg = e.Pos + ": " + msg
+	}
+	return errors.New(msg)
+}
+
+func dedupe(errs []error) []error {
+	seen := map[string]bool{}
+	var out []error
+	for _, e := range errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
