@@ -1,6 +1,7 @@
 package spantree
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"time"
 	_ "unsafe" // for go:linkname
@@ -34,23 +35,10 @@ var tsc atomic.Pointer[tscCal]
 func now() int64 {
 	if c := tsc.Load(); c != nil {
 		d := uint64(rdtsc() - c.tsc0)
-		hi, lo := mul64(d, c.mul)
+		hi, lo := bits.Mul64(d, c.mul)
 		return c.mono0 + int64(hi<<32|lo>>32)
 	}
 	return nanotime()
-}
-
-// mul64 returns the 128-bit product of a and b.
-func mul64(a, b uint64) (hi, lo uint64) {
-	const mask32 = 1<<32 - 1
-	a0, a1 := a&mask32, a>>32
-	b0, b1 := b&mask32, b>>32
-	w0 := a0 * b0
-	t := a1*b0 + w0>>32
-	w1 := t&mask32 + a0*b1
-	hi = a1*b1 + t>>32 + w1>>32
-	lo = a * b
-	return
 }
 
 // calibrateTSC measures the TSC against nanotime over 50 ms, in the

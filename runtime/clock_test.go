@@ -29,21 +29,6 @@ func TestTSCMatchesNanotime(t *testing.T) {
 	}
 }
 
-func TestMul64(t *testing.T) {
-	tests := []struct{ a, b, hi, lo uint64 }{
-		{0, 5, 0, 0},
-		{1 << 32, 1 << 32, 1, 0},
-		{^uint64(0), 2, 1, ^uint64(0) - 1},
-		{3, 7, 0, 21},
-	}
-	for _, tt := range tests {
-		hi, lo := mul64(tt.a, tt.b)
-		if hi != tt.hi || lo != tt.lo {
-			t.Errorf("mul64(%d, %d) = %d, %d; want %d, %d", tt.a, tt.b, hi, lo, tt.hi, tt.lo)
-		}
-	}
-}
-
 func TestGoidProbe(t *testing.T) {
 	initGoid()
 	if !haveGetg {

@@ -18,6 +18,37 @@ type Trace struct {
 	Spans    []SpanData
 	Complete bool  // the root has ended
 	Dropped  int64 // spans dropped since the last publication (SPANTREE_MAX_SPANS)
+
+	refs atomic.Int32 // exporters yet to export it; its Spans are reused after
+}
+
+// spanBufs recycles the Spans of exported traces: a sink must not retain a
+// Trace or its spans after Export returns, so once every exporter is done
+// the buffer is cleared and reused, and the dispatcher allocates (and the
+// collector scans) no new []SpanData per trace.
+var spanBufs = sync.Pool{New: func() any { return new([]SpanData) }}
+
+func getSpanBuf(n int) []SpanData {
+	b := *spanBufs.Get().(*[]SpanData)
+	if cap(b) < n {
+		return make([]SpanData, 0, n)
+	}
+	return b[:0]
+}
+
+// release is called once per exporter when it is done with t.
+func (t *Trace) release() {
+	if t.refs.Add(-1) != 0 {
+		return
+	}
+	b := t.Spans
+	if cap(b) > 1<<14 {
+		return // do not keep huge buffers alive
+	}
+	clear(b)
+	b = b[:0]
+	t.Spans = nil
+	spanBufs.Put(&b)
 }
 
 // Sink receives traces. The runtime calls a sink from one goroutine of its
@@ -58,6 +89,7 @@ func (e *exporter) run() {
 		switch v := item.(type) {
 		case *Trace:
 			func() {
+				defer v.release()
 				defer e.recoverSink()
 				if err := e.sink.Export(context.Background(), v); err != nil {
 					e.failed.Add(1)
@@ -90,6 +122,7 @@ func (e *exporter) enqueue(t *Trace) {
 	select {
 	case e.queue <- t:
 	default:
+		t.release()
 		if e.dropped.Add(1) == 1 {
 			warnOncef("drop:"+e.name, "sink %s: queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", e.name, cap(e.queue))
 		}
@@ -144,7 +177,9 @@ func startDispatcher() {
 			case *pubJob:
 				gen++
 				t := v.convert(gen)
-				for _, e := range *state.exporters.Load() {
+				exps := *state.exporters.Load()
+				t.refs.Store(int32(len(exps)))
+				for _, e := range exps {
 					e.enqueue(t)
 				}
 			case flushReq:

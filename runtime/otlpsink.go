@@ -2,6 +2,7 @@ package spantree
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +47,11 @@ import (
 // with the flush time as their end, no status and the attribute
 // spantree.unfinished=true, so that their children are not orphans.
 //
+// Configured by SPANTREE_SINK, the sink also reads the OpenTelemetry
+// exporter variables that hosted backends document:
+// OTEL_EXPORTER_OTLP_HEADERS (k=v,k=v; authentication) and
+// OTEL_EXPORTER_OTLP_COMPRESSION (gzip), or their _TRACES_ forms.
+//
 // An OTLP is safe for concurrent use.
 type OTLP struct {
 	endpoint string
@@ -60,8 +67,10 @@ type OTLP struct {
 	unfinished map[SpanID]SpanData
 	timer      *time.Timer
 
-	sendMu sync.Mutex // one request at a time; guards body
+	sendMu sync.Mutex // one request at a time; guards body, zbuf and zw
 	body   []byte
+	zbuf   bytes.Buffer
+	zw     *gzip.Writer
 
 	sent     atomic.Int64 // spans the backend accepted
 	dropped  atomic.Int64 // spans that could not be delivered or were rejected
@@ -88,6 +97,9 @@ type OTLPOptions struct {
 	MaxElapsed time.Duration
 	// MaxUnfinished bounds the running spans held back (default 4096).
 	MaxUnfinished int
+	// Gzip compresses request bodies (Content-Encoding: gzip), which OTLP
+	// backends accept; worth it over a network, not on loopback.
+	Gzip bool
 	// Client sends the requests; the default has a transport of its own
 	// (never http.DefaultTransport, which propagation instruments).
 	Client *http.Client
@@ -99,11 +111,59 @@ func newOTLPSink(rawURL string, cfg Config) (Sink, error) {
 	for k, v := range cfg.Tags {
 		tags[k] = v
 	}
-	opts := OTLPOptions{Resource: tags}
+	opts := OTLPOptions{Resource: tags, Header: http.Header{}}
 	if cfg.APIKey != "" {
-		opts.Header = http.Header{"X-Api-Key": {cfg.APIKey}}
+		opts.Header.Set("X-Api-Key", cfg.APIKey)
+	}
+	// The OpenTelemetry exporter variables a hosted backend's instructions
+	// give (authentication headers, compression) work here too.
+	h := firstEnv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")
+	for k, v := range parseOTLPHeaders(h, func(m string) { warnf("OTEL_EXPORTER_OTLP_HEADERS: %s", m) }) {
+		opts.Header.Set(k, v)
+	}
+	switch c := firstEnv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"); c {
+	case "gzip":
+		opts.Gzip = true
+	case "", "none":
+	default:
+		warnf("OTEL_EXPORTER_OTLP_COMPRESSION: %q is not gzip or none; sending uncompressed", c)
 	}
 	return NewOTLP(rawURL, opts)
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseOTLPHeaders reads OTEL_EXPORTER_OTLP_HEADERS: comma-separated
+// key=value pairs with URL-encoded values. A pair it cannot read is reported
+// through warn and skipped.
+func parseOTLPHeaders(s string, warn func(string)) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			warn(fmt.Sprintf("%q is not key=value; ignored", kv))
+			continue
+		}
+		val, err := url.PathUnescape(strings.TrimSpace(v))
+		if err != nil {
+			warn(fmt.Sprintf("the value of %q: %v; ignored", k, err))
+			continue
+		}
+		out[k] = val
+	}
+	return out
 }
 
 // NewOTLP returns an OTLP sink posting to endpoint: http(s)://HOST[:PORT],
@@ -298,6 +358,17 @@ func (o *OTLP) send(ctx context.Context, spans []byte, n int) error {
 	b = append(b, otlpSuffix...)
 	o.body = b
 	o.recycle(spans)
+	if o.opts.Gzip {
+		o.zbuf.Reset()
+		if o.zw == nil {
+			o.zw = gzip.NewWriter(&o.zbuf)
+		} else {
+			o.zw.Reset(&o.zbuf)
+		}
+		o.zw.Write(b) // writes to a bytes.Buffer do not fail
+		o.zw.Close()
+		b = o.zbuf.Bytes()
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, o.opts.MaxElapsed)
 	defer cancel()
@@ -364,6 +435,9 @@ func (o *OTLP) post(ctx context.Context, body []byte, n int) (time.Duration, err
 	}
 	for k, vs := range o.header {
 		req.Header[k] = vs
+	}
+	if o.opts.Gzip {
+		req.Header.Set("Content-Encoding", "gzip")
 	}
 	o.requests.Add(1)
 	resp, err := o.client.Do(req)

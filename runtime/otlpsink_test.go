@@ -2,6 +2,7 @@ package spantree_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,20 @@ type collector struct {
 }
 
 func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+	var in io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		in = zr
+	}
+	body, err := io.ReadAll(in)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
@@ -381,5 +395,38 @@ func TestOTLPOddValues(t *testing.T) {
 	_, bodies := c.snapshot()
 	if len(bodies) != 1 || !json.Valid(bodies[0]) {
 		t.Fatalf("bodies = %q; want one valid JSON request", bodies)
+	}
+}
+
+// TestOTLPGzip: a compressed request carries the same body.
+func TestOTLPGzip(t *testing.T) {
+	var bodies [][]byte
+	for _, gz := range []bool{false, true} {
+		c := &collector{}
+		srv := httptest.NewServer(c)
+		s := newSink(t, srv.URL, spantree.OTLPOptions{Gzip: gz})
+		tr := sampleTrace(t)
+		tr.Spans = tr.Spans[:4] // no running span: nothing depends on the flush time
+		if err := s.Export(context.Background(), tr); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatalf("gzip %v: Flush() = %v", gz, err)
+		}
+		srv.Close()
+		_, b := c.snapshot()
+		if len(b) != 1 {
+			t.Fatalf("gzip %v: %d requests; want 1", gz, len(b))
+		}
+		c.mu.Lock()
+		enc := c.headers[0].Get("Content-Encoding")
+		c.mu.Unlock()
+		if want := map[bool]string{true: "gzip"}[gz]; enc != want {
+			t.Errorf("gzip %v: Content-Encoding = %q; want %q", gz, enc, want)
+		}
+		bodies = append(bodies, b[0])
+	}
+	if !bytes.Equal(bodies[0], bodies[1]) {
+		t.Errorf("gzip body decompresses to\n%s\nwant\n%s", bodies[1], bodies[0])
 	}
 }

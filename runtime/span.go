@@ -24,9 +24,15 @@ type span struct {
 	next   *span        // next in the trace's list of finished spans
 	n      int32        // position in that list, for MaxSpans
 	pub    uint32       // the dispatcher's generation that last converted it (dispatcher only)
-	kids   atomic.Bool  // a child has started (set once: a load, not a locked add, per child)
-	flags  atomic.Uint32
-	x      atomic.Pointer[spanExtra] // rare data, see spanExtra
+	// failed is the newest of this span's failed children, linked through
+	// their nextFailed: a lock-free list children push onto (from any
+	// goroutine) and the dispatcher reads after this span ended, judging
+	// which errors it handled.
+	failed     atomic.Pointer[span]
+	nextFailed *span
+	kids       atomic.Bool // a child has started (set once: a load, not a locked add, per child)
+	flags      atomic.Uint32
+	x          atomic.Pointer[spanExtra] // rare data, see spanExtra
 }
 
 const (
@@ -39,15 +45,13 @@ const (
 // spanExtra holds what few spans have: folds, judged errors, user data.
 // It is created on first use by whichever goroutine needs it.
 type spanExtra struct {
-	folds      []foldEntry // owner goroutine only
-	failedKids []*span     // guarded by tr.mu
-	handled    []ErrorInfo
-	panicInfo  *ErrorInfo
-	attrs      map[string]any
-	events     []Event
-	links      []Link
-	level      Level
-	fold       *Fold // set on a span materialised from folded calls
+	folds     []foldEntry // owner goroutine only
+	panicInfo *ErrorInfo
+	attrs     map[string]any
+	events    []Event
+	links     []Link
+	level     Level
+	fold      *Fold // set on a span materialised from folded calls
 }
 
 func (s *span) extra() *spanExtra {

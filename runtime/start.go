@@ -201,15 +201,7 @@ func (r *span) finish(now int64) {
 	}
 	tr := r.tr
 	if r.err != nil {
-		tr.failed.Store(true)
-		if p := r.parent; p != nil && p.tr == tr {
-			tr.mu.Lock()
-			p.extra().failedKids = append(p.extra().failedKids, r)
-			tr.mu.Unlock()
-		}
-	}
-	if x := r.x.Load(); x != nil {
-		r.judge(x)
+		r.failedUnder(r.parent)
 	}
 	tr.finished(r)
 	if r == tr.root {
@@ -226,21 +218,32 @@ func (r *span) finish(now int64) {
 	}
 }
 
-// judge turns the errors of failed children that r did not return into
-// handled errors of r: recorded where they happened, judged when the parent
-// completes.
-func (r *span) judge(x *spanExtra) {
+// failedUnder marks the trace failed and adds r to p's failed children,
+// whose errors p is judged on when it is converted (handledErrors).
+func (r *span) failedUnder(p *span) {
 	tr := r.tr
-	tr.mu.Lock()
-	kids := x.failedKids
-	x.failedKids = nil
-	tr.mu.Unlock()
-	if len(kids) == 0 {
+	if !tr.failed.Load() {
+		tr.failed.Store(true)
+	}
+	if p == nil || p.tr != tr {
 		return
 	}
-	var handled []ErrorInfo
-	for _, k := range kids {
-		if r.err != nil && (errors.Is(r.err, k.err) || r.err == k.err) {
+	for {
+		old := p.failed.Load()
+		r.nextFailed = old
+		if p.failed.CompareAndSwap(old, r) {
+			return
+		}
+	}
+}
+
+// handledErrors judges, once r has ended, the errors of its failed children:
+// an error r did not return is one it handled. They were recorded where they
+// happened; they are judged when the parent completes, as the seed asks.
+func (r *span) handledErrors() []ErrorInfo {
+	var out []ErrorInfo
+	for k := r.failed.Load(); k != nil; k = k.nextFailed {
+		if r.err != nil && errors.Is(r.err, k.err) { // Is, not ==: == panics on uncomparable errors
 			continue
 		}
 		info := errorInfo(k.err)
@@ -248,11 +251,13 @@ func (r *span) judge(x *spanExtra) {
 		if k.flags.Load()&flagPanic != 0 {
 			info.Panic = true
 		}
-		handled = append(handled, info)
+		out = append(out, info)
 	}
-	tr.mu.Lock()
-	x.handled = append(x.handled, handled...)
-	tr.mu.Unlock()
+	// Oldest first, as they happened.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
 }
 
 func errorInfo(err error) ErrorInfo {
@@ -299,14 +304,10 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 	r.end.Store(now)
 	// Like finish, without touching the goroutine's current span, which a
 	// folded call never set.
-	tr := r.tr
 	if r.err != nil {
-		tr.failed.Store(true)
-		tr.mu.Lock()
-		p.extra().failedKids = append(p.extra().failedKids, r)
-		tr.mu.Unlock()
+		r.failedUnder(p)
 	}
-	tr.finished(r)
+	r.tr.finished(r)
 	return r
 }
 

@@ -211,7 +211,7 @@ func (j *pubJob) convert(gen uint32) *Trace {
 	for s := j.list; s != nil; s = s.next {
 		n++
 	}
-	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: make([]SpanData, 0, n+len(j.running)+1)}
+	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: getSpanBuf(n + len(j.running) + 1)}
 	add := func(s *span) {
 		if s.pub != gen {
 			s.pub = gen
@@ -327,6 +327,7 @@ func (tr *trace) data(s *span) SpanData {
 			d.Error = &info
 			d.Level = LevelError
 		}
+		d.HandledErrors = s.handledErrors()
 	}
 	if s == tr.root {
 		d.Links = append(d.Links, tr.links...)
@@ -334,7 +335,6 @@ func (tr *trace) data(s *span) SpanData {
 	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
 		// Only the owner goroutine writes a running span's extra data.
 		tr.mu.Lock()
-		d.HandledErrors = append(d.HandledErrors, x.handled...)
 		if len(x.attrs) > 0 {
 			if d.Attrs == nil {
 				d.Attrs = make(map[string]any, len(x.attrs))
