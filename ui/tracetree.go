@@ -145,7 +145,7 @@ func buildTree(t *Trace) []node {
 		seen[f.span] = true
 		ix := len(nodes)
 		s := &spans[f.span]
-		nodes = append(nodes, node{span: s, parent: f.parent, depth: f.depth, slow: slow[s.SpanID.String()]})
+		nodes = append(nodes, node{span: s, parent: f.parent, depth: f.depth, slow: len(slow) > 0 && slow[s.SpanID.String()]})
 		if f.parent >= 0 {
 			nodes[f.parent].children = append(nodes[f.parent].children, ix)
 		}
