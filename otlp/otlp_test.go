@@ -301,3 +301,35 @@ func TestDecodeBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecode: whatever comes in, Decode returns an error or batches whose
+// spans all have ids; it never panics.
+func FuzzDecode(f *testing.F) {
+	td := ptrace.NewTraces()
+	s := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.SetTraceID(pcommon.TraceID{1})
+	s.SetSpanID(pcommon.SpanID{2})
+	s.Status().SetCode(ptrace.StatusCodeError)
+	pb, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	js, _ := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	f.Add(true, js)
+	f.Add(false, pb)
+	f.Add(true, []byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"01","spanId":"zz"}]}]}]}`))
+	f.Fuzz(func(t *testing.T, isJSON bool, body []byte) {
+		ct := otlp.ContentTypeProtobuf
+		if isJSON {
+			ct = otlp.ContentTypeJSON
+		}
+		batches, err := otlp.Decode(ct, body)
+		if err != nil {
+			return
+		}
+		for _, b := range batches {
+			for _, d := range b.Spans {
+				if d.SpanID.IsZero() || d.TraceID.IsZero() {
+					t.Fatalf("Decode accepted a span without ids: %+v", d)
+				}
+			}
+		}
+	})
+}
