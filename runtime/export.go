@@ -24,7 +24,7 @@ type Trace struct {
 
 // spanBufs recycles the Spans of exported traces: a sink must not retain a
 // Trace or its spans after Export returns, so once every exporter is done
-// the buffer is cleared and reused, and the dispatcher allocates (and the
+// the buffer is reused, and the dispatcher allocates (and the
 // collector scans) no new []SpanData per trace.
 var spanBufs = sync.Pool{New: func() any { return new([]SpanData) }}
 
@@ -45,7 +45,9 @@ func (t *Trace) release() {
 	if cap(b) > 1<<14 {
 		return // do not keep huge buffers alive
 	}
-	clear(b)
+	// Not cleared: clearing pointerful memory costs write barriers, and
+	// the stale entries are overwritten when reused or go with the pool at
+	// the next collections.
 	b = b[:0]
 	t.Spans = nil
 	spanBufs.Put(&b)
