@@ -28,6 +28,7 @@ type fn struct {
 	forced  bool   // //spangen:name or //spangen:nofold: never tiny
 	nameSet string // //spangen:name argument
 
+	noExpand bool   // a one-line body that gofmt aligns with its neighbours: left alone
 	expanded bool   // a one-line body put on several lines
 	brace    string // indentation of the closing brace of an expanded body
 	indent   string // indentation of the statements of an expanded body
@@ -60,6 +61,7 @@ func (in *instrumenter) collect() []*fn {
 			// Literals in package-level variables: named after the
 			// variable, with no enclosing function.
 			top := &fn{}
+			in.grouped = d.Lparen.IsValid()
 			for _, s := range d.Specs {
 				if vs, ok := s.(*ast.ValueSpec); ok && len(vs.Values) > 0 {
 					in.walk(top, vs)
@@ -127,7 +129,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			k := &fn{lit: n, typ: n.Type, body: n.Body, parent: cur}
+			k := &fn{lit: n, typ: n.Type, body: n.Body, parent: cur, noExpand: in.aligned(stack)}
 			in.litDirectives(k)
 			in.nameLit(k, n, stack)
 			cur.kids = append(cur.kids, k)
@@ -160,6 +162,33 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		stack = append(stack, n)
 		return true
 	})
+}
+
+// aligned reports whether a literal below stack sits where gofmt aligns
+// columns across lines (keyed elements of a multi-line composite literal,
+// grouped var specs), so that putting its one-line body on several lines
+// would re-align its neighbours.
+func (in *instrumenter) aligned(stack []ast.Node) bool {
+	if in.grouped && len(stack) > 0 {
+		if _, ok := stack[0].(*ast.ValueSpec); ok {
+			return true
+		}
+	}
+	for i, n := range stack {
+		switch n := n.(type) {
+		case *ast.KeyValueExpr:
+			if i > 0 {
+				if cl, ok := stack[i-1].(*ast.CompositeLit); ok && in.line(cl.Lbrace) != in.line(cl.Rbrace) {
+					return true
+				}
+			}
+		case *ast.GenDecl:
+			if n.Lparen.IsValid() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var builtins = map[string]bool{

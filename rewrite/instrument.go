@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/format"
 	"go/token"
 	"path"
 	"sort"
@@ -33,6 +34,7 @@ type instrumenter struct {
 	edits   []edit
 	entries []entry
 	temps   int // temporaries used so far in the file (__rN)
+	grouped bool // collect is in a var ( ... ) block
 
 	needEnd, needEndErr bool // which helpers the table is followed by
 }
@@ -107,6 +109,7 @@ func (in *instrumenter) off(p token.Pos) int  { return in.tf.Offset(p) }
 // run computes the edits; it reports false when nothing is instrumented.
 func (in *instrumenter) run() bool {
 	roots := in.collect()
+	in.markAlignedDecls(roots)
 	top := &fn{name: in.pkg, kids: roots}
 	in.nameKids(top)
 	for _, r := range roots {
@@ -119,6 +122,22 @@ func (in *instrumenter) run() bool {
 	in.addImport()
 	in.addTable()
 	return true
+}
+
+// markAlignedDecls marks one-line function declarations on adjacent lines:
+// gofmt aligns their bodies in a column.
+func (in *instrumenter) markAlignedDecls(roots []*fn) {
+	var prev *fn
+	for _, r := range roots {
+		if r.decl == nil || r.body == nil || !in.oneline(r.body) {
+			prev = nil
+			continue
+		}
+		if prev != nil && in.line(r.decl.Pos()) == in.line(prev.body.Rbrace)+1 {
+			prev.noExpand, r.noExpand = true, true
+		}
+		prev = r
+	}
 }
 
 // nameKids sets the names of f's kids (and theirs).
@@ -267,8 +286,13 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false
 		}
 	}
-	if in.oneline(f.body) && in.hasComments(f.body.Lbrace, f.body.Rbrace) {
-		return false // cannot be put back on one line exactly
+	if in.oneline(f.body) {
+		if f.noExpand || in.hasComments(f.body.Lbrace, f.body.Rbrace) {
+			return false // cannot be put back on one line exactly
+		}
+		if in.hasComments(f.body.Rbrace, in.nextLine(f.body.Rbrace)) {
+			return false // gofmt aligns the trailing comment with its neighbours'
+		}
 	}
 	if f.forced || in.opts.Tiny || f.kind != "" || in.isHandler(f.typ) {
 		return true
@@ -281,6 +305,15 @@ func (in *instrumenter) wanted(f *fn) bool {
 	}
 	tiny := f.calls == 0 && f.loops == 0 && len(f.kids) == 0 && f.stmts <= 5
 	return !tiny
+}
+
+// nextLine is the start of the line after p's (or the end of the file).
+func (in *instrumenter) nextLine(p token.Pos) token.Pos {
+	l := in.line(p)
+	if l >= in.tf.LineCount() {
+		return token.Pos(in.tf.Base() + in.tf.Size())
+	}
+	return in.tf.LineStart(l + 1)
 }
 
 func (in *instrumenter) oneline(b *ast.BlockStmt) bool {
@@ -533,6 +566,12 @@ func (in *instrumenter) addTable() {
 		b.WriteByte('\n')
 	}
 	b.WriteString("}\n")
+	// gofmt aligns the markers (trailing comments) of neighbouring entries:
+	// let it, on the table alone.
+	if table, err := format.Source([]byte("package p\n" + b.String())); err == nil {
+		b.Reset()
+		b.Write(table[len("package p\n"):])
+	}
 	suffix := strings.TrimPrefix(in.table, "__spantree_fns_")
 	if in.needEnd {
 		fmt.Fprintf(&b, "\nfunc __spantree_end_%s(sp %s.Span) {\n\tsp.End(recover())\n}\n", suffix, ImportName)
