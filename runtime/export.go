@@ -101,7 +101,7 @@ func (e *exporter) run() {
 		case flushReq:
 			func() {
 				defer e.recoverSink()
-				ctx, cancel := context.WithTimeout(context.Background(), state.cfg.FlushTimeout)
+				ctx, cancel := context.WithDeadline(context.Background(), v.deadline)
 				defer cancel()
 				if err := e.sink.Flush(ctx); err != nil {
 					warnOncef("flush:"+e.name, "sink %s: flush: %v", e.name, err)

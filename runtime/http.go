@@ -37,6 +37,7 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 		if payload, parent, ok := ParseTraceparent(r.Header.Get("traceparent")); ok {
 			tr.id = TraceIDFromW3C(payload, tr.wall)
 			tr.remote = parent
+			tr.tracestate = validTracestate(r.Header.Get("tracestate"))
 		}
 	}
 	if outer != nil {

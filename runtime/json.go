@@ -121,6 +121,10 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 	if d.Goroutine {
 		b = append(b, `,"goroutine":true`...)
 	}
+	if d.Kind != "" {
+		b = append(b, `,"kind":`...)
+		b = appendString(b, string(d.Kind))
+	}
 	if f := d.Fold; f != nil {
 		b = append(b, `,"fold":{"count":`...)
 		b = strconv.AppendInt(b, f.Count, 10)

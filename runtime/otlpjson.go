@@ -116,7 +116,7 @@ func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
 	b = append(b, `,"name":`...)
 	b = appendString(b, d.Name)
 	b = append(b, `,"kind":`...)
-	b = strconv.AppendInt(b, otlpKindInternal, 10)
+	b = strconv.AppendInt(b, otlpKind(d.Kind), 10)
 	b = append(b, `,"startTimeUnixNano":"`...)
 	b = strconv.AppendInt(b, d.Start.UnixNano(), 10)
 	if !d.End.IsZero() {
@@ -493,4 +493,16 @@ func appendOTLPDouble(b []byte, f float64) []byte {
 		b = strconv.AppendFloat(b, f, 'g', -1, 64)
 	}
 	return append(b, '}')
+}
+
+// otlpKind maps a span kind to OTLP's SpanKind enum (INTERNAL 1, SERVER 2,
+// CLIENT 3).
+func otlpKind(k SpanKind) int64 {
+	switch k {
+	case KindServer:
+		return 2
+	case KindClient:
+		return 3
+	}
+	return otlpKindInternal
 }

@@ -108,11 +108,9 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 	if s == nil {
 		return "", "", false
 	}
-	// A tracestate the program set is passed on as it is. Passing on the
-	// one that came in with the request a trace continues needs the trace
-	// to keep it (startRequest: validTracestate(r.Header.Get("tracestate")));
-	// until it does, none is added.
-	return Traceparent(s.tr.id, s.id), "", true
+	// A tracestate the program set is passed on as it is; otherwise the one
+	// that came in with the request this trace continues.
+	return Traceparent(s.tr.id, s.id), s.tr.tracestate, true
 }
 
 // validTracestate returns h when it is a tracestate header worth passing on

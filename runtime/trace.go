@@ -11,22 +11,24 @@ import (
 
 // trace groups the spans of one trace until its root ends.
 type trace struct {
-	id       TraceID
-	wall     time.Time // wall time at mono
-	mono     int64
-	root     *span
-	remote   SpanID // the caller's span when the trace continues a traceparent
-	links    []Link
-	head     atomic.Pointer[span] // finished spans, newest first
-	dropped  atomic.Int64         // finished spans dropped over MaxSpans
-	failed   atomic.Bool
-	sampled  bool        // kept whole; a sampled-out trace folds every call under the span of its goroutine
-	closed   atomic.Bool // the root has ended; later spans start new traces
-	mu       sync.Mutex
-	running  map[*span]struct{} // goroutine spans still running, guarded by mu
-	outlived []string           // goroutines that ran on after the root's grace, guarded by mu
-	grace    bool               // the root ended and waits for its goroutines, guarded by mu
-	lastPub  int64              // monotonic time of the last publication, guarded by mu
+	id     TraceID
+	wall   time.Time // wall time at mono
+	mono   int64
+	root   *span
+	remote SpanID // the caller's span when the trace continues a traceparent
+	// tracestate is the caller's W3C tracestate, passed on by outgoing requests
+	tracestate string
+	links      []Link
+	head       atomic.Pointer[span] // finished spans, newest first
+	dropped    atomic.Int64         // finished spans dropped over MaxSpans
+	failed     atomic.Bool
+	sampled    bool        // kept whole; a sampled-out trace folds every call under the span of its goroutine
+	closed     atomic.Bool // the root has ended; later spans start new traces
+	mu         sync.Mutex
+	running    map[*span]struct{} // goroutine spans still running, guarded by mu
+	outlived   []string           // goroutines that ran on after the root's grace, guarded by mu
+	grace      bool               // the root ended and waits for its goroutines, guarded by mu
+	lastPub    int64              // monotonic time of the last publication, guarded by mu
 }
 
 // newTrace makes s the root of a new trace. from, when set, is a span of an
@@ -331,6 +333,9 @@ func (tr *trace) data(s *span) SpanData {
 	}
 	if s == tr.root {
 		d.Links = append(d.Links, tr.links...)
+		if s.fn.Kind == KindHandler {
+			d.Kind = KindServer
+		}
 	}
 	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
 		// Only the owner goroutine writes a running span's extra data.

@@ -27,7 +27,19 @@ type SpanData struct {
 	Links         []Link         `json:"links,omitempty"`
 	Goroutine     bool           `json:"goroutine,omitempty"`
 	Fold          *Fold          `json:"fold,omitempty"`
+	// Kind is the OpenTelemetry span kind when it is not internal: "server"
+	// for the root span of a request handler. An added field.
+	Kind SpanKind `json:"kind,omitempty"`
 }
+
+// SpanKind is the role of a span in a remote call, as OpenTelemetry names it.
+type SpanKind string
+
+// Span kinds; the zero value means internal.
+const (
+	KindServer SpanKind = "server"
+	KindClient SpanKind = "client"
+)
 
 // Duration is End-Start, or zero while the span runs.
 func (d *SpanData) Duration() time.Duration {
