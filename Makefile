@@ -2,28 +2,50 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test vet test-root test-runtime bench build
+.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui clean
+
+all: build
 
 build:
-	$(GO) build ./...
-	cd runtime && $(GO) build ./...
+	$(GO) build -o bin/spangen ./cmd/spangen
+	$(GO) build -o bin/spantree ./cmd/spantree
 
-# demo instruments the sample program under testdata/demo, runs it and shows its tree.
-demo:
-	$(GO) run ./testdata/demo
+# demo instruments a temporary copy of the sample program in testdata/demo with
+# spangen, runs it, and shows its tree. The checkout is not modified.
+demo: build
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -R testdata/demo/. "$$tmp" && \
+	echo "spangen -w ./... in a copy of testdata/demo ($$tmp)" && \
+	(cd "$$tmp" && $(CURDIR)/bin/spangen -w -replace $(CURDIR) ./... && \
+	 SPANTREE_SINK=tree SPANTREE_SERVICE=demo $(GO) run .)
 
 vet:
 	$(GO) vet ./...
 	cd runtime && $(GO) vet ./...
+	cd benchmarks && $(GO) vet ./...
 
 test-runtime:
 	cd runtime && $(GO) test -race -count=1 ./...
 
 test-root:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
-# test runs vet and every test with the race detector, in both modules.
-test: vet test-runtime test-root
+test-benchmarks:
+	cd benchmarks && $(GO) test -count=1 ./...
+
+# test runs vet and every test with the race detector, in every module.
+test: vet test-runtime test-root test-benchmarks
+
+# e2e builds Jaeger v2 once (cached in ~/.cache/spantree) and runs two
+# instrumented processes against it.
+e2e:
+	./e2e/run.sh
 
 bench:
-	cd benchmarks && $(GO) test -run=^$$ -bench=. -benchmem -count=1 ./...
+	./benchmarks/bench.sh -benchtime=300ms
+
+bench-ui:
+	$(GO) test ./ui -run '^$$' -bench . -benchmem
+
+clean:
+	rm -rf bin
