@@ -33,7 +33,7 @@ type instrumenter struct {
 
 	edits   []edit
 	entries []entry
-	temps   int // temporaries used so far in the file (__rN)
+	temps   int  // temporaries used so far in the file (__rN)
 	grouped bool // collect is in a var ( ... ) block
 
 	needEnd, needEndErr bool // which helpers the table is followed by

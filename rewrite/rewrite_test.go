@@ -1,0 +1,141 @@
+package rewrite
+
+import (
+	"bytes"
+	"flag"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files")
+
+const fixtures = "../testdata/rewrite"
+
+// TestGolden instruments every fixture and compares it with its golden file;
+// each output must also be gofmt-clean, idempotent and exactly undoable.
+func TestGolden(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join(fixtures, "*.go"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no fixtures in %s: %v", fixtures, err)
+	}
+	for _, name := range names {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := File(name, src, Options{Dir: "testdata/rewrite"})
+			if err != nil {
+				t.Fatalf("File: %v", err)
+			}
+			golden := name + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("File(%s) mismatch (-want +got):\n%s", name, diff)
+			}
+			checkInvariants(t, name, src, got)
+		})
+	}
+}
+
+// checkInvariants checks what every rewrite of gofmt-formatted src must
+// satisfy.
+func checkInvariants(t *testing.T, name string, src, out []byte) {
+	t.Helper()
+	if _, err := parser.ParseFile(token.NewFileSet(), name, out, parser.ParseComments); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, out)
+	}
+	if f, err := format.Source(out); err != nil || !bytes.Equal(f, out) {
+		t.Errorf("output is not gofmt-clean:\n%s", cmp.Diff(string(f), string(out)))
+	}
+	again, err := File(name, out, Options{Dir: "testdata/rewrite"})
+	if err != nil {
+		t.Fatalf("second File: %v", err)
+	}
+	if diff := cmp.Diff(string(out), string(again)); diff != "" {
+		t.Errorf("second pass changed the output (-first +second):\n%s", diff)
+	}
+	back, err := Undo(name, out)
+	if err != nil {
+		t.Fatalf("Undo: %v", err)
+	}
+	if diff := cmp.Diff(string(src), string(back)); diff != "" {
+		t.Errorf("Undo did not restore the input (-input +undone):\n%s", diff)
+	}
+}
+
+func TestParseError(t *testing.T) {
+	_, err := File("bad.go", []byte("package p\n\nfunc f() {\n"), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.go:3:12: ") {
+		t.Errorf("File(bad source) error = %v; want one starting with bad.go:3:12:", err)
+	}
+}
+
+func TestTestName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"case a", "case_a"},
+		{"tab\there", "tab_here"},
+		{"nbsp\u00a0x", "nbsp_x"},
+		{"bell\a", `bell\a`},
+		{"ünïcode", "ünïcode"},
+	} {
+		if got := testName(tc.in); got != tc.want {
+			t.Errorf("testName(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTableName(t *testing.T) {
+	a, b := tableName("dir/a-b.go"), tableName("a_b.go")
+	if a == b {
+		t.Errorf("tableName(a-b.go) = tableName(a_b.go) = %q; want different names", a)
+	}
+	if got := tableName("x/main_test.go"); got != "__spantree_fns_main_test" {
+		t.Errorf("tableName(main_test.go) = %q", got)
+	}
+}
+
+// FuzzRewrite checks, on any source gofmt accepts, that the output parses,
+// a second pass changes nothing and Undo gives back the input.
+func FuzzRewrite(f *testing.F) {
+	names, _ := filepath.Glob(filepath.Join(fixtures, "*.go"))
+	for _, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if bytes.Contains(in, []byte("__")) {
+			t.Skip("identifiers of the generated code's own namespace")
+		}
+		src, err := format.Source(in)
+		if err != nil {
+			t.Skip()
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "f.go", src, parser.PackageClauseOnly); err != nil {
+			t.Skip() // a fragment, not a file
+		}
+		out, err := File("f.go", src, Options{Dir: "testdata/rewrite"})
+		if err != nil {
+			t.Fatalf("File: %v", err)
+		}
+		checkInvariants(t, "f.go", src, out)
+	})
+}
