@@ -3,6 +3,8 @@ package rewrite
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -99,6 +101,9 @@ func Load(cfg LoadConfig, patterns ...string) ([]*Package, error) {
 		return nil, errors.Join(dedupe(errs)...)
 	}
 	if len(byDir) == 0 {
+		if gomod, err := goEnv(cfg.Dir, "GOMOD"); err == nil && (gomod == "" || gomod == os.DevNull) {
+			return nil, fmt.Errorf("no go.mod in %s or above: spangen instruments the packages of a module", displayDir(cfg.Dir))
+		}
 		return nil, fmt.Errorf("%s: matched no packages", strings.Join(patterns, " "))
 	}
 	out := make([]*Package, 0, len(byDir))
@@ -109,6 +114,20 @@ func Load(cfg LoadConfig, patterns ...string) ([]*Package, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ModuleDir+"/"+out[i].Dir < out[j].ModuleDir+"/"+out[j].Dir })
 	return out, nil
+}
+
+func goEnv(dir, key string) (string, error) {
+	cmd := exec.Command("go", "env", key)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+func displayDir(dir string) string {
+	if dir == "" {
+		return "the current directory"
+	}
+	return dir
 }
 
 func mainModule(pkgs []*packages.Package) string {

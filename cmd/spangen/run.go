@@ -43,7 +43,7 @@ func parseFlags(args []string) (*flags, error) {
 	fs.BoolVar(&f.diff, "d", false, "print a unified diff instead of the result")
 	fs.BoolVar(&f.list, "l", false, "list the files whose content would change")
 	fs.BoolVar(&f.undo, "undo", false, "remove the instrumentation instead of adding it")
-	fs.StringVar(&f.replace, "replace", "", "with -w, also `replace` the runtime module by DIR/runtime (a spantree checkout) in go.mod")
+	fs.StringVar(&f.replace, "replace", "", "with -w, also replace the runtime module by `DIR`/runtime (a spantree checkout) in go.mod")
 	fs.BoolVar(&f.opts.Init, "init", false, "instrument init functions too")
 	fs.BoolVar(&f.opts.Tiny, "tiny", false, "instrument tiny functions too (String, Len, leaf helpers; see the rewrite package)")
 	if err := fs.Parse(args); err != nil {
