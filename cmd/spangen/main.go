@@ -23,13 +23,8 @@
 // then go tool spangen -w ./...
 package main
 
-import (
-	"log"
-	"os"
-)
+import "os"
 
 func main() {
-	log.SetFlags(0)
-	log.SetPrefix("spangen: ")
 	os.Exit(run(os.Args[1:]))
 }

@@ -84,6 +84,8 @@ type change struct {
 }
 
 func run(args []string) int {
+	log.SetFlags(0)
+	log.SetPrefix("spangen: ")
 	f, err := parseFlags(args)
 	if err != nil {
 		return 2
