@@ -253,6 +253,9 @@ func (j *pubJob) convert(gen uint32) *Trace {
 			}
 		}
 	}
+	if f := state.cfg.Fold; f > 0 && len(out.Spans) > 2 {
+		out.Spans = foldSiblings(out.Spans, f)
+	}
 	return out
 }
 
@@ -426,5 +429,80 @@ func publishRunning() {
 		} else {
 			tr.endGrace()
 		}
+	}
+}
+
+// foldSiblings merges repeated fast leaf siblings (same parent, name and
+// location; succeeded, without children, errors, events, attributes or links,
+// each faster than limit) into one span with fold counts. It completes what
+// the runtime's folding starts: a function is folded at run time only after
+// it proved itself a fast leaf, and the calls it made meanwhile are merged
+// here, on the dispatcher, so that the tree shows "isPrime ×98" rather than
+// sixteen lines and a fold.
+func foldSiblings(spans []SpanData, limit time.Duration) []SpanData {
+	hasKids := make(map[SpanID]bool, len(spans))
+	for i := range spans {
+		if p := spans[i].ParentID; !p.IsZero() {
+			hasKids[p] = true
+		}
+	}
+	type key struct {
+		parent    SpanID
+		name, loc string
+	}
+	first := map[key]int{}
+	merged := false
+	for i := range spans {
+		d := &spans[i]
+		if d.ParentID.IsZero() || !foldable(d, limit) || hasKids[d.SpanID] {
+			continue
+		}
+		k := key{d.ParentID, d.Name, d.Location}
+		j, ok := first[k]
+		if !ok {
+			first[k] = i
+			continue
+		}
+		mergeInto(&spans[j], d)
+		d.Status = "" // marks it merged
+		merged = true
+	}
+	if !merged {
+		return spans
+	}
+	out := spans[:0]
+	for i := range spans {
+		if spans[i].Status != "" {
+			out = append(out, spans[i])
+		}
+	}
+	return out
+}
+
+func foldable(d *SpanData, limit time.Duration) bool {
+	if d.Status != StatusSucceeded || d.Error != nil || len(d.HandledErrors) > 0 || len(d.Events) > 0 ||
+		len(d.Attrs) > 0 || len(d.Links) > 0 || d.Goroutine || d.Kind != "" {
+		return false
+	}
+	return d.Fold != nil || d.Duration() < limit
+}
+
+// mergeInto adds the calls d stands for to dst.
+func mergeInto(dst, d *SpanData) {
+	fold := func(x *SpanData) Fold {
+		if x.Fold != nil {
+			return *x.Fold
+		}
+		n := int64(x.Duration())
+		return Fold{Count: 1, TotalNS: n, MinNS: n, MaxNS: n}
+	}
+	a, b := fold(dst), fold(d)
+	m := Fold{Count: a.Count + b.Count, TotalNS: a.TotalNS + b.TotalNS, MinNS: min(a.MinNS, b.MinNS), MaxNS: max(a.MaxNS, b.MaxNS)}
+	dst.Fold = &m
+	if d.Start.Before(dst.Start) {
+		dst.Start = d.Start
+	}
+	if d.End.After(dst.End) {
+		dst.End = d.End
 	}
 }
