@@ -28,13 +28,26 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 			}
 		}
 	}
+	var payload [16]byte
+	var remote SpanID
+	continues := false
+	if r != nil {
+		payload, remote, continues = ParseTraceparent(r.Header.Get("traceparent"))
+	}
+	if continues {
+		if caller := local.take(payload, remote); caller != nil {
+			// The caller is a span of this process: one trace, with the
+			// handler as a goroutine child of the calling span.
+			return startUnder(caller, fn, outer, id, slot, cur)
+		}
+	}
 	if slot == nil {
 		slot = claimSlot(id)
 	}
 	s := &span{fn: fn, prev: cur, slot: slot, id: newSpanID(), start: now()}
 	tr := newTrace(s, nil)
 	if r != nil {
-		if payload, parent, ok := ParseTraceparent(r.Header.Get("traceparent")); ok {
+		if payload, parent, ok := payload, remote, continues; ok {
 			tr.id = TraceIDFromW3C(payload, tr.wall)
 			tr.remote = parent
 			tr.tracestate = validTracestate(r.Header.Get("tracestate"))
@@ -83,4 +96,23 @@ func isLowerHex(s string) bool {
 // Traceparent formats the W3C traceparent header for a span.
 func Traceparent(tr TraceID, s SpanID) string {
 	return "00-" + tr.Hex() + "-" + s.String() + "-01"
+}
+
+// startUnder starts a handler's span as a goroutine child of caller, a span
+// of this process that made the request.
+func startUnder(caller *span, fn *Func, outer *span, id uint64, slot *gslot, cur *span) Span {
+	if slot == nil {
+		slot = claimSlot(id)
+	}
+	s := &span{fn: fn, parent: caller, prev: cur, slot: slot, id: newSpanID(), start: now(), tr: caller.tr}
+	s.setFlag(flagGoroutine)
+	if outer != nil {
+		s.extra().links = append(s.extra().links, Link{TraceID: outer.tr.id, SpanID: outer.id})
+	}
+	if !caller.kids.Load() {
+		caller.kids.Store(true)
+	}
+	caller.tr.goroutineStarted(s)
+	slot.cur.Store(s)
+	return Span{rec: s, fn: fn, start: s.start}
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 )
 
 // W3C Trace Context on outgoing HTTP requests, with no code in the traced
@@ -108,6 +109,7 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 	if s == nil {
 		return "", "", false
 	}
+	local.remember(s)
 	// A tracestate the program set is passed on as it is; otherwise the one
 	// that came in with the request this trace continues.
 	return Traceparent(s.tr.id, s.id), s.tr.tracestate, true
@@ -157,4 +159,41 @@ func launcherSpan() *span {
 		return ps.cur.Load()
 	}
 	return nil
+}
+
+// local remembers the spans that recently sent a traceparent, so that a
+// handler of this same process receiving it (an httptest server in a test, a
+// service calling itself) nests under the calling span in one trace instead of
+// printing a second tree with the same trace id.
+var local = &localCallers{m: map[SpanID]*span{}}
+
+// localCallers is bounded: when full it is emptied, which only costs the
+// in-process nesting of the requests in flight at that moment.
+type localCallers struct {
+	mu sync.Mutex
+	m  map[SpanID]*span
+}
+
+const maxLocalCallers = 4096
+
+func (l *localCallers) remember(s *span) {
+	l.mu.Lock()
+	if len(l.m) >= maxLocalCallers {
+		clear(l.m)
+	}
+	l.m[s.id] = s
+	l.mu.Unlock()
+}
+
+// take returns the span of this process that sent the traceparent naming
+// trace payload and span id, if it is still running.
+func (l *localCallers) take(payload [16]byte, id SpanID) *span {
+	l.mu.Lock()
+	s := l.m[id]
+	delete(l.m, id)
+	l.mu.Unlock()
+	if s == nil || s.tr.id.Payload() != payload || s.end.Load() != 0 || s.tr.closed.Load() {
+		return nil
+	}
+	return s
 }

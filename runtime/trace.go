@@ -336,9 +336,9 @@ func (tr *trace) data(s *span) SpanData {
 	}
 	if s == tr.root {
 		d.Links = append(d.Links, tr.links...)
-		if s.fn.Kind == KindHandler {
-			d.Kind = KindServer
-		}
+	}
+	if s.fn.Kind == KindHandler && (s == tr.root || flags&flagGoroutine != 0) {
+		d.Kind = KindServer // not a handler called by another on its goroutine (middleware)
 	}
 	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
 		// Only the owner goroutine writes a running span's extra data.
