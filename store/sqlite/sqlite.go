@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spantree/spantree/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -61,7 +62,9 @@ var ErrClosed = errors.New("sqlite store closed")
 // Open opens (creating it if needed) the database at path, brings its schema
 // up to date and starts the writer. Close it when done.
 func Open(path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	// wal_autocheckpoint(0): checkpoints (which fsync) run in their own
+	// goroutine (checkpoint), never inside a commit that callers wait on.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", path, err)
@@ -95,6 +98,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %q: %w", path, err)
 	}
 	go s.run(wr)
+	go s.checkpoint()
 	return s, nil
 }
 
@@ -108,6 +112,24 @@ func (s *Store) Close() error {
 		err = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return err
+}
+
+// checkpoint copies the WAL into the database file every second, without
+// blocking the writer (PASSIVE); SQLite starts the WAL over once a
+// checkpoint has caught up, which keeps it from growing without end.
+func (s *Store) checkpoint() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-t.C:
+			if _, err := s.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				return // closed
+			}
+		}
+	}
 }
 
 // migrate applies the numbered migrations the database has not seen, each

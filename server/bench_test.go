@@ -1,0 +1,167 @@
+package server_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spantree/spantree/client"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store"
+)
+
+// TestHTTPSinkToServer sends a running trace and then its final copy through
+// the runtime's http sink to the real server: the stored trace is the final one.
+func TestHTTPSinkToServer(t *testing.T) {
+	e := newEnv(t, server.Options{})
+	s, err := spantree.NewHTTP(e.srv.URL, e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := span(7, 1, 0, "main.main", 0, 2*time.Second, false)
+	running := root
+	running.End, running.Status = time.Time{}, spantree.StatusStarted
+	child := span(7, 2, 1, "main.step", 0, time.Second, true)
+	s.Export(context.Background(), &spantree.Trace{ID: root.TraceID, Spans: []spantree.SpanData{running, child}})
+	s.Export(context.Background(), &spantree.Trace{ID: root.TraceID, Spans: []spantree.SpanData{root}, Complete: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.client().Trace(ctx, root.TraceID.Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sp := range tr.Spans {
+		got = append(got, sp.Name+" "+string(sp.Status))
+	}
+	if want := []string{"main.main succeeded", "main.step failed"}; !slices.Equal(got, want) {
+		t.Errorf("stored spans = %q; want %q", got, want)
+	}
+	if tr.Tags["service"] == "" {
+		t.Errorf("stored tags = %v; want the process's service tag", tr.Tags)
+	}
+}
+
+// gzipBatch encodes one trace of n spans with a fresh trace id.
+func gzipBatch(n int, now time.Time) []byte {
+	id := spantree.NewTraceID(now)
+	spans := make([]spantree.SpanData, n)
+	for i := range spans {
+		spans[i] = spantree.SpanData{TraceID: id, SpanID: spantree.SpanID{byte(i >> 8), byte(i), 1}, Name: fmt.Sprintf("pkg.F%d", i%20),
+			Location: "pkg/f.go:12", Start: now, End: now.Add(time.Duration(i+1) * time.Microsecond), Status: spantree.StatusSucceeded}
+		if i > 0 {
+			spans[i].ParentID = spantree.SpanID{0, 0, 1}
+		}
+	}
+	var raw, gz bytes.Buffer
+	client.EncodeBatch(&raw, &spantree.Batch{Tags: map[string]string{"service": "bench"}, Spans: spans})
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	return gz.Bytes()
+}
+
+// BenchmarkIngestHTTP is sustained ingest over HTTP on loopback: 8 senders
+// posting gzip batches of 200 spans to the real server, the database on
+// disk, each request answered once its spans are committed. It reports
+// spans/s and checks that every acknowledged span is stored.
+func BenchmarkIngestHTTP(b *testing.B) {
+	const perBatch = 200
+	e := newEnv(&testing.T{}, server.Options{P99Refresh: -1})
+	defer e.srv.Close()
+	defer e.st.Close()
+	url := e.srv.URL + "/v1/spans"
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	hc := &http.Client{Transport: tr}
+	now := time.Now()
+	var acked atomic.Int64
+	b.SetParallelism(4) // 4 x GOMAXPROCS senders
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", url, bytes.NewReader(gzipBatch(perBatch, now)))
+			req.Header.Set("X-API-Key", e.key)
+			req.Header.Set("Content-Encoding", "gzip")
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+			acked.Add(perBatch)
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(acked.Load())/b.Elapsed().Seconds(), "spans/s")
+	var stored int64
+	e.st.ScanSpans(context.Background(), "acme", time.Time{}, now.Add(time.Hour), func(*store.SpanStat) error {
+		stored++
+		return nil
+	})
+	if stored != acked.Load() {
+		b.Errorf("stored %d spans; acknowledged %d", stored, acked.Load())
+	}
+}
+
+// BenchmarkTraceLookup is GET /v1/traces/{id} over HTTP with 1,000,000 spans
+// stored (100,000 traces of 10), reporting p50 and p99 latencies.
+func BenchmarkTraceLookup(b *testing.B) {
+	const traces, perTrace = 100_000, 10
+	e := newEnv(&testing.T{}, server.Options{P99Refresh: -1})
+	defer e.srv.Close()
+	defer e.st.Close()
+	ctx := context.Background()
+	now := time.Now()
+	ids := make([]spantree.TraceID, traces)
+	batch := spantree.Batch{Tags: map[string]string{"service": "bench"}}
+	for i := range ids {
+		ids[i] = spantree.NewTraceID(now)
+		for j := range perTrace {
+			s := spantree.SpanData{TraceID: ids[i], SpanID: spantree.SpanID{byte(j + 1)}, Name: fmt.Sprintf("pkg.F%d", j),
+				Location: "pkg/f.go:12", Start: now, End: now.Add(time.Millisecond), Status: spantree.StatusSucceeded}
+			if j > 0 {
+				s.ParentID = spantree.SpanID{1}
+			}
+			batch.Spans = append(batch.Spans, s)
+		}
+		if len(batch.Spans) >= 10_000 || i == len(ids)-1 {
+			if _, err := e.st.Ingest(ctx, "acme", []spantree.Batch{batch}); err != nil {
+				b.Fatal(err)
+			}
+			batch.Spans = batch.Spans[:0]
+		}
+	}
+	c := e.client()
+	lat := make([]time.Duration, 0, 1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		id := ids[rand.IntN(len(ids))]
+		start := time.Now()
+		tr, err := c.Trace(ctx, id.String())
+		lat = append(lat, time.Since(start))
+		if err != nil || len(tr.Spans) != perTrace {
+			b.Fatalf("trace %s: %v", id, err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
