@@ -124,18 +124,10 @@ func TestFold(t *testing.T) {
 	rec := spantest.Record(t)
 	loop(1000)
 	tr := rec.Trace(t, "t.loop")
-	var calls int64
-	for _, s := range tr.Find("t.leaf") {
-		if s.Fold != nil {
-			calls += s.Fold.Count
-		} else {
-			calls++
-		}
+	if n := calls(tr, "t.leaf"); n != 1000 {
+		t.Errorf("leaf calls recorded = %d; want 1000\n%s", n, tr.Outline())
 	}
-	if calls != 1000 {
-		t.Errorf("leaf calls recorded = %d; want 1000\n%s", calls, tr.Outline())
-	}
-	if len(tr.Spans) > 100 {
-		t.Errorf("loop of 1000 leaf calls gave %d spans; want them folded", len(tr.Spans))
+	if got, want := tr.Outline(), "t.loop\n  t.leaf x1000\n"; got != want {
+		t.Errorf("outline = %q; want %q", got, want)
 	}
 }
