@@ -127,7 +127,9 @@ func TestFold(t *testing.T) {
 	if n := calls(tr, "t.leaf"); n != 1000 {
 		t.Errorf("leaf calls recorded = %d; want 1000\n%s", n, tr.Outline())
 	}
-	if got, want := tr.Outline(), "t.loop\n  t.leaf x1000\n"; got != want {
-		t.Errorf("outline = %q; want %q", got, want)
+	// One folded line, plus the odd call that a pause (GC, the race
+	// detector) made slower than SPANTREE_FOLD: it stays a span of its own.
+	if n := len(tr.Find("t.leaf")); n > 5 {
+		t.Errorf("loop of 1000 leaf calls gave %d spans; want them folded:\n%s", n, tr.Outline())
 	}
 }
