@@ -71,9 +71,22 @@ func TestLeakedGoroutineIsReported(t *testing.T) {
 	rec := spantest.Record(t)
 	release, done := make(chan struct{}), make(chan struct{})
 	leaky(release, done)
+	// Keep the goroutine running until the root's trace has been published
+	// (after the grace period, or at once if the goroutine had not started).
+	deadline := time.Now().Add(2 * time.Second)
+	for published := false; !published; {
+		for _, tr := range rec.Traces() {
+			if r := tr.Root(); r != nil && r.Name == "t.leaky" {
+				published = true
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("root's trace not published within 2s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(release)
 	<-done
-	deadline := time.Now().Add(2 * time.Second)
 	var tr *spantest.Trace
 	for {
 		tr = rec.Trace(t, "t.leaky")
