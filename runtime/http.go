@@ -11,22 +11,13 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 	if !enabled() {
 		return Span{}
 	}
-	id := goid()
-	slot := lookupSlot(id)
-	var cur *span
-	if slot != nil {
-		cur = slot.cur.Load()
-	}
+	id, slot, cur := here()
 	if cur != nil && cur.fn.Kind == KindHandler && cur.tr.root == cur {
 		// A handler called from a handler (middleware): one trace.
 		return start(nil, fn, nil, false)
 	}
 	if outer == nil && slot == nil {
-		if pid := parentGoid(); pid != 0 {
-			if ps := lookupSlot(pid); ps != nil && ps.key.Load() == pid {
-				outer = ps.cur.Load()
-			}
-		}
+		outer = launcherSpan()
 	}
 	var payload [16]byte
 	var remote SpanID

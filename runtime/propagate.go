@@ -155,8 +155,12 @@ func launcherSpan() *span {
 	if pid == 0 {
 		return nil
 	}
-	if ps := lookupSlot(pid); ps != nil && ps.key.Load() == pid {
-		return ps.cur.Load()
+	if ps := lookupSlot(pid); ps != nil {
+		// The slot may have been freed and claimed by another goroutine
+		// since the lookup: the key is checked again after reading.
+		if p := ps.cur.Load(); p != nil && ps.key.Load() == pid {
+			return p
+		}
 	}
 	return nil
 }

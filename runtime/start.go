@@ -14,12 +14,7 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	if !enabled() {
 		return Span{}
 	}
-	id := goid()
-	slot := lookupSlot(id)
-	var cur *span
-	if slot != nil {
-		cur = slot.cur.Load()
-	}
+	id, slot, cur := here()
 	parent, goroutine := cur, false
 	if ctx != nil {
 		// An explicit context wins over the goroutine's span when it belongs
@@ -33,14 +28,9 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 		parent, goroutine = lex, true
 	}
 	if parent == nil && slot == nil {
-		// The first span on a goroutine: its launcher's current span, found
-		// through the goroutine's parent id.
-		if pid := parentGoid(); pid != 0 {
-			if ps := lookupSlot(pid); ps != nil {
-				if p := ps.cur.Load(); p != nil && ps.key.Load() == pid {
-					parent, goroutine = p, true
-				}
-			}
+		// The first span on a goroutine: its launcher's current span.
+		if p := launcherSpan(); p != nil {
+			parent, goroutine = p, true
 		}
 	}
 	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold) {
@@ -76,6 +66,16 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	}
 	slot.cur.Store(s)
 	return Span{rec: s, fn: fn, start: s.start}
+}
+
+// here returns the running goroutine's id, its slot in the goroutine table
+// (nil when it has none yet) and its current span (nil when none).
+func here() (id uint64, slot *gslot, cur *span) {
+	id = goid()
+	if slot = lookupSlot(id); slot != nil {
+		cur = slot.cur.Load()
+	}
+	return id, slot, cur
 }
 
 // enabled reports whether spans are recorded at all (SPANTREE_SINK=off turns
