@@ -59,7 +59,7 @@ type Span struct {
 // goroutine, or none (a new trace). Generated code:
 //
 //	__sp := __spantree.Start(&__spantree_fns[0])
-//	defer func() { __sp.End(recover()) }()
+//	defer __sp.Done()
 func Start(fn *Func) Span { return start(nil, fn, nil, false) }
 
 // StartContext begins a span for fn in a function whose first context.Context
@@ -67,7 +67,7 @@ func Start(fn *Func) Span { return start(nil, fn, nil, false) }
 // back to that parameter so that callees nest under it:
 //
 //	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1])
-//	defer func() { __sp.End(recover()) }()
+//	defer __sp.Done()
 func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
 	sp := start(ctx, fn, nil, false)
 	if sp.rec != nil {
@@ -83,7 +83,7 @@ func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
 // nests under the goroutine's current span like Start.
 //
 //	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])
-//	defer func() { __sp.End(recover()) }()
+//	defer __sp.Done()
 func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec, false) }
 
 // StartRequest begins the span of an HTTP handler. A handler starts a trace of
@@ -92,18 +92,18 @@ func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec, fals
 // span that launched the serving goroutine. outer may be the zero Span.
 //
 //	__sp := __spantree.StartRequest(__sp, r, &__spantree_fns[3])
-//	defer func() { __sp.End(recover()) }()
+//	defer __sp.Done()
 func StartRequest(outer Span, r *http.Request, fn *Func) Span {
 	return startRequest(outer.rec, r, fn)
 }
 
-// End finishes the span. recovered is the value of recover() in the deferred
-// function: when it is not nil the span fails with the panic value and a
+// End finishes the span, for code that defers a closure rather than Done.
+// recovered is the value of recover() in the deferred function: when it is not nil the span fails with the panic value and a
 // stack, and End panics again with the same value so that the panic goes on.
 // Call it only as generated code does, deferred, once per Span.
 func (s Span) End(recovered any) {
 	if recovered != nil {
-		s.endPanic(recovered) // panics again
+		s.endPanic(recovered, 0) // panics again
 		return
 	}
 	s.end(nil)
@@ -115,10 +115,73 @@ func (s Span) End(recovered any) {
 //	defer func() { __sp.EndErr(recover(), err) }()
 func (s Span) EndErr(recovered any, err error) {
 	if recovered != nil {
-		s.endPanic(recovered)
+		s.endPanic(recovered, 0)
 		return
 	}
 	s.end(err)
+}
+
+// Done finishes the span; generated code defers it directly, right after
+// the span starts:
+//
+//	__sp := __spantree.Start(&__spantree_fns[0])
+//	defer __sp.Done()
+//
+// Deferring the method itself (no closure) keeps the compiler's names of the
+// function's own closures (F.func1) unchanged. Done calls recover: when the
+// function panics the span fails with the panic value and a stack, and the
+// panic goes on with the same value. A panic that an inner span already
+// recorded is not recovered again, so it costs one re-panic however deep the
+// stack it unwinds.
+func (s Span) Done() {
+	if s.fn == nil {
+		return // nothing recorded; a panic goes on by itself
+	}
+	if sl := s.slot(); sl != nil && sl.panicInfo != nil {
+		if stackDepth() > sl.panicDepth {
+			s.endPropagating(sl)
+			return
+		}
+		sl.clearPanic() // recovered by the program since
+	}
+	if v := recover(); v != nil {
+		s.endPanic(v, stackDepth()) // panics again
+		return
+	}
+	s.end(nil)
+}
+
+// DoneErr is Done for functions whose error result is named: err points to
+// it, read when the function returns.
+//
+//	defer __sp.DoneErr(&err)
+func (s Span) DoneErr(err *error) {
+	if s.fn == nil {
+		return
+	}
+	if sl := s.slot(); sl != nil && sl.panicInfo != nil {
+		if stackDepth() > sl.panicDepth {
+			s.endPropagating(sl)
+			return
+		}
+		sl.clearPanic()
+	}
+	if v := recover(); v != nil {
+		s.endPanic(v, stackDepth())
+		return
+	}
+	s.end(*err)
+}
+
+// slot is the goroutine slot of the span's goroutine, or nil.
+func (s Span) slot() *gslot {
+	if s.rec != nil {
+		return s.rec.slot
+	}
+	if s.parent != nil {
+		return s.parent.slot
+	}
+	return nil
 }
 
 // Err records err as the error the function returns and gives it back, for

@@ -121,6 +121,7 @@ var (
 func initGoid() {
 	goidProbe.once.Do(probeOffsets)
 	idOff, parentOff = goidProbe.idOff, goidProbe.parentOff
+	probeStackBounds()
 }
 
 // goid returns the running goroutine's id.
@@ -138,4 +139,33 @@ func parentGoid() uint64 {
 		return *(*uint64)(unsafe.Add(getg(), parentOff))
 	}
 	return 0
+}
+
+// stackDepth is how far below the top of the goroutine's stack the caller
+// runs: runtime.g's first field is the stack's bounds (lo, hi), and the
+// difference between hi and the address of a local variable does not change
+// when the runtime moves the stack. It is 0 when it cannot be read, which
+// turns off the optimisation that uses it (see Span.Done).
+func stackDepth() uintptr {
+	if !stackBounds {
+		return 0
+	}
+	var here byte
+	hi := *(*uintptr)(unsafe.Add(getg(), 8))
+	return hi - uintptr(unsafe.Pointer(&here))
+}
+
+// stackBounds is set by the probe when runtime.g's stack bounds are where
+// stackDepth reads them.
+var stackBounds bool
+
+func probeStackBounds() {
+	if !haveGetg || idOff < 0 {
+		return
+	}
+	var here byte
+	g := getg()
+	lo, hi := *(*uintptr)(g), *(*uintptr)(unsafe.Add(g, 8))
+	p := uintptr(unsafe.Pointer(&here))
+	stackBounds = lo < p && p < hi && hi-lo <= 1<<30
 }

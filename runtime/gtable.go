@@ -26,9 +26,11 @@ type gslot struct {
 	// pending holds an error returned by a folded call until its End
 	pendingFn  *Func
 	pendingErr error
-	panicking  *span // the span a panic was first recorded on
+	// the panic unwinding through this goroutine's spans, see Span.Done
+	panicInfo  *ErrorInfo
+	panicErr   error
+	panicDepth uintptr
 	overflowed bool
-	_          [8]byte // pad to 64 bytes: one slot per cache line on amd64
 }
 
 var gtable [gtableSize]gslot
@@ -83,7 +85,8 @@ func claimSlot(id uint64) *gslot {
 // release frees a slot when its goroutine's outermost span ends.
 func (s *gslot) release() {
 	id := s.key.Load()
-	s.pendingFn, s.pendingErr, s.panicking = nil, nil, nil
+	s.pendingFn, s.pendingErr = nil, nil
+	s.clearPanic()
 	if s.overflowed {
 		overflow.Lock()
 		delete(overflow.m, id)
@@ -93,3 +96,5 @@ func (s *gslot) release() {
 	}
 	s.key.Store(0)
 }
+
+func (s *gslot) clearPanic() { s.panicInfo, s.panicErr, s.panicDepth = nil, nil, 0 }

@@ -113,8 +113,12 @@ func (s Span) end(err error) {
 	r.finish(t)
 }
 
-// endPanic records a panic and panics again with the same value.
-func (s Span) endPanic(v any) {
+// endPanic records a panic seen by recover at depth (0 when unknown) and
+// panics again with the same value. Only the first span a panic reaches does
+// this: the spans it unwinds through after that see it on their goroutine's
+// slot and let it go on without recovering (endPropagating), so a panic at
+// the bottom of a deep recursion costs one re-panic, not one per frame.
+func (s Span) endPanic(v any, depth uintptr) {
 	if s.fn == nil {
 		panic(v)
 	}
@@ -126,23 +130,50 @@ func (s Span) endPanic(v any) {
 		r.recordPanic(v)
 		r.finish(t)
 	}
-	if r != nil && (r.parent == nil || r.parent.tr != r.tr || r.fn.Kind == KindMain) {
-		// The panic leaves the trace: whatever happens next (a crash, most
-		// likely), what was recorded reaches the sinks first.
-		Flush()
+	if r != nil {
+		if depth != 0 {
+			sl := r.slot
+			sl.panicInfo, sl.panicErr, sl.panicDepth = r.x.Load().panicInfo, r.err, depth
+		}
+		r.flushIfLeaving()
 	}
 	panic(v)
 }
 
-func (r *span) recordPanic(v any) {
-	sl := r.slot
-	info := &ErrorInfo{Type: typeName(v), Message: panicMessage(v), Panic: true}
-	if sl.panicking == nil {
-		// The innermost span the panic passes through keeps the stack; the
-		// spans it unwinds through after that only say it passed.
-		info.Stack = string(debug.Stack())
+// endPropagating ends a span that a panic recorded deeper on its goroutine
+// is unwinding through, without recovering it.
+func (s Span) endPropagating(sl *gslot) {
+	t := now()
+	info := *sl.panicInfo
+	info.Stack = "" // the innermost span has it
+	r := s.rec
+	if r == nil {
+		if s.parent == nil {
+			return
+		}
+		r = s.materialize(t, sl.panicErr)
 	}
-	sl.panicking = r
+	r.setFlag(flagPanic)
+	r.err = sl.panicErr
+	r.extra().panicInfo = &info
+	if s.rec != nil {
+		r.finish(t)
+	} else {
+		r.publishMaterialized(t)
+	}
+	r.flushIfLeaving()
+}
+
+// flushIfLeaving flushes when a panic leaves r's trace: whatever happens next
+// (a crash, most likely), what was recorded reaches the sinks first.
+func (r *span) flushIfLeaving() {
+	if r.parent == nil || r.parent.tr != r.tr || r.fn.Kind == KindMain {
+		Flush()
+	}
+}
+
+func (r *span) recordPanic(v any) {
+	info := &ErrorInfo{Type: typeName(v), Message: panicMessage(v), Panic: true, Stack: string(debug.Stack())}
 	r.setFlag(flagPanic)
 	if err, ok := v.(error); ok {
 		r.err = err
@@ -180,8 +211,8 @@ func (r *span) finish(now int64) {
 	r.end.Store(now)
 	sl := r.slot
 	sl.cur.Store(r.prev)
-	if r.flags.Load()&flagPanic == 0 {
-		sl.panicking = nil
+	if r.flags.Load()&flagPanic == 0 && sl.panicInfo != nil {
+		sl.clearPanic() // a panic recorded earlier was recovered by the program
 	}
 	if r.prev == nil {
 		sl.release()
@@ -294,21 +325,33 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 	if !s.out {
 		s.fn.fast.Store(0)
 	}
-	r := &span{fn: s.fn, parent: p, prev: sl.cur.Load(), slot: sl, id: newSpanID(), start: s.start, tr: p.tr, err: err}
-	if !p.kids.Load() {
-		p.kids.Store(true)
-	}
+	r := s.materialize(now, err)
 	if panicV != nil {
 		r.recordPanic(panicV)
 	}
+	r.publishMaterialized(now)
+	return r
+}
+
+// materialize records a call that was not recorded when it started (a folded
+// or sampled-out call) as a span of its own, because it failed or was slow.
+func (s Span) materialize(now int64, err error) *span {
+	p := s.parent
+	r := &span{fn: s.fn, parent: p, prev: p.slot.cur.Load(), slot: p.slot, id: newSpanID(), start: s.start, tr: p.tr, err: err}
+	if !p.kids.Load() {
+		p.kids.Store(true)
+	}
+	return r
+}
+
+// publishMaterialized ends a materialised span like finish, without touching
+// the goroutine's current span, which a folded call never set.
+func (r *span) publishMaterialized(now int64) {
 	r.end.Store(now)
-	// Like finish, without touching the goroutine's current span, which a
-	// folded call never set.
 	if r.err != nil {
-		r.failedUnder(p)
+		r.failedUnder(r.parent)
 	}
 	r.tr.finished(r)
-	return r
 }
 
 // foldEntry accumulates the folded calls of one function under one parent.
