@@ -93,7 +93,7 @@ func TestRecoveredPanicStopsFailing(t *testing.T) {
 		t.Fatal("catcher did not recover")
 	}
 	tr := rec.Trace(t, "t.caller")
-	want := "t.caller\n  t.catcher\n    t.thrower failed(caught below)\n"
+	want := "t.caller\n  t.catcher handled(caught below)\n    t.thrower failed(caught below)\n"
 	if got := tr.Outline(); got != want {
 		t.Errorf("outline = %q; want %q", got, want)
 	}
