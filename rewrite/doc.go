@@ -20,12 +20,12 @@
 // Each instrumented function gets two statements in front of its body:
 //
 //	__sp := __spantree.Start(&__spantree_fns_file[0])
-//	defer func() { __sp.End(recover()) }()
+//	defer __sp.Done()
 //
 // with StartContext (reassigning the first named context.Context parameter),
 // StartLit (function literals, whose lexical parent is the enclosing __sp) or
 // StartRequest (func(http.ResponseWriter, *http.Request)) in place of Start.
-// A function whose last result is a named error ends with EndErr; a function
+// A function whose last result is a named error ends with `defer __sp.DoneErr(&err)`; a function
 // whose last result is an unnamed error wraps the error of each return
 // statement in __sp.Err(...) (a `return f()` of several values goes through
 // temporaries __rN). Calls of os.Exit, log.Fatal* and log.Panic* get a

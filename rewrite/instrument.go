@@ -36,7 +36,6 @@ type instrumenter struct {
 	temps   int  // temporaries used so far in the file (__rN)
 	grouped bool // collect is in a var ( ... ) block
 
-	needEnd, needEndErr bool // which helpers the table is followed by
 }
 
 type entry struct {
@@ -358,9 +357,9 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	}
 
 	errName, wrap := in.errorResult(f.typ)
-	end := fmt.Sprintf("defer %s(__sp)", in.helper(false))
+	end := "defer __sp.Done()"
 	if errName != "" {
-		end = fmt.Sprintf("defer %s(__sp, &%s)", in.helper(true), errName)
+		end = fmt.Sprintf("defer __sp.DoneErr(&%s)", errName)
 	}
 
 	// Indentation, so that the output of gofmt-formatted input is
@@ -454,19 +453,6 @@ func (in *instrumenter) lineIndent(p token.Pos) string {
 		end++
 	}
 	return string(in.src[start:end])
-}
-
-// helper names the file's deferred function that ends a span: a function
-// rather than a closure, so that closures the user wrote keep their
-// compiler-given names (F.func1), and it calls recover directly.
-func (in *instrumenter) helper(withErr bool) string {
-	suffix := strings.TrimPrefix(in.table, "__spantree_fns_")
-	if withErr {
-		in.needEndErr = true
-		return "__spantree_enderr_" + suffix
-	}
-	in.needEnd = true
-	return "__spantree_end_" + suffix
 }
 
 func (in *instrumenter) add(start, end int, text string) {
@@ -571,13 +557,6 @@ func (in *instrumenter) addTable() {
 	if table, err := format.Source([]byte("package p\n" + b.String())); err == nil {
 		b.Reset()
 		b.Write(table[len("package p\n"):])
-	}
-	suffix := strings.TrimPrefix(in.table, "__spantree_fns_")
-	if in.needEnd {
-		fmt.Fprintf(&b, "\nfunc __spantree_end_%s(sp %s.Span) {\n\tsp.End(recover())\n}\n", suffix, ImportName)
-	}
-	if in.needEndErr {
-		fmt.Fprintf(&b, "\nfunc __spantree_enderr_%s(sp %s.Span, err *error) {\n\tsp.EndErr(recover(), *err)\n}\n", suffix, ImportName)
 	}
 	in.add(eof, eof, b.String())
 }

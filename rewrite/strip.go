@@ -333,8 +333,9 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	return tid.Name, n, true
 }
 
-// isEndDefer reports whether st is `defer __spantree_end_file(__sp...)` or
-// `defer func() { __sp.End...(...) }()`.
+// isEndDefer reports whether st is `defer __sp.Done()`, `defer
+// __sp.DoneErr(&err)`, or an earlier generated shape: `defer
+// __spantree_end_file(__sp...)` or `defer func() { __sp.End...(...) }()`.
 func isEndDefer(st ast.Stmt) bool {
 	d, ok := st.(*ast.DeferStmt)
 	if !ok {
@@ -342,6 +343,11 @@ func isEndDefer(st ast.Stmt) bool {
 	}
 	if id, ok := d.Call.Fun.(*ast.Ident); ok {
 		return strings.HasPrefix(id.Name, "__spantree_end")
+	}
+	if sel, ok := d.Call.Fun.(*ast.SelectorExpr); ok {
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == "__sp" {
+			return sel.Sel.Name == "Done" || sel.Sel.Name == "DoneErr"
+		}
 	}
 	lit, ok := d.Call.Fun.(*ast.FuncLit)
 	if !ok || len(lit.Body.List) != 1 {

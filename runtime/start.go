@@ -238,7 +238,9 @@ func (r *span) finish(now int64) {
 	if r == tr.root {
 		switch fn.Kind {
 		case KindMain:
-			// The program ends when main returns: everything, now.
+			// The program ends when main returns: everything, now (after
+			// waiting briefly for goroutines that are finishing).
+			tr.waitGrace()
 			Flush()
 		case KindTest:
 			// The test binary may exit right after the last test: its
