@@ -71,6 +71,20 @@ func WriteTree(w io.Writer, t *Trace, opts TreeOptions) error {
 	}
 	order := func(ix []int) {
 		sort.SliceStable(ix, func(a, b int) bool { return t.Spans[ix[a]].Start.Before(t.Spans[ix[b]].Start) })
+		if opts.MaskDurations {
+			// For golden files: goroutines launched together start in any
+			// order, so a run of siblings with one name is ordered by what
+			// is printed for them instead.
+			for i := 0; i < len(ix); {
+				j := i + 1
+				for j < len(ix) && t.Spans[ix[j]].Name == t.Spans[ix[i]].Name {
+					j++
+				}
+				run := ix[i:j]
+				sort.SliceStable(run, func(a, b int) bool { return stableKey(&t.Spans[run[a]]) < stableKey(&t.Spans[run[b]]) })
+				i = j
+			}
+		}
 	}
 	order(roots)
 	for _, k := range kids {
@@ -198,4 +212,13 @@ func oneLine(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// stableKey orders same-named siblings in masked output.
+func stableKey(s *SpanData) string {
+	k := string(s.Status)
+	if s.Error != nil {
+		k += s.Error.Message
+	}
+	return k
 }
