@@ -69,10 +69,17 @@
 //
 //   - methods named String, Error, GoString, Format, Len, Less or Swap (fmt,
 //     errors and sort call them in loops);
-//   - leaf functions and literals: at most 5 statements, no calls other than
-//     to builtins and conversions to predeclared types, no loops, no go,
-//     defer or select statements, no channel operations and no function
-//     literals. These are the functions the compiler would inline anyway.
+//   - leaf functions and literals: no calls other than to builtins and
+//     conversions to predeclared types, no loops, no go, defer or select
+//     statements, no channel operations, no function literals, and at most
+//     80 syntax nodes (the inliner's budget is 80). These are the functions
+//     the compiler would inline anyway;
+//   - wrappers: a body of one statement making one call (at most 40 nodes),
+//     such as `return bytes.Compare(a[:], b[:])`: the callee, if it is the
+//     module's, has the span, and the wrapper would only add a level.
+//
+// A function whose last result is an error is never tiny: the error is what
+// a trace is for.
 //
 // [Options.Tiny] (spangen -tiny) instruments them too; so does a
 // //spangen:name NAME or //spangen:nofold directive on one function.

@@ -38,6 +38,7 @@ type fn struct {
 
 	// facts for the tiny rule
 	calls, loops, stmts int
+	nodes               int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
 }
 
 // exitStmt is a statement calling os.Exit, log.Fatal* or log.Panic*.
@@ -159,6 +160,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 				cur.stmts++
 			}
 		}
+		cur.nodes++
 		stack = append(stack, n)
 		return true
 	})

@@ -302,8 +302,10 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false
 		}
 	}
-	tiny := f.calls == 0 && f.loops == 0 && len(f.kids) == 0 && f.stmts <= 5
-	return !tiny
+	if name, wrap := in.errorResult(f.typ); name != "" || wrap {
+		return true // errors are the point: a function that returns one always gets a span
+	}
+	return !f.tiny()
 }
 
 // nextLine is the start of the line after p's (or the end of the file).
@@ -576,4 +578,22 @@ func (in *instrumenter) lineDeltas() []int {
 func (in *instrumenter) linesAdded(sums []int, o int) int {
 	k := sort.Search(len(in.edits), func(i int) bool { return in.edits[i].end > o })
 	return sums[k]
+}
+
+// tiny reports whether f is a function the compiler would inline and a span
+// would swamp: no loops, goroutines or literals, and either no calls within
+// about the inliner's budget (80 nodes), or a single statement forwarding to
+// one call (a wrapper: its callee has the span). Functions returning an error
+// are never tiny (see the caller).
+func (f *fn) tiny() bool {
+	if f.loops > 0 || len(f.kids) > 0 {
+		return false
+	}
+	switch {
+	case f.calls == 0:
+		return f.nodes <= 80
+	case f.calls == 1:
+		return len(f.body.List) == 1 && f.nodes <= 40
+	}
+	return false
 }

@@ -31,7 +31,11 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := File(name, src, Options{Dir: "testdata/rewrite"})
+			// A fixture whose header says "(spangen -tiny)" is rewritten
+			// with Options.Tiny, to show names on bodies the tiny rule
+			// would leave alone.
+			opts := Options{Dir: "testdata/rewrite", Tiny: bytes.Contains(header(src), []byte("(spangen -tiny"))}
+			got, err := File(name, src, opts)
 			if err != nil {
 				t.Fatalf("File: %v", err)
 			}
@@ -48,14 +52,22 @@ func TestGolden(t *testing.T) {
 			if diff := cmp.Diff(string(want), string(got)); diff != "" {
 				t.Errorf("File(%s) mismatch (-want +got):\n%s", name, diff)
 			}
-			checkInvariants(t, name, src, got)
+			checkInvariants(t, name, src, got, opts)
 		})
 	}
 }
 
+// header is the text before the package clause.
+func header(b []byte) []byte {
+	if i := bytes.Index(b, []byte("\npackage ")); i >= 0 {
+		return b[:i]
+	}
+	return nil
+}
+
 // checkInvariants checks what every rewrite of gofmt-formatted src must
 // satisfy.
-func checkInvariants(t *testing.T, name string, src, out []byte) {
+func checkInvariants(t *testing.T, name string, src, out []byte, opts Options) {
 	t.Helper()
 	if _, err := parser.ParseFile(token.NewFileSet(), name, out, parser.ParseComments); err != nil {
 		t.Fatalf("output does not parse: %v\n%s", err, out)
@@ -63,7 +75,7 @@ func checkInvariants(t *testing.T, name string, src, out []byte) {
 	if f, err := format.Source(out); err != nil || !bytes.Equal(f, out) {
 		t.Errorf("output is not gofmt-clean:\n%s", cmp.Diff(string(f), string(out)))
 	}
-	again, err := File(name, out, Options{Dir: "testdata/rewrite"})
+	again, err := File(name, out, opts)
 	if err != nil {
 		t.Fatalf("second File: %v", err)
 	}
@@ -136,6 +148,6 @@ func FuzzRewrite(f *testing.F) {
 		if err != nil {
 			t.Fatalf("File: %v", err)
 		}
-		checkInvariants(t, "f.go", src, out)
+		checkInvariants(t, "f.go", src, out, Options{Dir: "testdata/rewrite"})
 	})
 }

@@ -1,5 +1,5 @@
 // Names: functions, methods, generic methods and literals named from their
-// call context.
+// call context (spangen -tiny, so that one-line bodies are named too).
 package names
 
 import (

@@ -1,0 +1,63 @@
+// Tiny: what the tiny rule leaves alone (leaves within the inliner's budget,
+// one-call wrappers, String and friends) and what it never does (functions
+// that return an error).
+package tiny
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+)
+
+type uint128 [2]uint64
+
+// cmp128 is a leaf: no calls, well within the budget.
+func cmp128(x, y uint128) int {
+	if x[1] < y[1] {
+		return -1
+	}
+	if x[1] > y[1] {
+		return 1
+	}
+	if x[0] < y[0] {
+		return -1
+	}
+	if x[0] > y[0] {
+		return 1
+	}
+	return 0
+}
+
+// Compare is a wrapper: one statement, one call.
+func Compare(a, b []byte) int {
+	return bytes.Compare(a, b)
+}
+
+// Name is a String method in all but name; String itself is skipped.
+type Name string
+
+func (n Name) String() string { return strings.ToUpper(string(n)) }
+
+var errNegative = errors.New("negative")
+
+// check returns an error: never tiny.
+func check(n int) error {
+	if n < 0 {
+		return errNegative
+	}
+	return nil
+}
+
+// sum has a loop: not tiny.
+func sum(xs []int) int {
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+// join makes two calls: not tiny.
+func join(a, b string) string {
+	return strings.TrimSpace(a) + strings.TrimSpace(b)
+}
