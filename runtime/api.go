@@ -52,6 +52,7 @@ type Span struct {
 	fn     *Func
 	start  int64 // monotonic start, ns; 0 when nothing is measured
 	out    bool  // folded because its trace is sampled out
+	sub    bool  // folded with everything it calls (the goroutine's foldDepth)
 }
 
 // Start begins a span for fn in a function that takes no context: the parent

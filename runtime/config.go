@@ -31,9 +31,9 @@ type Config struct {
 	// marked slow, and a trace whose root is this slow is always kept.
 	Slow time.Duration
 	// Fold is SPANTREE_FOLD (default 200µs; 0 or "off" disables folding): a
-	// function whose calls keep ending faster than this, without children or
-	// errors, has its later calls under one parent folded into one span with
-	// counts.
+	// function whose calls keep ending faster than this, without errors, has
+	// its calls under one parent beyond the first three folded, with
+	// everything they call, into one span with counts.
 	Fold time.Duration
 	// MaxSpans is SPANTREE_MAX_SPANS (default 10000): spans kept per trace (per
 	// publication of a long-running trace); the rest are counted and dropped.
@@ -50,7 +50,7 @@ type Config struct {
 	FlushTimeout time.Duration
 }
 
-// foldAfter is how many fast leaf calls in a row make a function fold.
+// foldAfter is how many fast calls in a row make a function foldable.
 const foldAfter = 16
 
 func defaultConfig() Config {

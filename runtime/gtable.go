@@ -30,6 +30,7 @@ type gslot struct {
 	panicInfo  *ErrorInfo
 	panicErr   error
 	panicDepth uintptr
+	foldDepth  int32 // folded calls running on this goroutine (owner only)
 	overflowed bool
 }
 
@@ -85,7 +86,7 @@ func claimSlot(id uint64) *gslot {
 // release frees a slot when its goroutine's outermost span ends.
 func (s *gslot) release() {
 	id := s.key.Load()
-	s.pendingFn, s.pendingErr = nil, nil
+	s.pendingFn, s.pendingErr, s.foldDepth = nil, nil, 0
 	s.clearPanic()
 	if s.overflowed {
 		overflow.Lock()

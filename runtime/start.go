@@ -15,6 +15,11 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 		return Span{}
 	}
 	id, slot, cur := here()
+	if slot != nil && slot.foldDepth > 0 {
+		// Inside a folded call: its time and count stand for everything
+		// it calls. Nothing to record, not even the clock.
+		return Span{}
+	}
 	parent, goroutine := cur, false
 	if ctx != nil {
 		// An explicit context wins over the goroutine's span when it belongs
@@ -35,15 +40,16 @@ func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
 	}
 	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold) {
 		// Calls on the parent's goroutine that need no span of their own:
-		// in a sampled-out trace every such call, and elsewhere the calls of
-		// functions that learned they are fast leaves. They cost two clock
-		// readings and a fold entry, and become spans after all if they
-		// fail or turn out slow.
+		// in a sampled-out trace every such call, and elsewhere the repeated
+		// calls of functions that learned they are fast (see foldKeep).
+		// They cost two clock readings and a fold entry, and become spans
+		// after all if they fail or turn out slow.
 		if !parent.tr.sampled {
 			return Span{parent: parent, fn: fn, start: now(), out: true}
 		}
-		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
-			return Span{parent: parent, fn: fn, start: now()}
+		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 && parent.foldEntry(fn).keep() {
+			slot.foldDepth++
+			return Span{parent: parent, fn: fn, start: now(), sub: true}
 		}
 	}
 	if slot == nil {
@@ -219,8 +225,7 @@ func (r *span) finish(now int64) {
 	}
 	fn := r.fn
 	x := r.x.Load()
-	leaf := !r.kids.Load() && (x == nil || len(x.folds) == 0)
-	if r.err == nil && leaf && now-r.start < int64(state.cfg.Fold) {
+	if r.err == nil && now-r.start < int64(state.cfg.Fold) {
 		if fn.fast.Load() < foldAfter {
 			fn.fast.Add(1)
 		}
@@ -309,6 +314,9 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 		return nil
 	}
 	sl := p.slot
+	if s.sub {
+		sl.foldDepth--
+	}
 	if sl.pendingFn == s.fn {
 		if err == nil {
 			err = sl.pendingErr
@@ -321,7 +329,7 @@ func (s Span) endFolded(now int64, err error, panicV any) *span {
 		limit = int64(state.cfg.Slow)
 	}
 	if err == nil && panicV == nil && (d < limit || limit == 0) {
-		p.addFold(s.fn, s.start, now)
+		p.foldEntry(s.fn).add(s.start, now)
 		return nil
 	}
 	if !s.out {
@@ -359,37 +367,60 @@ func (r *span) publishMaterialized(now int64) {
 // foldEntry accumulates the folded calls of one function under one parent.
 type foldEntry struct {
 	fn       *Func
+	recorded int32 // calls recorded whole (foldKeep)
 	first    int64
 	last     int64
-	count    int64
+	count    int64 // calls folded
 	total    int64
 	min, max int64
 }
 
-func (p *span) addFold(fn *Func, start, end int64) {
+// foldKeep is how many calls of a foldable function under one parent are
+// recorded whole, with everything they call, before the rest are folded:
+// the trace keeps a few complete examples and a count for the others.
+const foldKeep = 3
+
+// foldEntry returns p's fold entry for fn, creating it. Only p's goroutine
+// calls it.
+func (p *span) foldEntry(fn *Func) *foldEntry {
 	x := p.extra()
-	d := end - start
 	for i := range x.folds {
-		f := &x.folds[i]
-		if f.fn == fn {
-			f.count++
-			f.total += d
-			f.last = end
-			if d < f.min {
-				f.min = d
-			}
-			if d > f.max {
-				f.max = d
-			}
-			return
+		if x.folds[i].fn == fn {
+			return &x.folds[i]
 		}
 	}
-	x.folds = append(x.folds, foldEntry{fn: fn, first: start, last: end, count: 1, total: d, min: d, max: d})
+	x.folds = append(x.folds, foldEntry{fn: fn})
+	return &x.folds[len(x.folds)-1]
+}
+
+// keep counts a call and reports whether it is folded: after foldKeep calls
+// recorded whole.
+func (f *foldEntry) keep() bool {
+	if f.recorded < foldKeep {
+		f.recorded++
+		return false
+	}
+	return true
+}
+
+func (f *foldEntry) add(start, end int64) {
+	d := end - start
+	if f.count == 0 {
+		f.first, f.min, f.max = start, d, d
+	}
+	f.count++
+	f.total += d
+	f.last = end
+	f.min = min(f.min, d)
+	f.max = max(f.max, d)
 }
 
 // flushFolds turns r's folds into finished spans, one per function.
 func (r *span) flushFolds(x *spanExtra) {
 	for _, f := range x.folds {
+		if f.count == 0 {
+			continue // only calls recorded whole
+		}
 		c := &span{fn: f.fn, parent: r, slot: r.slot, id: newSpanID(), start: f.first, tr: r.tr}
 		c.end.Store(f.last)
 		if f.count > 1 {
