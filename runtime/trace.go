@@ -214,10 +214,17 @@ func (j *pubJob) convert(gen uint32) *Trace {
 		n++
 	}
 	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: getSpanBuf(n + len(j.running) + 1)}
+	var noFold map[SpanID]bool // //spangen:nofold spans stay apart when siblings merge
 	add := func(s *span) {
 		if s.pub != gen {
 			s.pub = gen
 			out.Spans = append(out.Spans, tr.data(s))
+			if s.fn.Kind == KindNoFold {
+				if noFold == nil {
+					noFold = map[SpanID]bool{}
+				}
+				noFold[s.id] = true
+			}
 		}
 	}
 	for s := j.list; s != nil; s = s.next {
@@ -254,7 +261,7 @@ func (j *pubJob) convert(gen uint32) *Trace {
 		}
 	}
 	if f := state.cfg.Fold; f > 0 && len(out.Spans) > 2 {
-		out.Spans = foldSiblings(out.Spans, f)
+		out.Spans = foldSiblings(out.Spans, f, noFold)
 	}
 	return out
 }
@@ -439,7 +446,7 @@ func publishRunning() {
 // it proved itself a fast leaf, and the calls it made meanwhile are merged
 // here, on the dispatcher, so that the tree shows "isPrime ×98" rather than
 // sixteen lines and a fold.
-func foldSiblings(spans []SpanData, limit time.Duration) []SpanData {
+func foldSiblings(spans []SpanData, limit time.Duration, noFold map[SpanID]bool) []SpanData {
 	hasKids := make(map[SpanID]bool, len(spans))
 	for i := range spans {
 		if p := spans[i].ParentID; !p.IsZero() {
@@ -454,7 +461,7 @@ func foldSiblings(spans []SpanData, limit time.Duration) []SpanData {
 	merged := false
 	for i := range spans {
 		d := &spans[i]
-		if d.ParentID.IsZero() || !foldable(d, limit) || hasKids[d.SpanID] {
+		if d.ParentID.IsZero() || !foldable(d, limit) || hasKids[d.SpanID] || noFold[d.SpanID] {
 			continue
 		}
 		k := key{d.ParentID, d.Name, d.Location}
