@@ -116,7 +116,7 @@ func TestWorkspace(t *testing.T) {
 	r := spangen(t, dir, testEnv("SPANTREE_SINK=json:"+sink), "go", "run", "./app")
 	mustSucceed(t, "spangen go run ./app", r)
 	got := byName(readSpans(t, sink))
-	for name, loc := range map[string]string{"main.main": "main.go:9", "greet.Hello": "greet.go:7"} {
+	for name, loc := range map[string]string{"main.main": "main.go:9", "greet.Hello": "greet.go:10"} {
 		if s, ok := got[name]; !ok || s.Location != loc {
 			t.Errorf("span %s = %+v, %v; want one at %s", name, s, ok, loc)
 		}
