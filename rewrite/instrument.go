@@ -262,7 +262,7 @@ func (in *instrumenter) visit(f *fn, outer, ignored bool) {
 	if in.wanted(f) {
 		in.instrument(f, outer)
 		outer = true
-	} else if f.body != nil && in.oneline(f.body) {
+	} else if f.body != nil && in.oneline(f.body) && !in.opts.KeepLines {
 		// Its literals would make it span lines, which gofmt would
 		// re-layout and Undo could not put back.
 		skipKids = true
@@ -285,7 +285,7 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false
 		}
 	}
-	if in.oneline(f.body) {
+	if in.oneline(f.body) && !in.opts.KeepLines {
 		if f.noExpand || in.hasComments(f.body.Lbrace, f.body.Rbrace) {
 			return false // cannot be put back on one line exactly
 		}
@@ -330,7 +330,7 @@ func (in *instrumenter) hasComments(from, to token.Pos) bool {
 // instrument adds the edits for f's own span.
 func (in *instrumenter) instrument(f *fn, outer bool) {
 	idx := len(in.entries)
-	oneline := in.oneline(f.body)
+	oneline := in.oneline(f.body) && !in.opts.KeepLines
 	in.entries = append(in.entries, entry{f: f, oneline: oneline})
 	ref := fmt.Sprintf("&%s[%d]", in.table, idx)
 	outerSp := ImportName + ".Span{}"
@@ -371,7 +371,11 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	// may itself be a line of an enclosing one-line body just expanded.
 	b := f.body
 	lb := in.off(b.Lbrace)
-	if oneline {
+	if in.opts.KeepLines {
+		// Right after the brace, on its line, before anything else there
+		// (a statement or a comment).
+		in.add(lb+1, lb+1, " "+start+"; "+end+";")
+	} else if oneline {
 		f.brace = in.lineIndent(b.Lbrace)
 		for a := f.parent; a != nil; a = a.parent {
 			if a.expanded && in.line(a.body.Lbrace) == in.line(b.Lbrace) {
@@ -425,13 +429,21 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 				lhs := strings.Join(names, ", ")
 				res := strings.Join(names[:nres-1], ", ") + ", __sp.Err(" + names[nres-1] + ")"
 				in.add(in.off(r.Pos()), in.off(call.Pos()), lhs+" := ")
-				in.add(in.off(call.End()), in.off(call.End()), "\n"+in.stmtIndent(f, r)+"return "+res)
+				sep := "\n" + in.stmtIndent(f, r)
+				if in.opts.KeepLines {
+					sep = "; "
+				}
+				in.add(in.off(call.End()), in.off(call.End()), sep+"return "+res)
 			}
 		}
 	}
 	for _, x := range f.exits {
 		p := in.off(x.stmt.Pos())
-		in.add(p, p, ImportName+".Flush()\n"+in.stmtIndent(f, x.stmt))
+		sep := "\n" + in.stmtIndent(f, x.stmt)
+		if in.opts.KeepLines {
+			sep = "; "
+		}
+		in.add(p, p, ImportName+".Flush()"+sep)
 	}
 }
 
@@ -518,6 +530,12 @@ func (in *instrumenter) addImport() {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
 			after = g.End()
 		}
+	}
+	if in.opts.KeepLines {
+		// On the line of the last import (or of the package clause).
+		p := in.off(after)
+		in.add(p, p, "; import "+ImportName+" "+strconv.Quote(RuntimePath))
+		return
 	}
 	p := in.lineEnd(after)
 	in.add(p, p, "\n\nimport "+ImportName+" "+strconv.Quote(RuntimePath))

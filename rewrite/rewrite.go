@@ -35,6 +35,13 @@ type Options struct {
 	// Tiny instruments the tiny functions the fold rule leaves alone (see the
 	// package documentation).
 	Tiny bool
+	// KeepLines keeps every line of the file at its line number, for
+	// compile-time instrumentation (spangen toolexec), whose output is
+	// compiled, never read: inserted statements join the line they go into
+	// ("{ __sp := ...; defer __sp.Done(); ..."), one-line bodies stay on one
+	// line, and only the descriptor table is added, after the last line. The
+	// output is not gofmt-formatted, and locations are the original lines.
+	KeepLines bool
 }
 
 // File instruments one Go source file. filename is used for error positions,
@@ -120,6 +127,13 @@ func file(filename string, src []byte, opts Options) ([]byte, error) {
 		return src, nil
 	}
 	out := apply(src, in.edits)
+	if opts.KeepLines {
+		// Compiled, never read: lines matter, layout does not.
+		if _, err := parser.ParseFile(token.NewFileSet(), filename, out, parser.SkipObjectResolution); err != nil {
+			return nil, fmt.Errorf("%s: spangen produced invalid code (please report): %w", filename, err)
+		}
+		return out, nil
+	}
 	// The edits are indented as gofmt would; check it, since gofmt-clean
 	// output is part of the contract. Only the edits are checked: a file
 	// that was not gofmt-formatted keeps its own layout, so that Undo can

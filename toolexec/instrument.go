@@ -23,7 +23,7 @@ func instrument(srcs []source, dir string) ([]source, error) {
 		}
 		in[i] = rewrite.Source{Name: s.orig, Src: b}
 	}
-	out, err := rewrite.Files(in, rewrite.Options{Dir: dir}, false)
+	out, err := rewrite.Files(in, rewrite.Options{Dir: dir, KeepLines: true}, false)
 	if err != nil {
 		return nil, err
 	}

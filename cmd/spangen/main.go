@@ -23,8 +23,20 @@
 // then go tool spangen -w ./...
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/spantree/spantree/toolexec"
+)
 
 func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "toolexec": // what go build -toolexec="spangen toolexec" runs
+			os.Exit(toolexec.Main(os.Args[2:]))
+		case "go": // spangen go build|test|run|install|vet ...
+			os.Exit(toolexec.Go(os.Args[2:]))
+		}
+	}
 	os.Exit(run(os.Args[1:]))
 }

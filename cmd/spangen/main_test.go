@@ -12,7 +12,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"spangen": func() { os.Exit(run(os.Args[1:])) },
+		"spangen": main,
 	})
 }
 

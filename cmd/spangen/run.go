@@ -65,9 +65,6 @@ func parseFlags(args []string) (*flags, error) {
 		return nil, usageError(fs, "-replace and -undo exclude each other")
 	}
 	f.patterns = fs.Args()
-	if len(f.patterns) > 0 && (f.patterns[0] == "toolexec" || f.patterns[0] == "go") {
-		return nil, usageError(fs, "spangen "+f.patterns[0]+" is not available in this build")
-	}
 	return &f, nil
 }
 

@@ -16,7 +16,7 @@ W=$(mktemp -d)
 trap 'chmod -R u+w "$W"; rm -rf "$W"' EXIT
 
 echo "building spangen and orchestrion..."
-(cd "$ROOT" && go build -o "$W/bin/spangen" ./toolexec/internal/cmd/spangen)  # ./cmd/spangen once it dispatches toolexec
+(cd "$ROOT" && go build -o "$W/bin/spangen" ./cmd/spangen)
 mkdir -p "$W/orch" && (cd "$W/orch" && go mod init bench.local/orch >/dev/null 2>&1 && GOBIN="$W/bin" go install "$ORCH")
 
 SRC=$(cd "$ROOT" && go mod download -json "$MOD" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
