@@ -125,7 +125,9 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 		return nil, fmt.Errorf("trace %s tags: %w", id.Hex(), err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT data, fingerprint FROM spans WHERE ns = ? AND trace = ? ORDER BY start`, ns, payload[:])
+	// INDEXED BY: ordering by start, the planner may otherwise walk
+	// spans_start over the whole namespace (measured: 0.5s at 1M spans).
+	rows, err := s.r.QueryContext(ctx, `SELECT data, fingerprint FROM spans INDEXED BY spans_id WHERE ns = ? AND trace = ? ORDER BY start`, ns, payload[:])
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
@@ -190,7 +192,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		args = append(args, k, v)
 	}
 	if q.Name != "" {
-		where.WriteString(` AND EXISTS (SELECT 1 FROM spans s WHERE s.ns = t.ns AND s.trace = t.id AND s.name = ?)`)
+		where.WriteString(` AND EXISTS (SELECT 1 FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.name = ?)`)
 		args = append(args, q.Name)
 	}
 	limit := q.Limit
@@ -199,8 +201,8 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	args = append(args, min(limit, store.MaxLimit))
 	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags,
-		(SELECT COUNT(*) FROM spans s WHERE s.ns = t.ns AND s.trace = t.id),
-		(SELECT COUNT(*) FROM spans s WHERE s.ns = t.ns AND s.trace = t.id AND s.failed)
+		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id),
+		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.failed)
 		FROM traces t WHERE `+where.String()+` ORDER BY t.start DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list traces: %w", err)

@@ -23,7 +23,9 @@ CREATE TABLE apps (
 ) WITHOUT ROWID;
 
 -- A trace is keyed by the 16-byte payload of its id. The root is the span
--- with no parent or, failing that, the earliest span received.
+-- with no parent or, failing that, the earliest span received. Rows are
+-- stored in arrival order (rowid) and found through a unique index: random
+-- ids as the clustering key would scatter every commit over the whole file.
 CREATE TABLE traces (
 	ns          INTEGER NOT NULL,
 	id          BLOB NOT NULL,           -- 16 bytes
@@ -35,12 +37,15 @@ CREATE TABLE traces (
 	app         TEXT NOT NULL,
 	start       INTEGER NOT NULL,        -- unix ns
 	duration    INTEGER NOT NULL,        -- ns, 0 while running
-	status      TEXT NOT NULL,
-	PRIMARY KEY (ns, id)
-) WITHOUT ROWID;
+	status      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX traces_id ON traces (ns, id);
 CREATE INDEX traces_start ON traces (ns, start);
 
--- Spans are clustered by trace, so a trace is one range read.
+-- Spans are stored in arrival order, so the spans of a trace, which mostly
+-- arrive together, share pages; the unique index finds them by trace. (A
+-- WITHOUT ROWID table keyed by trace id made ingest slow down with size:
+-- every commit rewrote pages all over the file.)
 CREATE TABLE spans (
 	ns          INTEGER NOT NULL,
 	trace       BLOB NOT NULL,
@@ -53,11 +58,10 @@ CREATE TABLE spans (
 	duration    INTEGER,                 -- ns; NULL while running
 	failed      INTEGER NOT NULL,
 	fingerprint TEXT,                    -- its error group, if grouped
-	data        BLOB NOT NULL,           -- the span's wire JSON
-	PRIMARY KEY (ns, trace, span)
-) WITHOUT ROWID;
+	data        BLOB NOT NULL            -- the span's wire JSON
+);
+CREATE UNIQUE INDEX spans_id ON spans (ns, trace, span);
 CREATE INDEX spans_start ON spans (ns, start);
-CREATE INDEX spans_name ON spans (ns, name);
 CREATE INDEX spans_fingerprint ON spans (ns, fingerprint) WHERE fingerprint IS NOT NULL;
 
 CREATE TABLE error_groups (
