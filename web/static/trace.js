@@ -1,0 +1,435 @@
+// trace.js: one trace as a waterfall (the span tree, indented, with duration
+// bars on a shared time axis) and the detail of the selected span.
+
+import { call } from "./api.js";
+import { setQuery } from "./app.js";
+import {
+  badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, timeNS, verdictBadge,
+} from "./dom.js";
+
+// buildTree orders the spans depth first, children by start time. A span
+// whose parent is missing becomes a root, so partial traces still show; a
+// cycle in bad data cannot loop.
+export function buildTree(spans) {
+  const byID = new Map(spans.map((s, i) => [s.span_id, i]));
+  const kids = spans.map(() => []);
+  const roots = [];
+  spans.forEach((s, i) => {
+    const p = s.parent_id ? byID.get(s.parent_id) : undefined;
+    if (p !== undefined && p !== i) kids[p].push(i);
+    else roots.push(i);
+  });
+  const byStart = (a, b) => timeNS(spans[a].start) - timeNS(spans[b].start);
+  roots.sort(byStart);
+  const nodes = [];
+  const seen = new Array(spans.length).fill(false);
+  const stack = roots.slice().reverse().map((i) => ({ i, parent: -1, depth: 0 }));
+  while (stack.length) {
+    const f = stack.pop();
+    if (seen[f.i]) continue;
+    seen[f.i] = true;
+    const ix = nodes.length;
+    nodes.push({ span: spans[f.i], parent: f.parent, depth: f.depth, children: [], size: 1 });
+    if (f.parent >= 0) nodes[f.parent].children.push(ix);
+    const k = kids[f.i].slice().sort(byStart);
+    for (let j = k.length - 1; j >= 0; j--) stack.push({ i: k[j], parent: ix, depth: f.depth + 1 });
+  }
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const p = nodes[i].parent;
+    if (p >= 0) nodes[p].size += nodes[i].size;
+  }
+  return nodes;
+}
+
+// niceStep picks a tick spacing of 1, 2 or 5 times a power of ten that cuts
+// total into at most about five parts.
+function niceStep(total) {
+  const raw = total / 5;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * pow >= raw) return m * pow;
+  return 10 * pow;
+}
+
+// traceView renders GET /v1/traces/{id}.
+export async function traceView(root, ctx) {
+  const id = ctx.arg;
+  if (!isTraceID(id)) {
+    replace(root, h("div", { class: "empty" },
+      h("h1", {}, "Not a trace id"),
+      h("p", {}, `"${id}" is not a trace id: want a 27-character KSUID or 32 hex characters.`)));
+    return;
+  }
+  let t;
+  try {
+    t = await call("trace", { params: { id } });
+  } catch (err) {
+    if (err.status === 404) {
+      if (!ctx.current()) return;
+      replace(root, h("div", { class: "empty" },
+        h("h1", {}, "Trace not found"),
+        h("p", {}, `No trace ${id} in this namespace. It may not have arrived yet, or belong to another API key.`),
+        h("p", {}, h("a", { href: "#/traces" }, "Recent traces"))));
+      return;
+    }
+    throw err;
+  }
+  if (!ctx.current()) return;
+  new TraceView(root, t, ctx.query.get("span") || "").draw();
+}
+
+class TraceView {
+  constructor(root, t, selectID) {
+    this.root = root;
+    this.t = t;
+    this.nodes = buildTree(t.spans || []);
+    this.slow = new Set(t.slow_spans || []);
+    this.errors = new Map((t.errors || []).map((e) => [e.span_id, e]));
+    this.collapsed = new Set();
+    this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (const n of this.nodes) {
+      const s = timeNS(n.span.start);
+      const e = isZeroTime(n.span.end) ? s : timeNS(n.span.end);
+      n.startNS = s;
+      n.endNS = e;
+      t0 = Math.min(t0, s);
+      t1 = Math.max(t1, e);
+    }
+    this.t0 = Number.isFinite(t0) ? t0 : 0;
+    this.total = Math.max(t1 - this.t0, 1);
+    // Running spans have no end yet: their bars reach the latest time seen.
+    for (const n of this.nodes) if (isZeroTime(n.span.end)) n.endNS = this.t0 + this.total;
+    this.selected = this.byID.has(selectID) ? this.byID.get(selectID) : this.firstInteresting();
+  }
+
+  // firstInteresting is where to start reading: from a failed root, down
+  // the latest failed child at each level to where the error came from; else
+  // the first failed span (an error someone handled); else the root.
+  firstInteresting() {
+    const failed = (i) => this.nodes[i].span.status === "failed";
+    if (this.nodes.length && failed(0)) {
+      let i = 0;
+      for (;;) {
+        const kids = this.nodes[i].children.filter(failed);
+        if (!kids.length) return i;
+        i = kids[kids.length - 1];
+      }
+    }
+    const i = this.nodes.findIndex((n) => n.span.status === "failed");
+    return i >= 0 ? i : 0;
+  }
+
+  draw() {
+    const t = this.t;
+    const rootNode = this.nodes[0];
+    const failed = this.nodes.filter((n) => n.span.status === "failed").length;
+    this.tree = h("div", {
+      class: "wf-rows",
+      role: "tree",
+      "aria-label": "Spans of the trace",
+      onkeydown: (e) => this.key(e),
+    });
+    this.detail = h("aside", { class: "detail card", "aria-label": "Selected span", "aria-live": "polite" });
+    const tags = Object.entries(t.tags || {}).sort(([a], [b]) => a.localeCompare(b));
+    replace(
+      this.root,
+      h(
+        "header",
+        { class: "trace-head" },
+        h("h1", {}, rootNode ? rootNode.span.name : "(empty trace)", " ",
+          rootNode ? spanStatus(rootNode.span) : null),
+        h("p", { class: "facts-inline" },
+          h("span", {}, "started ", rootNode ? fmtTime(rootNode.span.start) : "–"),
+          h("span", {}, "took ", rootNode && !isZeroTime(rootNode.span.end) ? fmtDuration(this.total) : "(running)"),
+          h("span", {}, `${this.nodes.length} span${this.nodes.length === 1 ? "" : "s"}`),
+          h("span", { class: failed ? "bad" : "" }, `${failed} failed`),
+          this.slow.size ? h("span", { class: "slow" }, `${this.slow.size} slow`) : null),
+        h("p", { class: "ids" },
+          h("span", {}, "trace ", h("code", {}, t.trace_id)),
+          h("span", {}, "hex ", h("code", {}, t.hex))),
+        tags.length
+          ? h("ul", { class: "tags", "aria-label": "Tags" }, tags.map(([k, v]) =>
+            h("li", {}, h("a", { href: "#/traces?" + new URLSearchParams({ tag: `${k}:${v}` }) }, `${k}=${v}`))))
+          : null,
+      ),
+      this.nodes.length === 0
+        ? h("p", { class: "empty" }, "This trace has no spans.")
+        : h(
+          "div",
+          { class: "trace-layout" },
+          h("section", { class: "waterfall", "aria-label": "Waterfall" }, this.axis(), this.tree),
+          this.detail,
+        ),
+    );
+    this.drawRows();
+    this.drawDetail();
+  }
+
+  axis() {
+    const step = niceStep(this.total);
+    const ticks = [];
+    for (let x = 0; x <= this.total * 1.0001; x += step) ticks.push(x);
+    return h(
+      "div",
+      { class: "wf-axis", "aria-hidden": "true" },
+      h("span", { class: "wf-name" }, "span"),
+      h("span", { class: "wf-dur" }, "duration"),
+      h("span", { class: "wf-track" }, ticks.map((x) =>
+        h("span", { class: "tick", style: { left: `${(100 * x) / this.total}%` } }, x === 0 ? "0" : fmtDuration(x)))),
+    );
+  }
+
+  // visible lists the node indexes not hidden inside a collapsed span.
+  visible() {
+    const out = [];
+    for (let i = 0; i < this.nodes.length;) {
+      out.push(i);
+      i += this.collapsed.has(i) ? this.nodes[i].size : 1;
+    }
+    return out;
+  }
+
+  drawRows() {
+    replace(this.tree, this.visible().map((i) => this.row(i)));
+  }
+
+  row(i) {
+    const n = this.nodes[i];
+    const s = n.span;
+    const failed = s.status === "failed";
+    const running = s.status === "started";
+    const slow = this.slow.has(s.span_id);
+    const hasKids = n.children.length > 0;
+    const open = !this.collapsed.has(i);
+    const left = (100 * (n.startNS - this.t0)) / this.total;
+    const width = (100 * (n.endNS - n.startNS)) / this.total;
+    const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected"]
+      .filter(Boolean).join(" ");
+    const dur = running ? "running" : fmtDuration(n.endNS - n.startNS);
+    return h(
+      "div",
+      {
+        class: cls,
+        role: "treeitem",
+        "aria-level": n.depth + 1,
+        "aria-expanded": hasKids ? String(open) : null,
+        "aria-selected": String(i === this.selected),
+        tabindex: i === this.selected ? 0 : -1,
+        dataset: { index: i, span: s.span_id },
+        onclick: () => this.select(i, true),
+      },
+      h(
+        "span",
+        { class: "wf-name", style: { paddingLeft: `${Math.min(n.depth, 40) * 0.9}rem` } },
+        hasKids
+          ? h("button", {
+            type: "button",
+            class: "twisty",
+            tabindex: -1,
+            "aria-label": open ? "Collapse" : "Expand",
+            onclick: (e) => {
+              e.stopPropagation();
+              this.toggle(i);
+            },
+          }, open ? "▾" : "▸")
+          : h("span", { class: "twisty" }),
+        failed ? h("span", { class: "mark-fail", title: "failed" }, "✗ ") : null,
+        h("span", { class: "span-name" }, s.name),
+        s.fold ? badge("fold", `×${s.fold.count}`, `${s.fold.count} calls folded into one line`) : null,
+        s.goroutine ? badge("go", "go", "ran in its own goroutine") : null,
+        slow ? badge("slow", "slow", "slower than this span's p99 over the last day") : null,
+        !open ? badge("hidden", `+${n.size - 1}`, `${n.size - 1} spans hidden`) : null,
+        s.handled_errors && s.handled_errors.length
+          ? badge("handled", `${s.handled_errors.length} handled`, "errors this span handled") : null,
+      ),
+      h("span", { class: "wf-dur" }, dur),
+      h("span", { class: "wf-track" },
+        h("span", { class: "bar", style: { left: `${left}%`, width: `${width}%` } })),
+    );
+  }
+
+  toggle(i) {
+    if (this.collapsed.has(i)) this.collapsed.delete(i);
+    else this.collapsed.add(i);
+    // A selection inside the collapsed span moves up to it.
+    const n = this.nodes[i];
+    if (this.selected > i && this.selected < i + n.size && this.collapsed.has(i)) this.selected = i;
+    this.drawRows();
+    this.focusSelected();
+    this.drawDetail();
+  }
+
+  select(i, focus) {
+    // Unfold the ancestors of a span selected from elsewhere (a link).
+    let redraw = false;
+    for (let p = this.nodes[i].parent; p >= 0; p = this.nodes[p].parent) {
+      if (this.collapsed.delete(p)) redraw = true;
+    }
+    const prev = this.tree.querySelector(".wf-row.selected");
+    this.selected = i;
+    if (redraw || !prev) this.drawRows();
+    else {
+      prev.classList.remove("selected");
+      prev.setAttribute("aria-selected", "false");
+      prev.tabIndex = -1;
+      const el = this.rowEl(i);
+      if (el) {
+        el.classList.add("selected");
+        el.setAttribute("aria-selected", "true");
+        el.tabIndex = 0;
+      } else this.drawRows();
+    }
+    setQuery({ span: this.nodes[i].span.span_id });
+    this.drawDetail();
+    if (focus) this.focusSelected();
+  }
+
+  rowEl(i) {
+    return this.tree.querySelector(`.wf-row[data-index="${i}"]`);
+  }
+
+  focusSelected() {
+    const el = this.rowEl(this.selected);
+    if (el) {
+      el.focus({ preventScroll: true });
+      el.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  // key moves through the tree as a tree widget does: up and down, left to
+  // collapse or go to the parent, right to expand or go to the first child.
+  key(e) {
+    const vis = this.visible();
+    const at = vis.indexOf(this.selected);
+    const n = this.nodes[this.selected];
+    let next = -1;
+    switch (e.key) {
+      case "ArrowDown": next = vis[Math.min(at + 1, vis.length - 1)]; break;
+      case "ArrowUp": next = vis[Math.max(at - 1, 0)]; break;
+      case "Home": next = vis[0]; break;
+      case "End": next = vis[vis.length - 1]; break;
+      case "ArrowLeft":
+        if (n.children.length && !this.collapsed.has(this.selected)) {
+          this.toggle(this.selected);
+          e.preventDefault();
+          return;
+        }
+        next = n.parent;
+        break;
+      case "ArrowRight":
+        if (n.children.length && this.collapsed.has(this.selected)) {
+          this.toggle(this.selected);
+          e.preventDefault();
+          return;
+        }
+        next = n.children.length ? n.children[0] : -1;
+        break;
+      case "Enter":
+      case " ":
+        if (n.children.length) this.toggle(this.selected);
+        e.preventDefault();
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    if (next >= 0) this.select(next, true);
+  }
+
+  drawDetail() {
+    const n = this.nodes[this.selected];
+    if (!n) return;
+    const s = n.span;
+    const parent = n.parent >= 0 ? this.nodes[n.parent].span : null;
+    const group = this.errors.get(s.span_id);
+    const spanLink = (id, label) =>
+      this.byID.has(id)
+        ? h("button", { type: "button", class: "link", onclick: () => this.select(this.byID.get(id), true) },
+          label || this.nodes[this.byID.get(id)].span.name)
+        : h("code", {}, id);
+    replace(
+      this.detail,
+      h("h2", {}, s.name, " ", spanStatus(s)),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Location"), h("dd", { class: "mono" }, s.location || "–"),
+        h("dt", {}, "Started"), h("dd", {}, `+${fmtDuration(n.startNS - this.t0)}`, h("span", { class: "dim" }, ` (${fmtTime(s.start)})`)),
+        h("dt", {}, "Duration"), h("dd", { class: this.slow.has(s.span_id) ? "slow" : "" },
+          s.status === "started" ? "still running" : fmtDuration(n.endNS - n.startNS),
+          this.slow.has(s.span_id) ? " — slower than its p99 over the last day" : ""),
+        s.fold ? [h("dt", {}, "Folded"), h("dd", {},
+          `${s.fold.count} calls, total ${fmtDuration(s.fold.total_ns)}, min ${fmtDuration(s.fold.min_ns)}, max ${fmtDuration(s.fold.max_ns)}`)] : null,
+        s.goroutine ? [h("dt", {}, "Goroutine"), h("dd", {}, "ran in a goroutine of its own")] : null,
+        s.kind ? [h("dt", {}, "Kind"), h("dd", {}, s.kind)] : null,
+        s.level ? [h("dt", {}, "Level"), h("dd", {}, s.level)] : null,
+        h("dt", {}, "Span id"), h("dd", { class: "mono" }, s.span_id),
+        parent ? [h("dt", {}, "Parent"), h("dd", {}, spanLink(parent.span_id))] : null,
+      ),
+      s.error ? this.errorBlock("Error", s.error, group) : null,
+      s.handled_errors && s.handled_errors.length
+        ? h("section", { class: "handled" }, h("h3", {}, "Handled errors"),
+          s.handled_errors.map((e) => this.errorBlock(null, e, null, e.span_id ? spanLink(e.span_id) : null)))
+        : null,
+      attrsBlock("Attributes", s.attrs),
+      s.events && s.events.length
+        ? h("section", {}, h("h3", {}, "Events"), h("ol", { class: "events" }, s.events.map((ev) =>
+          h("li", { class: `level-${ev.level || "info"}` },
+            h("span", { class: "mono dim" }, `+${fmtDuration(timeNS(ev.time) - this.t0)} `),
+            ev.level ? badge(ev.level, ev.level) : null, " ", ev.msg,
+            ev.attrs ? attrsBlock(null, ev.attrs) : null))))
+        : null,
+      s.links && s.links.length
+        ? h("section", {}, h("h3", {}, "Links"), h("ul", { class: "links" }, s.links.map((l) => {
+          // A link to a span of this trace selects it; others open their trace.
+          const here = l.span_id && this.byID.has(l.span_id);
+          return h("li", {},
+            here
+              ? spanLink(l.span_id)
+              : h("a", { href: `#/trace/${l.trace_id}${l.span_id ? "?span=" + l.span_id : ""}` },
+                "trace ", h("code", {}, l.trace_id), l.span_id ? [" span ", h("code", {}, l.span_id)] : null),
+            l.ref ? h("span", { class: "dim" }, ` ref ${l.ref}`) : null);
+        })))
+        : null,
+    );
+  }
+
+  errorBlock(title, e, group, from) {
+    return h(
+      "section",
+      { class: "error-block" },
+      title ? h("h3", {}, title) : null,
+      h("p", { class: "error-msg" },
+        e.panic ? badge("fail", "panic") : null, " ",
+        h("span", { class: "mono" }, e.type), ": ", e.message),
+      from ? h("p", { class: "dim" }, "returned by ", from) : null,
+      group
+        ? h("p", {}, "Error group ",
+          h("a", { href: "#/errors?" + new URLSearchParams({ fp: group.fingerprint }) }, h("code", {}, group.fingerprint.slice(0, 12))),
+          " ", group.annotation ? verdictBadge(group.annotation.severity) : verdictBadge("unannotated"),
+          group.annotation ? ` ${group.annotation.kind}` : "",
+          group.regressed ? [" ", badge("alert", "REGRESSED")] : null)
+        : null,
+      e.stack ? h("details", { open: title ? true : null }, h("summary", {}, "Stack"), h("pre", { class: "stack" }, e.stack)) : null,
+    );
+  }
+}
+
+function spanStatus(s) {
+  if (s.status === "failed") return badge("fail", "FAILED");
+  if (s.status === "started") return badge("run", "RUNNING");
+  return badge("ok", "ok");
+}
+
+function attrsBlock(title, attrs) {
+  const entries = Object.entries(attrs || {}).sort(([a], [b]) => a.localeCompare(b));
+  if (!entries.length) return null;
+  return h(
+    title ? "section" : "div",
+    {},
+    title ? h("h3", {}, title) : null,
+    h("table", { class: "attrs" }, h("tbody", {}, entries.map(([k, v]) =>
+      h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "mono" }, fmtValue(v)))))),
+  );
+}
