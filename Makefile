@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui clean
+.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite fuzz runtime-archive clean
 
 all: build
 
@@ -46,6 +46,28 @@ bench:
 
 bench-ui:
 	$(GO) test ./ui -run '^$$' -bench . -benchmem
+
+bench-receiver:
+	$(GO) test -run '^$$' -bench 'IngestHTTP|TraceLookup' -benchtime 5000x ./server/
+	$(GO) test -run '^$$' -bench Ingest ./store/sqlite/
+
+bench-rewrite:
+	./benchmarks/rewrite.sh
+
+# bench-build times spangen go build against plain go build (and orchestrion).
+bench-build:
+	./toolexec/bench/bench.sh
+
+fuzz:
+	$(GO) test ./rewrite -run '^$$' -fuzz FuzzRewrite -fuzztime 30s
+	$(GO) test ./server -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	$(GO) test ./otlp -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	$(GO) test ./internal/runtimetest -run '^$$' -fuzz FuzzJSONString -fuzztime 30s
+
+# runtime-archive refreshes the copy of runtime/ that spangen carries for
+# compile-time instrumentation; run it after changing runtime/.
+runtime-archive:
+	cd toolexec && $(GO) generate .
 
 clean:
 	rm -rf bin
