@@ -369,6 +369,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("stored key = %q; want the key typed", got)
 		}
 		b.waitText(".health-line", "to triage")
+		b.screenshot("dashboard")
 		// The ok toggle hides failing names; the filter box narrows by text.
 		b.do(chromedp.Click(chromedp.CSS(`.toggle[aria-label="Status"] button[data-value="ok"]`)))
 		b.waitFor("the ok toggle", `!document.querySelector('tr[data-name="db.Connect"]') && !!document.querySelector('tr[data-name="shop.Warmup"]')`)
@@ -417,6 +418,7 @@ func TestBrowser(t *testing.T) {
 		b.t = t
 		b.goHash("#/health")
 		b.waitText("#view", "shop")
+		b.screenshot("health")
 		b.do(chromedp.SendKeys(chromedp.CSS("#find-id"), r.failed.Hex()),
 			chromedp.Click(chromedp.CSS(`#find button[type="submit"]`)))
 		b.waitText(".trace-head", r.failed.String())
@@ -450,6 +452,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(card+` button[type="submit"]`)))
 		b.waitText(card+" .save-status", "Saved: ALERT crash")
 		b.waitText(card+" header", "ALERT")
+		b.screenshot("errors")
 
 		groups, err := r.client.Errors(context.Background(), 0)
 		if err != nil {
@@ -504,6 +507,38 @@ func TestBrowser(t *testing.T) {
 		b.waitText("#view", "Retry")
 		b.noErrors()
 	})
+}
+
+// TestBrowserLocal checks the page over server.Local, as a `spantree web
+// -db PATH` would serve it: no key is asked for.
+func TestBrowserLocal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	b := newBrowser(t)
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "local.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	batches := []spantree.Batch{{Tags: map[string]string{"service": "cli"}, Spans: []spantree.SpanData{{
+		TraceID: spantree.NewTraceID(time.Now()), SpanID: spantree.SpanID{1}, Name: "main.main", Location: "cmd/x/main.go:9",
+		Start: time.Now().Add(-time.Second), End: time.Now(), Status: spantree.StatusSucceeded}}}}
+	local := server.Local(st, "default")
+	if _, err := client.NewHandler(local).Ingest(context.Background(), batches[0]); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", local)
+	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	b.do(chromedp.Navigate(ts.URL + "/ui/"))
+	b.waitText(`tr[data-name="main.main"]`, "ok")
+	if !eval[bool](b, `document.querySelector("#key-panel").hidden`) {
+		t.Error("the key panel shows, but server.Local needs no key")
+	}
+	b.noErrors()
 }
 
 // cmpIgnoreSetByStore ignores the annotation fields the store fills in.
