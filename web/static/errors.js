@@ -41,7 +41,8 @@ export async function errorsView(root, ctx) {
     redraw();
   });
   const since = select([["", "all time"], ...SINCE], f.since, {});
-  since.addEventListener("change", () => go("errors", { ...f, since: since.value, todo: f.show === "to triage" ? "1" : "" }));
+  since.addEventListener("change", () =>
+    go("errors", { since: since.value, q: f.q, fp: f.fp, todo: f.show === "to triage" ? "1" : "" }));
   const controls = h(
     "div",
     { class: "controls" },
