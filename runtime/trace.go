@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // trace groups the spans of one trace until its root ends.
@@ -214,16 +215,14 @@ func (j *pubJob) convert(gen uint32) *Trace {
 		n++
 	}
 	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: getSpanBuf(n + len(j.running) + 1)}
-	var noFold map[SpanID]bool // //spangen:nofold spans stay apart when siblings merge
+	limit := state.cfg.Fold
+	var cands []foldCand // spans that may merge with their siblings (foldSiblings)
 	add := func(s *span) {
 		if s.pub != gen {
 			s.pub = gen
 			out.Spans = append(out.Spans, tr.data(s))
-			if s.fn.Kind == KindNoFold {
-				if noFold == nil {
-					noFold = map[SpanID]bool{}
-				}
-				noFold[s.id] = true
+			if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && !s.hasKids() && foldable(&out.Spans[len(out.Spans)-1], limit) {
+				cands = append(cands, foldCand{parent: s.parent, fn: s.fn, i: len(out.Spans) - 1})
 			}
 		}
 	}
@@ -260,8 +259,8 @@ func (j *pubJob) convert(gen uint32) *Trace {
 			}
 		}
 	}
-	if f := state.cfg.Fold; f > 0 && len(out.Spans) > 2 {
-		out.Spans = foldSiblings(out.Spans, f, noFold)
+	if len(cands) > 1 {
+		out.Spans = foldSiblings(out.Spans, cands)
 	}
 	return out
 }
@@ -439,40 +438,51 @@ func publishRunning() {
 	}
 }
 
-// foldSiblings merges repeated fast leaf siblings (same parent, name and
-// location; succeeded, without children, errors, events, attributes or links,
-// each faster than limit) into one span with fold counts. It completes what
-// the runtime's folding starts: a function is folded at run time only after
-// it proved itself a fast leaf, and the calls it made meanwhile are merged
+// foldCand is a span of a publication that may merge with its siblings: a
+// leaf that is not //spangen:nofold and is foldable.
+type foldCand struct {
+	parent *span
+	fn     *Func
+	i      int // index in the publication's spans
+}
+
+// hasKids reports whether a child of s started or was folded into it.
+func (s *span) hasKids() bool {
+	if s.kids.Load() {
+		return true
+	}
+	x := s.x.Load()
+	return x != nil && len(x.folds) > 0
+}
+
+// foldSiblings merges repeated fast leaf siblings (same parent and function;
+// succeeded, without children, errors, events, attributes or links, each
+// faster than SPANTREE_FOLD) into one span with fold counts. It completes
+// what the runtime's folding starts: a function is folded at run time only
+// after it proved itself fast, and the calls it made meanwhile are merged
 // here, on the dispatcher, so that the tree shows "isPrime ×98" rather than
-// sixteen lines and a fold.
-func foldSiblings(spans []SpanData, limit time.Duration, noFold map[SpanID]bool) []SpanData {
-	hasKids := make(map[SpanID]bool, len(spans))
-	for i := range spans {
-		if p := spans[i].ParentID; !p.IsZero() {
-			hasKids[p] = true
+// sixteen lines and a fold. Sorting the candidates groups them without a map.
+func foldSiblings(spans []SpanData, cands []foldCand) []SpanData {
+	sort.Slice(cands, func(a, b int) bool {
+		x, y := cands[a], cands[b]
+		if x.parent != y.parent {
+			return uintptr(unsafe.Pointer(x.parent)) < uintptr(unsafe.Pointer(y.parent))
 		}
-	}
-	type key struct {
-		parent    SpanID
-		name, loc string
-	}
-	first := map[key]int{}
+		if x.fn != y.fn {
+			return uintptr(unsafe.Pointer(x.fn)) < uintptr(unsafe.Pointer(y.fn))
+		}
+		return spans[x.i].Start.Before(spans[y.i].Start)
+	})
 	merged := false
-	for i := range spans {
-		d := &spans[i]
-		if d.ParentID.IsZero() || !foldable(d, limit) || hasKids[d.SpanID] || noFold[d.SpanID] {
-			continue
+	for j := 0; j < len(cands); {
+		k := j + 1
+		for k < len(cands) && cands[k].parent == cands[j].parent && cands[k].fn == cands[j].fn {
+			mergeInto(&spans[cands[j].i], &spans[cands[k].i])
+			spans[cands[k].i].Status = "" // marks it merged
+			merged = true
+			k++
 		}
-		k := key{d.ParentID, d.Name, d.Location}
-		j, ok := first[k]
-		if !ok {
-			first[k] = i
-			continue
-		}
-		mergeInto(&spans[j], d)
-		d.Status = "" // marks it merged
-		merged = true
+		j = k
 	}
 	if !merged {
 		return spans
