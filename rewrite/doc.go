@@ -74,9 +74,11 @@
 //     statements, no channel operations, no function literals, and at most
 //     80 syntax nodes (the inliner's budget is 80). These are the functions
 //     the compiler would inline anyway;
-//   - wrappers: a body of one statement making one call (at most 40 nodes),
-//     such as `return bytes.Compare(a[:], b[:])`: the callee, if it is the
-//     module's, has the span, and the wrapper would only add a level.
+//   - wrappers: a body of one statement making one call of a function or
+//     method of this package (at most 40 nodes), such as `return
+//     l.less(a, b)`: the callee has the span, and the wrapper would only add
+//     a level. A wrapper of another package's function (`time.Sleep(d)`,
+//     `bytes.Compare(a, b)`) is not tiny: that is where time goes.
 //
 // A function whose last result is an error is never tiny: the error is what
 // a trace is for.

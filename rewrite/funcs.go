@@ -39,6 +39,7 @@ type fn struct {
 	// facts for the tiny rule
 	calls, loops, stmts int
 	nodes               int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
+	callsOut            int // calls of other packages' functions (pkg.F(...))
 }
 
 // exitStmt is a statement calling os.Exit, log.Fatal* or log.Panic*.
@@ -145,6 +146,13 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		case *ast.CallExpr:
 			if !in.isBuiltinOrConversion(n) {
 				cur.calls++
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+					if id, ok := sel.X.(*ast.Ident); ok {
+						if _, imported := in.imports[id.Name]; imported {
+							cur.callsOut++
+						}
+					}
+				}
 			}
 		case *ast.ForStmt, *ast.RangeStmt:
 			cur.loops++

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store/sqlite"
+	"github.com/spantree/spantree/web"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -50,12 +51,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 		return 1
 	}
+	// The API, and the web view at /ui/ (it asks for the API key once).
+	mux := http.NewServeMux()
+	mux.Handle("/", server.New(st, server.Options{Log: logger}))
+	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
+	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	srv := &http.Server{
-		Handler:           server.New(st, server.Options{Log: logger}),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          logger,
 	}
-	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s)\n", ln.Addr(), path)
+	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s); web view at http://%s/ui/\n", ln.Addr(), path, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
