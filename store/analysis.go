@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -35,19 +34,22 @@ type SlowSpan struct {
 // spanKey groups spans by name and location.
 type spanKey struct{ name, location string }
 
-// slowest keeps the n slowest (duration, trace) pairs.
+// slowest keeps the n slowest (duration, trace) pairs, one per trace.
 type slowest struct {
 	d  []time.Duration
 	id []spantree.TraceID
 }
 
 func (s *slowest) add(d time.Duration, id spantree.TraceID, n int) {
+	if j := slices.Index(s.id, id); j >= 0 {
+		if s.d[j] >= d {
+			return // one trace once, at its slowest call
+		}
+		s.d, s.id = slices.Delete(s.d, j, j+1), slices.Delete(s.id, j, j+1)
+	}
 	i, _ := slices.BinarySearchFunc(s.d, d, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	if i >= n {
 		return
-	}
-	if slices.Contains(s.id, id) {
-		return // one trace once: its slowest call is already there
 	}
 	s.d = slices.Insert(s.d, i, d)
 	s.id = slices.Insert(s.id, i, id)
@@ -57,35 +59,36 @@ func (s *slowest) add(d time.Duration, id spantree.TraceID, n int) {
 }
 
 type latency struct {
-	app  string
-	durs []time.Duration
-	top  slowest
-}
-
-// percentile returns the nearest-rank p-th percentile (0 < p <= 1) of
-// sorted durations.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(i, 0)]
+	app      string
+	lastSeen time.Time
+	count    int
+	max      time.Duration
+	hist     Histogram
+	top      slowest
 }
 
 // Slow computes per span name and location the latency percentiles of the
-// spans that started in [since, until), highest impact first.
+// spans that started in the window, highest impact first. It reads the
+// per-minute rollups ([Store.ScanRollups]): the window is whole minutes,
+// the percentiles are estimates within about 2% (see [Histogram]), and the
+// slowest traces are those of the slowest call in each of the slowest
+// minutes.
 func Slow(ctx context.Context, st Store, namespace string, since, until time.Time) ([]SlowSpan, error) {
 	groups := map[spanKey]*latency{}
-	err := st.ScanSpans(ctx, namespace, since, until, func(s *SpanStat) error {
-		k := spanKey{s.Name, s.Location}
+	err := st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+		k := spanKey{r.Name, r.Location}
 		g := groups[k]
 		if g == nil {
 			g = &latency{}
 			groups[k] = g
 		}
-		g.app = s.App
-		g.durs = append(g.durs, s.Duration)
-		g.top.add(s.Duration, s.TraceID, 5)
+		if r.LastSeen.After(g.lastSeen) {
+			g.app, g.lastSeen = r.App, r.LastSeen
+		}
+		g.count += r.Count
+		g.max = max(g.max, r.Max)
+		g.hist.Merge(&r.Hist)
+		g.top.add(r.Max, r.MaxTraceID, 5)
 		return nil
 	})
 	if err != nil {
@@ -94,14 +97,12 @@ func Slow(ctx context.Context, st Store, namespace string, since, until time.Tim
 	window := until.Sub(since).Seconds()
 	out := make([]SlowSpan, 0, len(groups))
 	for k, g := range groups {
-		slices.Sort(g.durs)
-		p99 := percentile(g.durs, 0.99)
-		above := len(g.durs) - upper(g.durs, p99)
+		p99 := min(g.hist.Quantile(0.99), g.max)
 		s := SlowSpan{
-			Name: k.name, Location: k.location, App: g.app, Count: len(g.durs),
-			P50: int64(percentile(g.durs, 0.50)), P95: int64(percentile(g.durs, 0.95)),
-			P99: int64(p99), Max: int64(g.durs[len(g.durs)-1]),
-			SlowCount: above, Slowest: g.top.id,
+			Name: k.name, Location: k.location, App: g.app, Count: g.count,
+			P50: int64(min(g.hist.Quantile(0.50), g.max)), P95: int64(min(g.hist.Quantile(0.95), g.max)),
+			P99: int64(p99), Max: int64(g.max),
+			SlowCount: int(g.hist.Above(p99)), Slowest: g.top.id,
 		}
 		if window > 0 {
 			s.Impact = time.Duration(s.P95).Seconds() * float64(s.Count) / window
@@ -112,17 +113,6 @@ func Slow(ctx context.Context, st Store, namespace string, since, until time.Tim
 		return cmp.Or(cmp.Compare(b.Impact, a.Impact), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Location, b.Location))
 	})
 	return out, nil
-}
-
-// upper returns the index of the first duration above d in sorted.
-func upper(sorted []time.Duration, d time.Duration) int {
-	i, _ := slices.BinarySearchFunc(sorted, d, func(a, b time.Duration) int {
-		if a <= b {
-			return -1
-		}
-		return 1
-	})
-	return i
 }
 
 // P99s maps span name and location to the p99 of their durations in a window.
@@ -216,34 +206,33 @@ func VerdictOf(g *ErrorGroup) string {
 	return g.Annotation.Severity
 }
 
-// Dashboard summarises the spans that started in [since, until) per name and
-// location, most failures first, then most calls.
+// Dashboard summarises the spans that started in the window per name and
+// location, most failures first, then most calls. Like [Slow] it reads the
+// per-minute rollups: whole minutes, estimated percentiles.
 func Dashboard(ctx context.Context, st Store, namespace string, since, until time.Time) ([]DashboardRow, error) {
 	type row struct {
 		DashboardRow
-		durs []time.Duration
-		last time.Time
+		hist Histogram
 		fps  map[string]bool
 	}
 	rows := map[spanKey]*row{}
-	err := st.ScanSpans(ctx, namespace, since, until, func(s *SpanStat) error {
-		k := spanKey{s.Name, s.Location}
-		r := rows[k]
-		if r == nil {
-			r = &row{DashboardRow: DashboardRow{Name: s.Name, Location: s.Location}, fps: map[string]bool{}}
-			rows[k] = r
+	err := st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+		k := spanKey{r.Name, r.Location}
+		d := rows[k]
+		if d == nil {
+			d = &row{DashboardRow: DashboardRow{Name: r.Name, Location: r.Location}, fps: map[string]bool{}}
+			rows[k] = d
 		}
-		r.Count++
-		if s.Failed {
-			r.Failed++
+		d.Count += r.Count
+		d.Failed += r.Failed
+		for _, fp := range r.Fingerprints {
+			d.fps[fp] = true
 		}
-		if s.Fingerprint != "" {
-			r.fps[s.Fingerprint] = true
+		if r.LastSeen.After(d.LastSeen) {
+			d.LastSeen, d.LastTraceID, d.App = r.LastSeen, r.LastTraceID, r.App
 		}
-		if end := s.Start.Add(s.Duration); end.After(r.LastSeen) {
-			r.LastSeen, r.LastTraceID, r.App = end, s.TraceID, s.App
-		}
-		r.durs = append(r.durs, s.Duration)
+		d.Max = max(d.Max, int64(r.Max))
+		d.hist.Merge(&r.Hist)
 		return nil
 	})
 	if err != nil {
@@ -259,10 +248,8 @@ func Dashboard(ctx context.Context, st Store, namespace string, since, until tim
 	}
 	out := make([]DashboardRow, 0, len(rows))
 	for _, r := range rows {
-		slices.Sort(r.durs)
-		r.P50 = int64(percentile(r.durs, 0.5))
-		r.P95 = int64(percentile(r.durs, 0.95))
-		r.Max = int64(r.durs[len(r.durs)-1])
+		r.P50 = min(int64(r.hist.Quantile(0.5)), r.Max)
+		r.P95 = min(int64(r.hist.Quantile(0.95)), r.Max)
 		for fp := range r.fps {
 			r.Fingerprints = append(r.Fingerprints, fp)
 			if v := verdicts[fp]; verdictRank(v) > verdictRank(r.Verdict) {

@@ -74,29 +74,37 @@ func ComputeHealth(ctx context.Context, st Store, namespace string, since, until
 		h := get(a.Name)
 		h.Versions, h.LastSeen = a.Versions, a.LastSeen
 	}
+	// Per-minute rollups: the window and the baseline are whole minutes,
+	// the minute holding since belonging to the window.
 	type key struct{ app, name, loc string }
-	window := map[key][]time.Duration{}
-	err = st.ScanSpans(ctx, namespace, since, until, func(s *SpanStat) error {
-		if s.Root {
-			h := get(s.App)
-			h.Traces++
-			if s.Failed {
-				h.Failed++
-			}
+	window := map[key]*Histogram{}
+	err = st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+		if r.Roots > 0 {
+			h := get(r.App)
+			h.Traces += r.Roots
+			h.Failed += r.RootsFailed
 		}
-		k := key{s.App, s.Name, s.Location}
-		window[k] = append(window[k], s.Duration)
+		k := key{r.App, r.Name, r.Location}
+		if window[k] == nil {
+			window[k] = &Histogram{}
+		}
+		window[k].Merge(&r.Hist)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("health: %w", err)
 	}
-	baseline := map[key][]time.Duration{}
-	err = st.ScanSpans(ctx, namespace, since.Add(-baselineWindows*until.Sub(since)), since, func(s *SpanStat) error {
-		k := key{s.App, s.Name, s.Location}
-		if _, ok := window[k]; ok {
-			baseline[k] = append(baseline[k], s.Duration)
+	baseline := map[key]*Histogram{}
+	from := since.Add(-baselineWindows * until.Sub(since))
+	err = st.ScanRollups(ctx, namespace, from, since.Truncate(RollupMinute), func(r *Rollup) error {
+		k := key{r.App, r.Name, r.Location}
+		if _, ok := window[k]; !ok {
+			return nil
 		}
+		if baseline[k] == nil {
+			baseline[k] = &Histogram{}
+		}
+		baseline[k].Merge(&r.Hist)
 		return nil
 	})
 	if err != nil {
@@ -104,12 +112,10 @@ func ComputeHealth(ctx context.Context, st Store, namespace string, since, until
 	}
 	for k, w := range window {
 		b := baseline[k]
-		if len(w) < minSamples || len(b) < minSamples {
+		if w.Count() < minSamples || b == nil || b.Count() < minSamples {
 			continue
 		}
-		slices.Sort(w)
-		slices.Sort(b)
-		p, bp := percentile(w, 0.95), percentile(b, 0.95)
+		p, bp := w.Quantile(0.95), b.Quantile(0.95)
 		if float64(p) >= regressionFactor*float64(bp) && p-bp >= regressionMin {
 			h := get(k.app)
 			h.SlowRegressions = append(h.SlowRegressions, SlowRegression{Name: k.name, Location: k.loc, P95: int64(p), Baseline: int64(bp)})

@@ -1,8 +1,9 @@
 // Package store defines what the receiver keeps and how it is asked for it:
 // the [Store] interface that every storage engine implements (SQLite in
 // store/sqlite is the default), the result types that the HTTP API sends as
-// JSON, and the engine-independent analyses built on a span scan (slow spans,
-// health, the dashboard).
+// JSON, and the engine-independent analyses (slow spans, health, the
+// dashboard), built on per-minute rollups that engines keep as spans arrive
+// ([Rollup]), so their cost follows span names and minutes, not spans.
 //
 // The data model: a namespace owns API keys (kept as SHA-256 hashes) and
 // everything ingested with them. Traces are keyed by the 16-byte payload of
@@ -59,6 +60,13 @@ type Store interface {
 	// [since, until), in no particular order; it stops at fn's first error
 	// and returns it.
 	ScanSpans(ctx context.Context, namespace string, since, until time.Time, fn func(*SpanStat) error) error
+	// ScanRollups calls fn for every per-minute rollup of the minutes
+	// that start in [since truncated to the minute, until), in no
+	// particular order (fn must copy what it keeps of the *Rollup: it is
+	// reused); it stops at fn's first error and returns it. The
+	// analyses (dashboard, slow spans, health) read these, so their cost
+	// grows with span names and minutes, not with spans.
+	ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*Rollup) error) error
 
 	// Close waits for pending writes and releases the engine.
 	Close() error
@@ -211,3 +219,31 @@ type SpanStat struct {
 	Failed      bool
 	Fingerprint string // "" when the span's error was not grouped
 }
+
+// Rollup summarises the finished spans of one name, location and app that
+// started in one minute. Engines write it as spans arrive, counting each span
+// once: a span sent again once finished (the same trace and span ids) does
+// not count twice.
+type Rollup struct {
+	Minute   time.Time // the start of the minute
+	Name     string
+	Location string
+	App      string
+	Count    int
+	Failed   int
+	// Roots and RootsFailed count the spans without a parent.
+	Roots       int
+	RootsFailed int
+	// LastSeen is the latest end of these spans, in trace LastTraceID.
+	LastSeen    time.Time
+	LastTraceID spantree.TraceID
+	// Max is the longest duration, in trace MaxTraceID.
+	Max        time.Duration
+	MaxTraceID spantree.TraceID
+	Hist       Histogram
+	// Fingerprints are the error groups of the failures, sorted.
+	Fingerprints []string
+}
+
+// RollupMinute is the length of a [Rollup]'s time bucket.
+const RollupMinute = time.Minute

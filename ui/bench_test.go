@@ -10,7 +10,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/store/sqlite"
 )
@@ -184,6 +186,48 @@ func BenchmarkOpenTrace(b *testing.B) {
 		}
 		_ = next.View()
 	}
+}
+
+// BenchmarkAPI measures the receiver's analyses over the million stored
+// spans through the HTTP API in process (server.Local): GET /v1/slow and
+// GET /v1/health with their default window of a day, GET /v1/dashboard
+// with the UI's hour.
+func BenchmarkAPI(b *testing.B) {
+	path := benchDB(b)
+	st, err := sqlite.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	c := client.NewHandler(server.Local(st, "bench"))
+	ctx := context.Background()
+	b.Run("slow", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list, err := c.Slow(ctx, 24*time.Hour)
+			if err != nil || len(list) != benchNames {
+				b.Fatalf("Slow: %d spans, %v; want %d", len(list), err, benchNames)
+			}
+		}
+	})
+	b.Run("health", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h, err := c.Health(ctx, 24*time.Hour)
+			if err != nil || len(h.Apps) != 1 || h.Apps[0].Traces == 0 {
+				b.Fatalf("Health: %+v, %v; want one app with traces", h, err)
+			}
+		}
+	})
+	b.Run("dashboard", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rows, err := c.Dashboard(ctx, time.Hour)
+			if err != nil || len(rows) != benchNames {
+				b.Fatalf("Dashboard: %d rows, %v; want %d", len(rows), err, benchNames)
+			}
+		}
+	})
 }
 
 // BenchmarkBigTrace measures building and drawing one trace of 100,000

@@ -104,8 +104,13 @@ func (s *Store) run(w *writer) {
 type writer struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
-	nsIDs map[string]int64
-	apps  map[appKey][]string // versions seen, loaded on first use
+	dyn   map[string]*sql.Stmt // prepared on first use, by query
+	// finals are the finished spans of the request being applied that
+	// count in the rollups; they join the commit's rollups once the
+	// request has succeeded.
+	finals []rollSpan
+	nsIDs  map[string]int64
+	apps   map[appKey][]string // versions seen, loaded on first use
 }
 
 type appKey struct {
@@ -144,13 +149,14 @@ const rootCase = `(excluded.root_span = traces.root_span AND (excluded.duration 
 	OR (excluded.root_span <> traces.root_span AND (excluded.root_parent, excluded.start) < (traces.root_parent, traces.start))`
 
 var writerStmts = map[string]string{
-	"spans":    spanInsert(chunkRows),
-	"span":     spanInsert(1),
-	"nsGet":    `SELECT id FROM namespaces WHERE name = ?`,
-	"nsAdd":    `INSERT INTO namespaces (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
-	"appGet":   `SELECT versions FROM apps WHERE ns = ? AND name = ?`,
-	"appPut":   `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
-	"groupGet": `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
+	"spans":        spanInsert(chunkRows),
+	"refinal":      `SELECT trace, span FROM refinal`,
+	"refinalClear": `DELETE FROM refinal`,
+	"nsGet":        `SELECT id FROM namespaces WHERE name = ?`,
+	"nsAdd":        `INSERT INTO namespaces (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+	"appGet":       `SELECT versions FROM apps WHERE ns = ? AND name = ?`,
+	"appPut":       `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
+	"groupGet":     `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
 	"groupPut": `INSERT INTO error_groups (ns, fingerprint, grouping_version, type, message, name, location, app, first_seen, last_seen, last_trace, last_version, regressed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
 		ON CONFLICT (ns, fingerprint) DO UPDATE SET
@@ -179,7 +185,21 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, nsIDs: map[string]int64{}, apps: map[appKey][]string{}}
+	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, dyn: map[string]*sql.Stmt{}, nsIDs: map[string]int64{}, apps: map[appKey][]string{}}
+	// refinal notes, on this connection only, each finished span that
+	// replaced a finished copy of itself: the rollups have counted it
+	// already.
+	for _, q := range []string{
+		`CREATE TEMP TABLE IF NOT EXISTS refinal (trace BLOB NOT NULL, span BLOB NOT NULL)`,
+		`CREATE TEMP TRIGGER IF NOT EXISTS spans_refinal AFTER UPDATE OF duration ON main.spans
+			WHEN OLD.duration IS NOT NULL AND NEW.duration IS NOT NULL
+			BEGIN INSERT INTO refinal (trace, span) VALUES (NEW.trace, NEW.span); END`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("create refinal trigger: %w", err)
+		}
+	}
 	for name, q := range writerStmts {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
@@ -193,6 +213,9 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 
 func (w *writer) close() {
 	for _, st := range w.stmts {
+		st.Close()
+	}
+	for _, st := range w.dyn {
 		st.Close()
 	}
 	w.conn.Close()
@@ -212,6 +235,9 @@ func (w *writer) commit(group []*ingestReq) {
 		answer(fmt.Errorf("begin: %w", err))
 		return
 	}
+	// The rollups of the whole group are written once, before the commit:
+	// far fewer rows than one write per request.
+	ru := newRollups()
 	for i, r := range group {
 		if len(group) > 1 {
 			if _, err := w.conn.ExecContext(ctx, "SAVEPOINT req"); err != nil {
@@ -219,7 +245,13 @@ func (w *writer) commit(group []*ingestReq) {
 				continue
 			}
 		}
+		w.finals = w.finals[:0]
 		errs[i] = w.apply(ctx, r)
+		if errs[i] == nil {
+			for j := range w.finals {
+				ru.add(&w.finals[j])
+			}
+		}
 		if len(group) > 1 {
 			if errs[i] != nil {
 				w.conn.ExecContext(ctx, "ROLLBACK TO req")
@@ -227,10 +259,17 @@ func (w *writer) commit(group []*ingestReq) {
 			w.conn.ExecContext(ctx, "RELEASE req")
 		}
 	}
+	clear(w.finals) // let the spans' strings go
 	if len(group) == 1 && errs[0] != nil {
 		w.conn.ExecContext(ctx, "ROLLBACK")
 		w.dropCaches()
 		answer(nil)
+		return
+	}
+	if err := ru.write(ctx, w.stmt); err != nil {
+		w.conn.ExecContext(ctx, "ROLLBACK")
+		w.dropCaches()
+		answer(err)
 		return
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -295,15 +334,11 @@ func (w *writer) batch(ctx context.Context, ns int64, b spantree.Batch) error {
 	}
 	// Which spans have a failed child here: their error came from below
 	// and is grouped there, at its origin, not once per span it crossed.
-	type key struct {
-		trace [16]byte
-		span  spantree.SpanID
-	}
-	failedChild := map[key]bool{}
+	failedChild := map[spanRef]bool{}
 	for i := range b.Spans {
 		s := &b.Spans[i]
 		if s.Status == spantree.StatusFailed && !s.ParentID.IsZero() {
-			failedChild[key{s.TraceID.Payload(), s.ParentID}] = true
+			failedChild[spanRef{s.TraceID.Payload(), s.ParentID}] = true
 		}
 	}
 	roots := map[[16]byte]*spantree.SpanData{}
@@ -318,6 +353,11 @@ func (w *writer) batch(ctx context.Context, ns int64, b spantree.Batch) error {
 		return nil
 	}
 	var data []byte
+	type final struct {
+		i  int
+		fp string
+	}
+	finals := make([]final, 0, len(b.Spans))
 	for i := range b.Spans {
 		s := &b.Spans[i]
 		payload := s.TraceID.Payload()
@@ -332,12 +372,16 @@ func (w *writer) batch(ctx context.Context, ns int64, b spantree.Batch) error {
 			lastSeen = end
 		}
 		var fp any
-		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[key{payload, s.SpanID}] {
+		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[spanRef{payload, s.SpanID}] {
 			f := store.Fingerprint(s.Name, s.Error)
 			fp = f
 			if err := w.group(ctx, ns, f, s, app, version); err != nil {
 				return err
 			}
+		}
+		if s.Status != spantree.StatusStarted {
+			f, _ := fp.(string)
+			finals = append(finals, final{i, f})
 		}
 		data = s.AppendJSON(data[:0])
 		args = append(args, ns, payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, app,
@@ -349,13 +393,33 @@ func (w *writer) batch(ctx context.Context, ns int64, b spantree.Batch) error {
 			}
 		}
 	}
-	// The remainder, one row at a time through one prepared statement.
-	rest := append([]any(nil), args...)
-	for i := 0; i < len(rest); i += spanCols {
-		args = rest[i : i+spanCols]
-		if err := flush("span"); err != nil {
-			return err
+	// The remainder in one statement, prepared once per row count.
+	if rows > 0 {
+		st, err := w.stmt(spanInsert(rows))
+		if err != nil {
+			return fmt.Errorf("insert spans: %w", err)
 		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert spans: %w", err)
+		}
+	}
+	// Roll up the finished spans, but not the copies that replaced a
+	// finished copy: keep the first finished copy of each span.
+	refinal, err := w.refinals(ctx)
+	if err != nil {
+		return err
+	}
+	for j := len(finals) - 1; j >= 0; j-- {
+		s := &b.Spans[finals[j].i]
+		if len(refinal) > 0 {
+			k := spanRef{s.TraceID.Payload(), s.SpanID}
+			if refinal[k] > 0 {
+				refinal[k]--
+				continue
+			}
+		}
+		w.finals = append(w.finals, rollSpan{ns: ns, trace: s.TraceID, root: s.ParentID.IsZero(), name: s.Name, location: s.Location,
+			app: app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: finals[j].fp})
 	}
 	for payload, s := range roots {
 		var dur int64
@@ -439,4 +503,56 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// spanRef names a span by its trace's payload and its id.
+type spanRef struct {
+	trace [16]byte
+	span  spantree.SpanID
+}
+
+// refinals returns how many times each span was updated from a finished copy
+// to a finished copy since the last call, by (trace payload, span id).
+func (w *writer) refinals(ctx context.Context) (map[spanRef]int, error) {
+	rows, err := w.stmts["refinal"].QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read refinal: %w", err)
+	}
+	defer rows.Close()
+	var m map[spanRef]int
+	for rows.Next() {
+		var trace, span []byte
+		if err := rows.Scan(&trace, &span); err != nil {
+			return nil, fmt.Errorf("read refinal: %w", err)
+		}
+		if m == nil {
+			m = map[spanRef]int{}
+		}
+		var k spanRef
+		copy(k.trace[:], trace)
+		copy(k.span[:], span)
+		m[k]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read refinal: %w", err)
+	}
+	if m != nil {
+		if _, err := w.stmts["refinalClear"].ExecContext(ctx); err != nil {
+			return nil, fmt.Errorf("clear refinal: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// stmt returns the prepared statement of query, preparing it on first use.
+func (w *writer) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := w.dyn[query]; ok {
+		return st, nil
+	}
+	st, err := w.conn.PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil, err
+	}
+	w.dyn[query] = st
+	return st, nil
 }

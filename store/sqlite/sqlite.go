@@ -16,7 +16,10 @@
 // Writes of spans go through one writer goroutine that gathers the Ingest
 // calls waiting at that moment into one transaction (group commit): each
 // caller still returns only after its spans are committed, and one fsync-free
-// WAL commit serves many requests.
+// WAL commit serves many requests. The same transaction adds the spans to
+// the per-minute rollups (table span_minutes, see [store.Rollup]); a temporary
+// trigger on the writer's connection notes the spans that replace a finished
+// copy of themselves, which the rollups have counted already.
 package sqlite
 
 import (
@@ -132,6 +135,12 @@ func (s *Store) checkpoint() {
 	}
 }
 
+// backfills are Go steps of migrations, run after the migration's script in
+// its transaction: data that SQL alone cannot compute.
+var backfills = map[int]func(context.Context, *sql.Tx) error{
+	2: backfillRollups,
+}
+
 // migrate applies the numbered migrations the database has not seen, each
 // in its own transaction.
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -167,6 +176,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if fill := backfills[v]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, v); err != nil {
 			tx.Rollback()

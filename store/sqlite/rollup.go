@@ -1,0 +1,311 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+	sqlitedrv "modernc.org/sqlite"
+)
+
+// histMergeFunc is the SQL function that adds two histograms in their binary
+// form, for the rollup upsert.
+const histMergeFunc = "spantree_hist_merge"
+
+func init() {
+	err := sqlitedrv.RegisterFunction(histMergeFunc, &sqlitedrv.FunctionImpl{
+		NArgs:         2,
+		Deterministic: true,
+		Scalar: func(_ *sqlitedrv.FunctionContext, args []driver.Value) (driver.Value, error) {
+			var a, b store.Histogram
+			if err := a.UnmarshalBinary(blob(args[0])); err != nil {
+				return nil, err
+			}
+			if err := b.UnmarshalBinary(blob(args[1])); err != nil {
+				return nil, err
+			}
+			a.Merge(&b)
+			return a.MarshalBinary()
+		},
+	})
+	if err != nil {
+		panic(fmt.Sprintf("register %s: %v", histMergeFunc, err))
+	}
+}
+
+func blob(v driver.Value) []byte {
+	switch v := v.(type) {
+	case []byte:
+		return v
+	case string:
+		return []byte(v)
+	}
+	return nil
+}
+
+// minuteOf returns the start of the rollup minute of t, in unix ns.
+func minuteOf(start int64) int64 {
+	const m = int64(store.RollupMinute)
+	r := start % m
+	if r < 0 {
+		r += m
+	}
+	return start - r
+}
+
+type rollKey struct {
+	ns                  int64
+	minute              int64
+	name, location, app string
+}
+
+type rollErrKey struct {
+	rollKey
+	fingerprint string
+}
+
+type rollRow struct {
+	count, failed, roots, rootsFailed int64
+	lastSeen, max                     int64
+	lastTrace, maxTrace               spantree.TraceID
+	hist                              store.Histogram
+}
+
+// rollups gathers the rollup rows of some finished spans before they are
+// added to the tables.
+type rollups struct {
+	rows map[rollKey]*rollRow
+	errs map[rollErrKey]bool
+}
+
+func newRollups() *rollups {
+	return &rollups{rows: map[rollKey]*rollRow{}, errs: map[rollErrKey]bool{}}
+}
+
+// rollSpan is what the rollups take of a finished span.
+type rollSpan struct {
+	ns                  int64
+	trace               spantree.TraceID
+	root, failed        bool
+	name, location, app string
+	start, dur          int64 // unix ns, ns
+	fp                  string
+}
+
+// add counts one finished span.
+func (r *rollups) add(s *rollSpan) {
+	k := rollKey{s.ns, minuteOf(s.start), s.name, s.location, s.app}
+	row := r.rows[k]
+	if row == nil {
+		row = &rollRow{lastSeen: -1 << 63, max: -1 << 63}
+		r.rows[k] = row
+	}
+	row.count++
+	if s.failed {
+		row.failed++
+	}
+	if s.root {
+		row.roots++
+		if s.failed {
+			row.rootsFailed++
+		}
+	}
+	if end := s.start + s.dur; end > row.lastSeen {
+		row.lastSeen, row.lastTrace = end, s.trace
+	}
+	if s.dur > row.max {
+		row.max, row.maxTrace = s.dur, s.trace
+	}
+	row.hist.Add(time.Duration(s.dur))
+	if s.fp != "" {
+		r.errs[rollErrKey{k, s.fp}] = true
+	}
+}
+
+const (
+	rollCols  = 14
+	rollChunk = 32
+)
+
+func rollupInsert(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO span_minutes (ns, minute, name, location, app, count, failed, roots, roots_failed,
+		last_seen, last_trace, max, max_trace, hist) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	// Every expression reads the row as it was before the update.
+	b.WriteString(` ON CONFLICT (ns, minute, name, location, app) DO UPDATE SET
+		count = span_minutes.count + excluded.count,
+		failed = span_minutes.failed + excluded.failed,
+		roots = span_minutes.roots + excluded.roots,
+		roots_failed = span_minutes.roots_failed + excluded.roots_failed,
+		last_trace = CASE WHEN excluded.last_seen > span_minutes.last_seen THEN excluded.last_trace ELSE span_minutes.last_trace END,
+		last_seen = max(span_minutes.last_seen, excluded.last_seen),
+		max_trace = CASE WHEN excluded.max > span_minutes.max THEN excluded.max_trace ELSE span_minutes.max_trace END,
+		max = max(span_minutes.max, excluded.max),
+		hist = ` + histMergeFunc + `(span_minutes.hist, excluded.hist)`)
+	return b.String()
+}
+
+const rollErrInsert = `INSERT INTO span_minute_errors (ns, minute, name, location, app, fingerprint) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+// write adds the gathered rows to the tables, through statements that
+// stmt prepares (and may cache).
+func (r *rollups) write(ctx context.Context, stmt func(query string) (*sql.Stmt, error)) error {
+	args := make([]any, 0, rollChunk*rollCols)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		st, err := stmt(rollupInsert(n))
+		if err != nil {
+			return fmt.Errorf("rollups: %w", err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("rollups: %w", err)
+		}
+		args, n = args[:0], 0
+		return nil
+	}
+	for k, row := range r.rows {
+		hist, _ := row.hist.MarshalBinary()
+		args = append(args, k.ns, k.minute, k.name, k.location, k.app, row.count, row.failed, row.roots, row.rootsFailed,
+			row.lastSeen, row.lastTrace[:], row.max, row.maxTrace[:], hist)
+		n++
+		if n == rollChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if len(r.errs) == 0 {
+		return nil
+	}
+	st, err := stmt(rollErrInsert)
+	if err != nil {
+		return fmt.Errorf("rollup errors: %w", err)
+	}
+	for k := range r.errs {
+		if _, err := st.ExecContext(ctx, k.ns, k.minute, k.name, k.location, k.app, k.fingerprint); err != nil {
+			return fmt.Errorf("rollup errors: %w", err)
+		}
+	}
+	return nil
+}
+
+// backfillRollups fills the rollup tables from the spans stored before
+// migration 2, in its transaction.
+func backfillRollups(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT s.ns, t.ksuid, s.root, s.name, s.location, s.app, s.start, s.duration, s.failed, s.fingerprint
+		FROM spans s JOIN traces t ON t.ns = s.ns AND t.id = s.trace WHERE s.duration IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("backfill rollups: %w", err)
+	}
+	defer rows.Close()
+	r := newRollups()
+	for rows.Next() {
+		var s rollSpan
+		var ksuid []byte
+		var fp sql.NullString
+		if err := rows.Scan(&s.ns, &ksuid, &s.root, &s.name, &s.location, &s.app, &s.start, &s.dur, &s.failed, &fp); err != nil {
+			return fmt.Errorf("backfill rollups: %w", err)
+		}
+		copy(s.trace[:], ksuid)
+		s.fp = fp.String
+		r.add(&s)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("backfill rollups: %w", err)
+	}
+	rows.Close()
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	return r.write(ctx, func(q string) (*sql.Stmt, error) {
+		if st, ok := stmts[q]; ok {
+			return st, nil
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		stmts[q] = st
+		return st, nil
+	})
+}
+
+// ScanRollups reads the per-minute rollups of the minutes starting in
+// [since truncated to the minute, until).
+func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) error {
+	ns, err := s.nsID(ctx, namespace)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	from, to := minuteOf(since.UnixNano()), until.UnixNano()
+	fps := map[rollKey][]string{}
+	erows, err := s.r.QueryContext(ctx, `SELECT minute, name, location, app, fingerprint FROM span_minute_errors
+		WHERE ns = ? AND minute >= ? AND minute < ?`, ns, from, to)
+	if err != nil {
+		return fmt.Errorf("scan rollups: %w", err)
+	}
+	for erows.Next() {
+		k := rollKey{ns: ns}
+		var fp string
+		if err := erows.Scan(&k.minute, &k.name, &k.location, &k.app, &fp); err != nil {
+			erows.Close()
+			return fmt.Errorf("scan rollups: %w", err)
+		}
+		fps[k] = append(fps[k], fp)
+	}
+	if err := erows.Close(); err != nil {
+		return fmt.Errorf("scan rollups: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT minute, name, location, app, count, failed, roots, roots_failed,
+		last_seen, last_trace, max, max_trace, hist FROM span_minutes WHERE ns = ? AND minute >= ? AND minute < ?`, ns, from, to)
+	if err != nil {
+		return fmt.Errorf("scan rollups: %w", err)
+	}
+	defer rows.Close()
+	var r store.Rollup
+	for rows.Next() {
+		var minute, lastSeen, maxDur int64
+		var lastTrace, maxTrace, hist []byte
+		if err := rows.Scan(&minute, &r.Name, &r.Location, &r.App, &r.Count, &r.Failed, &r.Roots, &r.RootsFailed,
+			&lastSeen, &lastTrace, &maxDur, &maxTrace, &hist); err != nil {
+			return fmt.Errorf("scan rollups: %w", err)
+		}
+		r.Minute, r.LastSeen, r.Max = time.Unix(0, minute).UTC(), time.Unix(0, lastSeen).UTC(), time.Duration(maxDur)
+		copy(r.LastTraceID[:], lastTrace)
+		copy(r.MaxTraceID[:], maxTrace)
+		if err := r.Hist.UnmarshalBinary(hist); err != nil {
+			return fmt.Errorf("scan rollups: %s at %s: %w", r.Name, r.Minute, err)
+		}
+		r.Fingerprints = fps[rollKey{ns, minute, r.Name, r.Location, r.App}]
+		slices.Sort(r.Fingerprints)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
