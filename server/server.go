@@ -6,7 +6,9 @@
 // Errors are JSON objects {"error":"..."} naming the bad field: 400 for bad
 // input, 401 for a missing or unknown key, 404 for what does not exist in the
 // caller's namespace, 413 for a body over the limit. Bad input never gets a
-// 500 and is never stored in part.
+// 500 and is never stored in part. The OTLP/HTTP endpoint, POST /v1/traces,
+// answers as OTLP exporters expect instead: in the request's encoding, with
+// a google.rpc.Status {"code","message"} for errors.
 package server
 
 import (
@@ -99,7 +101,7 @@ func newServer(st store.Store, opts Options) *server {
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	})
 	s.handle("POST /v1/spans", s.ingest)
-	s.handle("POST /v1/traces", s.otlp)
+	s.mux.HandleFunc("POST /v1/traces", s.otlpHandler)
 	s.handle("GET /v1/traces/{id}", s.trace)
 	s.handle("GET /v1/traces", s.traces)
 	s.handle("GET /v1/errors", s.errors)
@@ -140,29 +142,36 @@ func badRequest(field, format string, args ...any) error {
 	return &store.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// fail answers err with its status: input errors say what is wrong, internal
-// ones are logged and answered with a generic message.
+// fail answers err with its status (see errorStatus).
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if status, msg := s.errorStatus(r, err); status != 0 {
+		writeError(w, status, msg)
+	}
+}
+
+// errorStatus returns the status and message that answer err: input errors
+// say what is wrong, internal ones are logged and get a generic message.
+// It returns 0 when the client went away and nobody reads the answer.
+func (s *server) errorStatus(r *http.Request, err error) (int, string) {
 	var fe *store.FieldError
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.Error())
+		return http.StatusBadRequest, fe.Error()
 	case errors.As(err, &he):
-		writeError(w, he.status, he.msg)
+		return he.status, he.msg
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", mbe.Limit))
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", mbe.Limit)
 	case errors.Is(err, store.ErrUnauthorized):
-		writeError(w, http.StatusUnauthorized, "X-API-Key: missing or unknown API key")
+		return http.StatusUnauthorized, "X-API-Key: missing or unknown API key"
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not found")
+		return http.StatusNotFound, "not found"
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads the answer.
-	default:
-		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
-		writeError(w, http.StatusInternalServerError, "internal error (see the server's log)")
+		return 0, ""
 	}
+	s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+	return http.StatusInternalServerError, "internal error (see the server's log)"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
