@@ -23,27 +23,11 @@ import (
 // status, content type and body.
 func (e *env) postOTLP(key, contentType string, body []byte, hdr ...string) (int, string, []byte) {
 	e.t.Helper()
-	req, err := http.NewRequest("POST", e.srv.URL+"/v1/traces", bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("X-API-Key", key)
-	}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		hdr = append([]string{"Content-Type", contentType}, hdr...)
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), b.Bytes()
+	status, h, b := e.send("POST", "/v1/traces", key, body, hdr...)
+	return status, h.Get("Content-Type"), b
 }
 
 // outline lists a stored trace's spans as "name status parent-name".

@@ -56,6 +56,14 @@ func (e *env) client() *client.Client { return client.New(e.srv.URL, e.key) }
 // do sends a request and returns the status and body.
 func (e *env) do(method, path, key string, body []byte, hdr ...string) (int, string) {
 	e.t.Helper()
+	status, _, b := e.send(method, path, key, body, hdr...)
+	return status, strings.TrimSpace(string(b))
+}
+
+// send sends a request with the key (when not empty) and the header pairs
+// hdr, and returns the status, the response header and the body.
+func (e *env) send(method, path, key string, body []byte, hdr ...string) (int, http.Header, []byte) {
+	e.t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
@@ -72,7 +80,7 @@ func (e *env) do(method, path, key string, body []byte, hdr ...string) (int, str
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, strings.TrimSpace(string(b))
+	return resp.StatusCode, resp.Header, b
 }
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
