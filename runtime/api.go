@@ -61,7 +61,7 @@ type Span struct {
 //
 //	__sp := __spantree.Start(&__spantree_fns[0])
 //	defer __sp.Done()
-func Start(fn *Func) Span { return start(nil, fn, nil, false) }
+func Start(fn *Func) Span { return start(nil, fn, nil) }
 
 // StartContext begins a span for fn in a function whose first context.Context
 // parameter is ctx, and returns a context carrying the span, to be assigned
@@ -70,7 +70,7 @@ func Start(fn *Func) Span { return start(nil, fn, nil, false) }
 //	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1])
 //	defer __sp.Done()
 func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
-	sp := start(ctx, fn, nil, false)
+	sp := start(ctx, fn, nil)
 	if sp.rec != nil {
 		return sp.rec, sp
 	}
@@ -85,7 +85,7 @@ func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
 //
 //	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])
 //	defer __sp.Done()
-func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec, false) }
+func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec) }
 
 // StartRequest begins the span of an HTTP handler. A handler starts a trace of
 // its own, continuing the W3C traceparent of r when one came in, and links to

@@ -14,7 +14,7 @@ func startRequest(outer *span, r *http.Request, fn *Func) Span {
 	id, slot, cur := here()
 	if cur != nil && cur.fn.Kind == KindHandler && cur.tr.root == cur {
 		// A handler called from a handler (middleware): one trace.
-		return start(nil, fn, nil, false)
+		return start(nil, fn, nil)
 	}
 	if outer == nil && slot == nil {
 		outer = launcherSpan()

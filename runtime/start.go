@@ -10,7 +10,7 @@ import (
 
 // start is the one entry of every span. ctx is the context parameter of the
 // function, if any; lex the span of the function a literal is written in.
-func start(ctx context.Context, fn *Func, lex *span, _ bool) Span {
+func start(ctx context.Context, fn *Func, lex *span) Span {
 	if !enabled() {
 		return Span{}
 	}

@@ -105,7 +105,7 @@ func TestBrowser(t *testing.T) {
 		if got := eval[string](b, `document.querySelector(".wf-row.selected").dataset.span`); got != r.origin.String() {
 			t.Errorf("selected span %s; want the failing db.Connect %s", got, r.origin)
 		}
-		golden(t, "trace-waterfall.txt", eval[string](b, waterfallJS))
+		checkGolden(t, "trace-waterfall.txt", eval[string](b, waterfallJS))
 		b.screenshot("trace")
 
 		// Keyboard: up from the origin is the handled db.Connect; its
