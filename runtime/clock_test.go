@@ -30,7 +30,7 @@ func TestTSCMatchesNanotime(t *testing.T) {
 }
 
 func TestGoidProbe(t *testing.T) {
-	initGoid()
+	ensureInit() // probes the offsets once; probing again would race with running spans
 	if !haveGetg {
 		t.Skip("no getg on this architecture: the slow path is used")
 	}

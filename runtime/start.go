@@ -214,6 +214,12 @@ func typeName(v any) string {
 // whether the function can fold, judges its children's errors and hands it to
 // its trace.
 func (r *span) finish(now int64) {
+	// Folds become spans before the end is stored: the dispatcher reads
+	// x.folds only of spans it saw ended (hasKids), so the end orders them.
+	x := r.x.Load()
+	if x != nil && len(x.folds) > 0 {
+		r.flushFolds(x)
+	}
 	r.end.Store(now)
 	sl := r.slot
 	sl.cur.Store(r.prev)
@@ -224,16 +230,12 @@ func (r *span) finish(now int64) {
 		sl.release()
 	}
 	fn := r.fn
-	x := r.x.Load()
 	if r.err == nil && now-r.start < int64(state.cfg.Fold) {
 		if fn.fast.Load() < foldAfter {
 			fn.fast.Add(1)
 		}
 	} else if fn.fast.Load() != 0 {
 		fn.fast.Store(0)
-	}
-	if x != nil && len(x.folds) > 0 {
-		r.flushFolds(x)
 	}
 	tr := r.tr
 	if r.err != nil {

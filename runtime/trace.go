@@ -21,7 +21,8 @@ type trace struct {
 	tracestate string
 	links      []Link
 	head       atomic.Pointer[span] // finished spans, newest first
-	dropped    atomic.Int64         // finished spans dropped over MaxSpans
+	dropped    atomic.Int64         // finished spans dropped over MaxSpans since the last publication
+	droppedAll int64                // spans dropped in all, counted by the dispatcher (convert)
 	failed     atomic.Bool
 	sampled    bool        // kept whole; a sampled-out trace folds every call under the span of its goroutine
 	closed     atomic.Bool // the root has ended; later spans start new traces
@@ -221,7 +222,7 @@ func (j *pubJob) convert(gen uint32) *Trace {
 		if s.pub != gen {
 			s.pub = gen
 			out.Spans = append(out.Spans, tr.data(s))
-			if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && !s.hasKids() && foldable(&out.Spans[len(out.Spans)-1], limit) {
+			if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && foldable(&out.Spans[len(out.Spans)-1], limit) && !s.hasKids() {
 				cands = append(cands, foldCand{parent: s.parent, fn: s.fn, i: len(out.Spans) - 1})
 			}
 		}
@@ -241,13 +242,15 @@ func (j *pubJob) convert(gen uint32) *Trace {
 			add(p)
 		}
 	}
-	if len(j.outlived) > 0 || j.dropped > 0 || !j.rootEnded {
+	tr.droppedAll += j.dropped
+	if len(j.outlived) > 0 || tr.droppedAll > 0 || !j.rootEnded {
 		add(tr.root) // again if it was published before: a replacement
 	}
 	if i := indexOf(out.Spans, tr.root.id); i >= 0 {
 		r := &out.Spans[i]
-		if j.dropped > 0 {
-			r.setAttr("spantree.dropped_spans", j.dropped)
+		if tr.droppedAll > 0 {
+			// The count in all: the root replaces its earlier publications.
+			r.setAttr("spantree.dropped_spans", tr.droppedAll)
 		}
 		if outlived := j.outlived; len(outlived) > 0 && j.rootEnded {
 			sort.Strings(outlived)
