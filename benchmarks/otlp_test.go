@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +134,7 @@ func BenchmarkOTLPExport(b *testing.B) {
 	b.Run("Spantree", func(b *testing.B) {
 		var read atomic.Int64
 		srv := discardServer(b, &read)
-		sink, err := spantree.NewOTLP(srv.URL, spantree.OTLPOptions{
+		sink, err := spanhttp.NewOTLP(srv.URL, spanhttp.OTLPOptions{
 			Resource: map[string]string{"service": "app", "env": "bench", "team": "core"},
 			MaxBatch: otlpBatch,
 		})

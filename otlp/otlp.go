@@ -3,7 +3,7 @@
 // services instrumented with the OpenTelemetry SDK (or the runtime's own
 // otlp+http sink) can send to `spantree serve`.
 //
-// The mapping is the reverse of the runtime's OTLP sink (runtime/otlpjson.go):
+// The mapping is the reverse of the runtime's OTLP sink (runtime/spanhttp/otlpjson.go):
 //
 //	resource attributes      batch tags; service.name becomes "service"
 //	traceId                  trace_id: the 16 bytes as a KSUID payload, with

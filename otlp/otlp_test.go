@@ -2,6 +2,7 @@ package otlp_test
 
 import (
 	"context"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"io"
 	"math"
 	"net/http"
@@ -55,7 +56,7 @@ func capture(t *testing.T, tr *spantree.Trace) []byte {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	s, err := spantree.NewOTLP(srv.URL, spantree.OTLPOptions{Resource: map[string]string{"service": "shop", "env": "test"}})
+	s, err := spanhttp.NewOTLP(srv.URL, spanhttp.OTLPOptions{Resource: map[string]string{"service": "shop", "env": "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

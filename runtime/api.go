@@ -2,7 +2,6 @@ package spantree
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 )
 
@@ -86,17 +85,6 @@ func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
 //	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])
 //	defer __sp.Done()
 func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec) }
-
-// StartRequest begins the span of an HTTP handler. A handler starts a trace of
-// its own, continuing the W3C traceparent of r when one came in, and links to
-// outer (the span that registered the handler or started the server) or to the
-// span that launched the serving goroutine. outer may be the zero Span.
-//
-//	__sp := __spantree.StartRequest(__sp, r, &__spantree_fns[3])
-//	defer __sp.Done()
-func StartRequest(outer Span, r *http.Request, fn *Func) Span {
-	return startRequest(outer.rec, r, fn)
-}
 
 // End finishes the span, for code that defers a closure rather than Done.
 // recovered is the value of recover() in the deferred function: when it is not nil the span fails with the panic value and a

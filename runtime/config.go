@@ -2,11 +2,11 @@ package spantree
 
 import (
 	"fmt"
+	"github.com/spantree/spantree/runtime/internal/diag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -142,18 +142,8 @@ func Tags() map[string]string {
 	return state.tags
 }
 
-// warnf writes one warning line to stderr. It is the runtime's single error
-// handler: instrumentation never returns errors to the code it instruments.
-func warnf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "spantree: "+format+"\n", args...)
-}
-
-var warnOnce sync.Map // message key -> struct{}
-
-// warnOncef warns once per key for the life of the process.
-func warnOncef(key, format string, args ...any) {
-	if _, loaded := warnOnce.LoadOrStore(key, struct{}{}); loaded {
-		return
-	}
-	warnf(format, args...)
-}
+// warnf and warnOncef write the runtime's warnings (package diag).
+var (
+	warnf     = diag.Warnf
+	warnOncef = diag.WarnOncef
+)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"io"
 	"os"
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // JSON is the json sink: the wire format of DESIGN.md, one span per line. A
@@ -67,17 +67,17 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 	b = append(b, `{"trace_id":"`...)
 	b = d.TraceID.appendBase62(b)
 	b = append(b, `","span_id":"`...)
-	b = appendHex(b, d.SpanID[:])
+	b = jsonenc.AppendHex(b, d.SpanID[:])
 	b = append(b, '"')
 	if !d.ParentID.IsZero() {
 		b = append(b, `,"parent_id":"`...)
-		b = appendHex(b, d.ParentID[:])
+		b = jsonenc.AppendHex(b, d.ParentID[:])
 		b = append(b, '"')
 	}
 	b = append(b, `,"name":`...)
-	b = appendString(b, d.Name)
+	b = jsonenc.AppendString(b, d.Name)
 	b = append(b, `,"location":`...)
-	b = appendString(b, d.Location)
+	b = jsonenc.AppendString(b, d.Location)
 	b = append(b, `,"start":"`...)
 	b = d.Start.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
@@ -87,7 +87,7 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 		b = append(b, '"')
 	}
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(d.Status))
+	b = jsonenc.AppendString(b, string(d.Status))
 	if d.Error != nil {
 		b = append(b, `,"error":`...)
 		b = d.Error.appendJSON(b)
@@ -104,7 +104,7 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 	}
 	if d.Level != "" {
 		b = append(b, `,"level":`...)
-		b = appendString(b, string(d.Level))
+		b = jsonenc.AppendString(b, string(d.Level))
 	}
 	if len(d.Attrs) > 0 {
 		b = append(b, `,"attrs":`...)
@@ -123,7 +123,7 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 	}
 	if d.Kind != "" {
 		b = append(b, `,"kind":`...)
-		b = appendString(b, string(d.Kind))
+		b = jsonenc.AppendString(b, string(d.Kind))
 	}
 	if f := d.Fold; f != nil {
 		b = append(b, `,"fold":{"count":`...)
@@ -145,19 +145,19 @@ func (d SpanData) MarshalJSON() ([]byte, error) { return d.AppendJSON(nil), nil 
 
 func (e *ErrorInfo) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
-	b = appendString(b, e.Type)
+	b = jsonenc.AppendString(b, e.Type)
 	b = append(b, `,"message":`...)
-	b = appendString(b, e.Message)
+	b = jsonenc.AppendString(b, e.Message)
 	if e.Panic {
 		b = append(b, `,"panic":true`...)
 	}
 	if e.Stack != "" {
 		b = append(b, `,"stack":`...)
-		b = appendString(b, e.Stack)
+		b = jsonenc.AppendString(b, e.Stack)
 	}
 	if !e.SpanID.IsZero() {
 		b = append(b, `,"span_id":"`...)
-		b = appendHex(b, e.SpanID[:])
+		b = jsonenc.AppendHex(b, e.SpanID[:])
 		b = append(b, '"')
 	}
 	return append(b, '}')
@@ -172,12 +172,12 @@ func (l Link) MarshalJSON() ([]byte, error) {
 	b = append(b, '"')
 	if !l.SpanID.IsZero() {
 		b = append(b, `,"span_id":"`...)
-		b = appendHex(b, l.SpanID[:])
+		b = jsonenc.AppendHex(b, l.SpanID[:])
 		b = append(b, '"')
 	}
 	if l.Ref != "" {
 		b = append(b, `,"ref":`...)
-		b = appendString(b, l.Ref)
+		b = jsonenc.AppendString(b, l.Ref)
 	}
 	return append(b, '}'), nil
 }
@@ -187,66 +187,7 @@ func (l Link) MarshalJSON() ([]byte, error) {
 func appendAny(b []byte, v any) []byte {
 	out, err := json.Marshal(v)
 	if err != nil {
-		return appendString(b, fmt.Sprint(v))
+		return jsonenc.AppendString(b, fmt.Sprint(v))
 	}
 	return append(b, out...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendHex(b, src []byte) []byte {
-	for _, c := range src {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return b
-}
-
-// appendString appends s as a JSON string, escaping as encoding/json does
-// (including <, > and & for HTML safety, and invalid UTF-8 as U+FFFD).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -20,10 +20,15 @@ var state struct {
 	sample    atomic.Uint64 // float64 bits of the sampling rate
 }
 
-// setupHooks run once when the runtime is set up, with its configuration
-// (files that extend the runtime, such as HTTP client propagation, register
-// here from init).
+// setupHooks run once when the runtime is set up, with its configuration.
 var setupHooks []func(Config)
+
+// OnSetup registers f to run once, with the configuration, when the runtime
+// is set up: at the first span, or at Configure. Packages that extend the
+// runtime (runtime/spanhttp installs HTTP client propagation) call it from
+// init, so that what they install comes after the program's own package
+// initialisation.
+func OnSetup(f func(Config)) { setupHooks = append(setupHooks, f) }
 
 // SetSample changes the share of traces kept (SPANTREE_SAMPLE) while the
 // program runs, for tests and benchmarks. Failed and slow traces are always
@@ -128,20 +133,45 @@ func sinkFromSpec(cfg Config) (string, Sink) {
 			return fallback("%v", err)
 		}
 		return spec, f
-	case strings.HasPrefix(spec, "http://"), strings.HasPrefix(spec, "https://"):
-		s, err := newHTTPSink(spec, cfg)
-		if err != nil {
-			return fallback("%v", err)
+	}
+	for _, r := range sinkSchemes {
+		if !strings.HasPrefix(spec, r.prefix) {
+			continue
 		}
-		return spec, s
-	case strings.HasPrefix(spec, "otlp+http://"), strings.HasPrefix(spec, "otlp+https://"):
-		s, err := newOTLPSink(strings.TrimPrefix(spec, "otlp+"), cfg)
+		s, err := r.open(spec, cfg)
 		if err != nil {
 			return fallback("%v", err)
 		}
 		return spec, s
 	}
+	for _, p := range []string{"http://", "https://", "otlp+http://", "otlp+https://"} {
+		if strings.HasPrefix(spec, p) {
+			return fallback("%q needs the HTTP sinks, and this program does not link them "+
+				"(it does not use net/http): import _ %q in its main package, or use json:PATH and spantree ingest", spec, HTTPPackage)
+		}
+	}
 	return fallback("unknown value %q (want tree, json, json:PATH, off, http(s)://HOST:PORT or otlp+http(s)://HOST:PORT)", spec)
+}
+
+// HTTPPackage is the import path of the package that carries trace context
+// over net/http and provides the http(s):// and otlp+http(s):// sinks.
+const HTTPPackage = "github.com/spantree/spantree/runtime/spanhttp"
+
+// sinkSchemes are the sinks packages registered (RegisterSink).
+var sinkSchemes []sinkScheme
+
+type sinkScheme struct {
+	prefix string
+	open   func(spec string, cfg Config) (Sink, error)
+}
+
+// RegisterSink makes SPANTREE_SINK values starting with prefix open a sink
+// with open, given the whole value and the configuration. Packages that
+// provide sinks call it from init (runtime/spanhttp registers "http://",
+// "https://", "otlp+http://" and "otlp+https://"); a prefix registered
+// later takes precedence. It must not be called after the first span.
+func RegisterSink(prefix string, open func(spec string, cfg Config) (Sink, error)) {
+	sinkSchemes = append([]sinkScheme{{prefix, open}}, sinkSchemes...)
 }
 
 func isTerminal(f *os.File) bool {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -22,7 +23,7 @@ import (
 // the runtime's http sink to the real server: the stored trace is the final one.
 func TestHTTPSinkToServer(t *testing.T) {
 	e := newEnv(t, server.Options{})
-	s, err := spantree.NewHTTP(e.srv.URL, e.key)
+	s, err := spanhttp.NewHTTP(e.srv.URL, e.key)
 	if err != nil {
 		t.Fatal(err)
 	}

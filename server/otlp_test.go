@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"os"
 	"slices"
@@ -54,10 +55,10 @@ func outline(t *testing.T, e *env, hex string) []string {
 }
 
 // TestOTLPJSONFile posts the request the runtime's OTLP sink writes
-// (runtime/testdata/otlp_request.json, its golden file).
+// (runtime/spanhttp/testdata/otlp_request.json, its golden file).
 func TestOTLPJSONFile(t *testing.T) {
 	e := newEnv(t, server.Options{})
-	body, err := os.ReadFile("../runtime/testdata/otlp_request.json")
+	body, err := os.ReadFile("../runtime/spanhttp/testdata/otlp_request.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestOTLPJSONFile(t *testing.T) {
 // to the server.
 func TestOTLPRuntimeSink(t *testing.T) {
 	e := newEnv(t, server.Options{})
-	sink, err := spantree.NewOTLP(e.srv.URL, spantree.OTLPOptions{
+	sink, err := spanhttp.NewOTLP(e.srv.URL, spanhttp.OTLPOptions{
 		Header:   http.Header{"X-Api-Key": {e.key}},
 		Resource: map[string]string{"service": "shop", "version": "1.2.3"},
 		Gzip:     true,

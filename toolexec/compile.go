@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -90,7 +92,7 @@ func (t *tool) compile() error {
 			rel = filepath.ToSlash(r)
 		}
 	}
-	outs, err := instrument(srcs, rel)
+	outs, err := instrument(srcs, rel, t.mainLinksHTTP(srcs))
 	if err != nil {
 		// The rewriter could not parse a file: compile the original files,
 		// so the compiler reports the error in its own words.
@@ -113,13 +115,62 @@ func (t *tool) compile() error {
 		}
 		t.args[s.arg] = name
 	}
+	imports := Exports{RuntimePath: t.cfg.Exports[RuntimePath]}
+	if importsHTTP(outs) {
+		hx, err := t.httpExports()
+		if err != nil {
+			return err
+		}
+		imports[HTTPPath] = hx[HTTPPath]
+	}
 	cfgFile, _ := flagValue(t.args, "importcfg")
-	newCfg, err := addImports(cfgFile, filepath.Join(dir, "importcfg"), Exports{RuntimePath: t.cfg.Exports[RuntimePath]})
+	newCfg, err := addImports(cfgFile, filepath.Join(dir, "importcfg"), imports)
 	if err != nil {
 		return err
 	}
 	setFlagValue(t.args, cfgIdx, "importcfg", newCfg)
 	return nil
+}
+
+// mainLinksHTTP reports whether the package being compiled is a main
+// package whose program links net/http, asking the go command. It runs once
+// per main package compiled (a cached compile runs no tool at all), not for
+// the other packages.
+func (t *tool) mainLinksHTTP(srcs []source) bool {
+	if p, _ := flagValue(t.args, "p"); p != "main" {
+		return false
+	}
+	if err := t.ensureExports(); err != nil {
+		return false
+	}
+	args := append([]string{"list", "-deps", "-f", `{{if eq .ImportPath "net/http"}}yes{{end}}`}, t.cfg.Flags...)
+	if importPath(t.args) == "command-line-arguments" {
+		// go run hello.go: the files named, not their directory's package.
+		for _, s := range srcs {
+			args = append(args, s.orig)
+		}
+	} else {
+		args = append(args, ".")
+	}
+	cmd := exec.Command(filepath.Join(t.goroot(), "bin", "go"), args...)
+	cmd.Dir = filepath.Dir(srcs[0].orig)
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return k == "TOOLEXEC_IMPORTPATH" || k == envConfig
+	})
+	out, err := cmd.Output()
+	return err == nil && bytes.Contains(out, []byte("yes"))
+}
+
+// importsHTTP reports whether an instrumented file imports spanhttp.
+func importsHTTP(outs []source) bool {
+	q := []byte(strconv.Quote(HTTPPath))
+	for _, s := range outs {
+		if bytes.Contains(s.src, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // importPath is the import path of the package being compiled, as the go

@@ -43,6 +43,10 @@ type Config struct {
 	// Exports are the archives of the runtime and of the packages it imports,
 	// built with the build's flags. Nil means not built yet (direct mode).
 	Exports Exports
+	// Flags are the go build flags that change how packages compile (race,
+	// tags, gcflags...; see compileFlags), for building spanhttp when a
+	// package needs it and for asking the go command about dependencies.
+	Flags []string
 }
 
 // hash is a short digest of everything in c that changes the output of an

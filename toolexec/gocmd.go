@@ -133,7 +133,8 @@ func goCommand(sub string, args []string, ps Patterns) (*exec.Cmd, error) {
 		}
 	}
 	cfg.ID = cfg.hash()
-	if cfg.Exports, err = prepareRuntime(env.GOROOT, prepFlags); err != nil {
+	cfg.Flags = prepFlags
+	if cfg.Exports, err = prepare(env.GOROOT, prepFlags, RuntimePath); err != nil {
 		return nil, err
 	}
 	cfgFile, err := cfg.save()

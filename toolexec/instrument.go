@@ -11,8 +11,10 @@ import (
 // relative to the module root) and returns those that changed, each starting
 // with a //line directive naming its original file, so that the compiler
 // records original positions. The rewrite keeps every line where it was
-// (rewrite.Options.KeepLines), so one directive per file suffices.
-func instrument(srcs []source, dir string) ([]source, error) {
+// (rewrite.Options.KeepLines), so one directive per file suffices. linksHTTP
+// tells that the package is a main package of a program that links net/http
+// (rewrite.Options.LinksHTTP).
+func instrument(srcs []source, dir string, linksHTTP bool) ([]source, error) {
 	in := make([]rewrite.Source, len(srcs))
 	for i, s := range srcs {
 		b := s.src
@@ -23,7 +25,7 @@ func instrument(srcs []source, dir string) ([]source, error) {
 		}
 		in[i] = rewrite.Source{Name: s.orig, Src: b}
 	}
-	out, err := rewrite.Files(in, rewrite.Options{Dir: dir, KeepLines: true}, false)
+	out, err := rewrite.Files(in, rewrite.Options{Dir: dir, KeepLines: true, LinksHTTP: linksHTTP}, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package toolexec
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"sort"
 )
@@ -20,7 +22,17 @@ func (t *tool) link() error {
 	if err := t.ensureExports(); err != nil {
 		return err
 	}
-	name, err := addImports(cfgFile, filepath.Join(filepath.Dir(cfgFile), "importcfg.spantree.link"), t.cfg.Exports)
+	ex := t.cfg.Exports
+	if linksNetHTTP(cfgFile) {
+		// Instrumented files that use net/http import spanhttp; a program
+		// without net/http cannot have any, and does not pay for building it.
+		hx, err := t.httpExports()
+		if err != nil {
+			return err
+		}
+		ex = hx // its closure includes the runtime's
+	}
+	name, err := addImports(cfgFile, filepath.Join(filepath.Dir(cfgFile), "importcfg.spantree.link"), ex)
 	if err != nil {
 		return err
 	}
@@ -35,4 +47,12 @@ func sortedKeys(m Exports) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// linksNetHTTP reports whether the link's importcfg, which lists every
+// package of the program, has net/http.
+func linksNetHTTP(cfgFile string) bool {
+	b, err := os.ReadFile(cfgFile)
+	line := []byte("packagefile net/http=")
+	return err == nil && (bytes.HasPrefix(b, line) || bytes.Contains(b, append([]byte("\n"), line...)))
 }

@@ -193,10 +193,20 @@ func (t *tool) ensureExports() error {
 			flags = append(flags, f)
 		}
 	}
-	ex, err := prepareRuntime(t.goroot(), flags)
+	ex, err := prepare(t.goroot(), flags, RuntimePath)
 	if err != nil {
 		return err
 	}
-	t.cfg.Exports = ex
+	t.cfg.Exports, t.cfg.Flags = ex, flags
 	return nil
+}
+
+// httpExports returns the archives of spanhttp and of the packages it
+// imports, built with the build's flags the first time a package of a
+// program that links net/http needs them (memoized like the runtime's).
+func (t *tool) httpExports() (Exports, error) {
+	if err := t.ensureExports(); err != nil {
+		return nil, err
+	}
+	return prepare(t.goroot(), t.cfg.Flags, HTTPPath)
 }

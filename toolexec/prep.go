@@ -28,19 +28,20 @@ var compileFlags = map[string]bool{
 	"installsuffix": true, "compiler": true,
 }
 
-// prepareRuntime builds the embedded runtime and the standard packages it
-// imports with the go command of goroot, as a build with flags would, and
-// returns their archives. The go command's own cache holds the archives; a
-// small memo in the spangen cache, checked against the files it names, spares
-// running the go command again for the same toolchain, environment and flags.
-func prepareRuntime(goroot string, flags []string) (Exports, error) {
+// prepare builds pkg, a package of the embedded runtime (RuntimePath or
+// HTTPPath), and the standard packages it imports with the go command of
+// goroot, as a build with flags would, and returns their archives. The go
+// command's own cache holds the archives; a small memo in the spangen cache,
+// checked against the files it names, spares running the go command again
+// for the same package, toolchain, environment and flags.
+func prepare(goroot string, flags []string, pkg string) (Exports, error) {
 	dir, err := cacheDir()
 	if err != nil {
 		return nil, err
 	}
-	key := prepKey(goroot, flags)
+	key := prepKey(goroot, flags, pkg)
 	memo := filepath.Join(dir, "exports", key+".json")
-	if ex, ok := readMemo(memo); ok {
+	if ex, ok := readMemo(memo, pkg); ok {
 		return ex, nil
 	}
 	src, err := extractRuntime(dir)
@@ -48,7 +49,7 @@ func prepareRuntime(goroot string, flags []string) (Exports, error) {
 		return nil, err
 	}
 	args := append([]string{"list", "-export", "-deps", "-f", "{{if .Export}}{{.ImportPath}}\t{{.Export}}{{end}}"}, flags...)
-	args = append(args, RuntimePath)
+	args = append(args, pkg)
 	cmd := exec.Command(filepath.Join(goroot, "bin", "go"), args...)
 	cmd.Dir = src
 	cmd.Env = append(cleanEnv(os.Environ()), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=")
@@ -65,8 +66,8 @@ func prepareRuntime(goroot string, flags []string) (Exports, error) {
 			ex[path] = file
 		}
 	}
-	if ex[RuntimePath] == "" {
-		return nil, fmt.Errorf("build the spantree runtime: go list reported no archive for %s", RuntimePath)
+	if ex[pkg] == "" {
+		return nil, fmt.Errorf("build the spantree runtime: go list reported no archive for %s", pkg)
 	}
 	b, err := json.Marshal(ex)
 	if err != nil {
@@ -80,13 +81,13 @@ func prepareRuntime(goroot string, flags []string) (Exports, error) {
 
 // readMemo reads a memo of exports, valid only while every file it names is
 // still in the go command's cache (go clean -cache, or trimming, removes them).
-func readMemo(name string) (Exports, bool) {
+func readMemo(name, pkg string) (Exports, bool) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, false
 	}
 	var ex Exports
-	if json.Unmarshal(b, &ex) != nil || ex[RuntimePath] == "" {
+	if json.Unmarshal(b, &ex) != nil || ex[pkg] == "" {
 		return nil, false
 	}
 	for _, f := range ex {
@@ -114,12 +115,12 @@ func cleanEnv(env []string) []string {
 	return out
 }
 
-// prepKey identifies a build configuration of the runtime: the embedded
-// source, the toolchain, the environment variables that configure the go
+// prepKey identifies a build configuration of a runtime package: the
+// package, the embedded source, the toolchain, the environment variables that configure the go
 // command (GO*, CGO_*, CC...) and its go env file, and the flags.
-func prepKey(goroot string, flags []string) string {
+func prepKey(goroot string, flags []string, pkg string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "runtime %s\ngoroot %s\n", runtimeHash(), goroot)
+	fmt.Fprintf(h, "runtime %s\npackage %s\ngoroot %s\n", runtimeHash(), pkg, goroot)
 	if fi, err := os.Stat(filepath.Join(goroot, "bin", "go")); err == nil {
 		fmt.Fprintf(h, "go %d %d\n", fi.Size(), fi.ModTime().UnixNano())
 	}

@@ -2,6 +2,7 @@ package runtimetest
 
 import (
 	"context"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -111,7 +112,7 @@ func server(t *testing.T, req *http.Request) {
 	__sp := spantree.Start(&tfns[3])
 	defer func() { __sp.End(recover()) }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		__sp := spantree.StartRequest(__sp, r, &tfns[4])
+		__sp := spanhttp.Start(__sp, r, &tfns[4])
 		defer func() { __sp.End(recover()) }()
 		w.WriteHeader(204)
 	}))

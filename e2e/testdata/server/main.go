@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	__spanhttp "github.com/spantree/spantree/runtime/spanhttp"
 	"net"
 	"net/http"
 	"os"
@@ -41,7 +42,7 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/price", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spantree.StartRequest(__sp, r, &__spantree_fns[1])
+		__sp := __spanhttp.Start(__sp, r, &__spantree_fns[1])
 		defer func() { __sp.End(recover()) }()
 		p, err := price(r.Context(), r.URL.Query().Get("item"))
 		if errors.Is(err, errNotFound) {
@@ -51,7 +52,7 @@ func main() {
 		fmt.Fprintln(w, p)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spantree.StartRequest(__sp, r, &__spantree_fns[2])
+		__sp := __spanhttp.Start(__sp, r, &__spantree_fns[2])
 		defer func() { __sp.End(recover()) }()
 		fmt.Fprintln(w, "ok")
 	})

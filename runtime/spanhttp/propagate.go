@@ -1,11 +1,10 @@
-package spantree
+package spanhttp
 
 import (
+	spantree "github.com/spantree/spantree/runtime"
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
-	"sync"
 )
 
 // W3C Trace Context on outgoing HTTP requests, with no code in the traced
@@ -30,10 +29,8 @@ import (
 // A request that already carries a traceparent keeps it: the program (or
 // another library) decided. SPANTREE_PROPAGATE=off leaves net/http alone.
 
-func init() { setupHooks = append(setupHooks, installPropagation) }
-
 // installPropagation is the setup hook.
-func installPropagation(Config) {
+func installPropagation(spantree.Config) {
 	if os.Getenv("SPANTREE_PROPAGATE") == "off" {
 		return
 	}
@@ -91,8 +88,7 @@ func (p *propagator) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // outgoingContext returns the traceparent and tracestate to send with r, and
 // false when r is to be left alone: it already has a traceparent, it is a
-// sink's own request, or no span is running. tracestate is empty when r has
-// one of its own or the trace did not continue one.
+// sink's own request, or no span is running (spantree.Outgoing).
 func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) {
 	if r.Header == nil || r.Header.Get("traceparent") != "" {
 		// A nil Header cannot be added to in place; Client.Do always sets one.
@@ -102,102 +98,5 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 	if ctx.Value(sinkRequestKey{}) != nil {
 		return "", "", false
 	}
-	s := spanOf(ctx)
-	if s == nil {
-		s = launcherSpan()
-	}
-	if s == nil {
-		return "", "", false
-	}
-	local.remember(s)
-	// A tracestate the program set is passed on as it is; otherwise the one
-	// that came in with the request this trace continues.
-	return Traceparent(s.tr.id, s.id), s.tr.tracestate, true
-}
-
-// validTracestate returns h when it is a tracestate header worth passing on
-// (W3C: at most 32 comma-separated key=value members, 512 characters, no
-// control characters), else "". A malformed tracestate is dropped, never
-// trusted, like a malformed traceparent.
-func validTracestate(h string) string {
-	h = strings.TrimSpace(h)
-	if h == "" || len(h) > 512 {
-		return ""
-	}
-	members := 0
-	for _, m := range strings.Split(h, ",") {
-		m = strings.TrimSpace(m)
-		if m == "" {
-			continue
-		}
-		members++
-		k, v, ok := strings.Cut(m, "=")
-		if !ok || k == "" || v == "" || members > 32 {
-			return ""
-		}
-		for i := 0; i < len(m); i++ {
-			if c := m[i]; c < 0x20 || c > 0x7e {
-				return ""
-			}
-		}
-	}
-	if members == 0 {
-		return ""
-	}
-	return h
-}
-
-// launcherSpan returns the span running on the goroutine that launched this
-// one, for requests made on goroutines that run no span of their own (one a
-// library started), as the first span on a goroutine would find its parent.
-func launcherSpan() *span {
-	pid := parentGoid()
-	if pid == 0 {
-		return nil
-	}
-	if ps := lookupSlot(pid); ps != nil {
-		// The slot may have been freed and claimed by another goroutine
-		// since the lookup: the key is checked again after reading.
-		if p := ps.cur.Load(); p != nil && ps.key.Load() == pid {
-			return p
-		}
-	}
-	return nil
-}
-
-// local remembers the spans that recently sent a traceparent, so that a
-// handler of this same process receiving it (an httptest server in a test, a
-// service calling itself) nests under the calling span in one trace instead of
-// printing a second tree with the same trace id.
-var local = &localCallers{m: map[SpanID]*span{}}
-
-// localCallers is bounded: when full it is emptied, which only costs the
-// in-process nesting of the requests in flight at that moment.
-type localCallers struct {
-	mu sync.Mutex
-	m  map[SpanID]*span
-}
-
-const maxLocalCallers = 4096
-
-func (l *localCallers) remember(s *span) {
-	l.mu.Lock()
-	if len(l.m) >= maxLocalCallers {
-		clear(l.m)
-	}
-	l.m[s.id] = s
-	l.mu.Unlock()
-}
-
-// take returns the span of this process that sent the traceparent naming
-// trace payload and span id, if it is still running.
-func (l *localCallers) take(payload [16]byte, id SpanID) *span {
-	l.mu.Lock()
-	s := l.m[id]
-	delete(l.m, id)
-	l.mu.Unlock()
-	if s == nil || s.tr.id.Payload() != payload || s.end.Load() != 0 || s.tr.closed.Load() {
-		return nil
-	}
-	return s
+	return spantree.Outgoing(ctx)
 }

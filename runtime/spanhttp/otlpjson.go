@@ -1,8 +1,10 @@
-package spantree
+package spanhttp
 
 import (
 	"encoding/json"
 	"fmt"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"math"
 	"reflect"
 	"sort"
@@ -81,7 +83,7 @@ func appendOTLPPrefix(b []byte, tags map[string]string) []byte {
 		first = false
 		b = appendOTLPKey(b, k)
 		b = append(b, `{"stringValue":`...)
-		b = appendString(b, v)
+		b = jsonenc.AppendString(b, v)
 		b = append(b, `}}`...)
 	}
 	for _, k := range keys {
@@ -102,19 +104,19 @@ const otlpSuffix = `]}]}]}`
 
 // appendOTLPSpan appends d as one OTLP span object. end, when d has none (a
 // span still running at exit), is written as its end time.
-func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
+func appendOTLPSpan(b []byte, d *spantree.SpanData, end time.Time) []byte {
 	b = append(b, `{"traceId":"`...)
-	b = appendHex(b, d.TraceID[4:])
+	b = jsonenc.AppendHex(b, d.TraceID[4:])
 	b = append(b, `","spanId":"`...)
-	b = appendHex(b, d.SpanID[:])
+	b = jsonenc.AppendHex(b, d.SpanID[:])
 	b = append(b, '"')
 	if !d.ParentID.IsZero() {
 		b = append(b, `,"parentSpanId":"`...)
-		b = appendHex(b, d.ParentID[:])
+		b = jsonenc.AppendHex(b, d.ParentID[:])
 		b = append(b, '"')
 	}
 	b = append(b, `,"name":`...)
-	b = appendString(b, d.Name)
+	b = jsonenc.AppendString(b, d.Name)
 	b = append(b, `,"kind":`...)
 	b = strconv.AppendInt(b, otlpKind(d.Kind), 10)
 	b = append(b, `,"startTimeUnixNano":"`...)
@@ -148,7 +150,7 @@ func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
 		b = appendOTLPKey(b, otlpGoroutine)
 		b = append(b, `{"boolValue":true}}`...)
 	}
-	if d.Status == StatusStarted {
+	if d.Status == spantree.StatusStarted {
 		b = append(b, ',')
 		b = appendOTLPKey(b, otlpUnfinished)
 		b = append(b, `{"boolValue":true}}`...)
@@ -184,7 +186,7 @@ func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
 			b = append(b, `{"timeUnixNano":"`...)
 			b = strconv.AppendInt(b, ev.Time.UnixNano(), 10)
 			b = append(b, `","name":`...)
-			b = appendString(b, ev.Msg)
+			b = jsonenc.AppendString(b, ev.Msg)
 			b = append(b, `,"attributes":[`...)
 			if ev.Level != "" {
 				b = appendOTLPKey(b, otlpEventLevel)
@@ -223,9 +225,9 @@ func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
 			}
 			n++
 			b = append(b, `{"traceId":"`...)
-			b = appendHex(b, l.TraceID[4:])
+			b = jsonenc.AppendHex(b, l.TraceID[4:])
 			b = append(b, `","spanId":"`...)
-			b = appendHex(b, l.SpanID[:])
+			b = jsonenc.AppendHex(b, l.SpanID[:])
 			b = append(b, `"`...)
 			if l.Ref != "" {
 				b = append(b, `,"attributes":[`...)
@@ -238,19 +240,19 @@ func appendOTLPSpan(b []byte, d *SpanData, end time.Time) []byte {
 		b = append(b, ']')
 	}
 
-	if d.Status == StatusFailed {
+	if d.Status == spantree.StatusFailed {
 		b = append(b, `,"status":{"code":`...)
 		b = strconv.AppendInt(b, otlpStatusError, 10)
 		if d.Error != nil && d.Error.Message != "" {
 			b = append(b, `,"message":`...)
-			b = appendString(b, d.Error.Message)
+			b = jsonenc.AppendString(b, d.Error.Message)
 		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
 }
 
-func appendOTLPErrorEvent(b []byte, name string, t time.Time, e *ErrorInfo) []byte {
+func appendOTLPErrorEvent(b []byte, name string, t time.Time, e *spantree.ErrorInfo) []byte {
 	b = append(b, `{"timeUnixNano":"`...)
 	b = strconv.AppendInt(b, t.UnixNano(), 10)
 	b = append(b, `","name":"`...)
@@ -275,7 +277,7 @@ func appendOTLPErrorEvent(b []byte, name string, t time.Time, e *ErrorInfo) []by
 		b = append(b, ',')
 		b = appendOTLPKey(b, otlpChildSpan)
 		b = append(b, `{"stringValue":"`...)
-		b = appendHex(b, e.SpanID[:])
+		b = jsonenc.AppendHex(b, e.SpanID[:])
 		b = append(b, `"}}`...)
 	}
 	return append(b, `]}`...)
@@ -299,13 +301,13 @@ func splitLocation(loc string) (string, int) {
 // AnyValue and closes the object with one more '}'.
 func appendOTLPKey(b []byte, k string) []byte {
 	b = append(b, `{"key":`...)
-	b = appendString(b, k)
+	b = jsonenc.AppendString(b, k)
 	return append(b, `,"value":`...)
 }
 
 func appendOTLPString(b []byte, s string) []byte {
 	b = append(b, `{"stringValue":`...)
-	b = appendString(b, s)
+	b = jsonenc.AppendString(b, s)
 	return append(b, `}}`...)
 }
 
@@ -349,7 +351,7 @@ func appendOTLPValue(b []byte, v any, depth int) []byte {
 		return append(b, `{}`...)
 	case string:
 		b = append(b, `{"stringValue":`...)
-		b = appendString(b, v)
+		b = jsonenc.AppendString(b, v)
 		return append(b, '}')
 	case bool:
 		if v {
@@ -497,11 +499,11 @@ func appendOTLPDouble(b []byte, f float64) []byte {
 
 // otlpKind maps a span kind to OTLP's SpanKind enum (INTERNAL 1, SERVER 2,
 // CLIENT 3).
-func otlpKind(k SpanKind) int64 {
+func otlpKind(k spantree.SpanKind) int64 {
 	switch k {
-	case KindServer:
+	case spantree.KindServer:
 		return 2
-	case KindClient:
+	case spantree.KindClient:
 		return 3
 	}
 	return otlpKindInternal

@@ -1,7 +1,8 @@
-package spantree_test
+package spanhttp_test
 
 import (
 	"context"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"log"
 	"net/http"
 
@@ -12,7 +13,7 @@ import (
 // SPANTREE_SINK=otlp+http://localhost:4318 sends its spans to an
 // OpenTelemetry backend like this.
 func ExampleNewOTLP() {
-	sink, err := spantree.NewOTLP("http://localhost:4318", spantree.OTLPOptions{
+	sink, err := spanhttp.NewOTLP("http://localhost:4318", spanhttp.OTLPOptions{
 		Resource: map[string]string{"service": "checkout", "env": "staging"},
 		Header:   http.Header{"Authorization": {"Bearer token"}},
 	})

@@ -1,4 +1,4 @@
-package spantree
+package spanhttp
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/internal/diag"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -64,7 +66,7 @@ type OTLP struct {
 	pending    []byte     // encoded spans, comma separated
 	npending   int
 	spare      []byte // a drained buffer, for reuse
-	unfinished map[SpanID]SpanData
+	unfinished map[spantree.SpanID]spantree.SpanData
 	timer      *time.Timer
 
 	sendMu sync.Mutex // one request at a time; guards body, zbuf and zw
@@ -77,7 +79,7 @@ type OTLP struct {
 	requests atomic.Int64 // HTTP requests made, retries included
 }
 
-var _ Sink = (*OTLP)(nil)
+var _ spantree.Sink = (*OTLP)(nil)
 
 // OTLPOptions configures an OTLP sink. A zero field takes its default.
 type OTLPOptions struct {
@@ -106,7 +108,7 @@ type OTLPOptions struct {
 }
 
 // newOTLPSink builds the sink that SPANTREE_SINK=otlp+http(s)://... names.
-func newOTLPSink(rawURL string, cfg Config) (Sink, error) {
+func newOTLPSink(rawURL string, cfg spantree.Config) (spantree.Sink, error) {
 	tags := map[string]string{"service": cfg.Service}
 	for k, v := range cfg.Tags {
 		tags[k] = v
@@ -118,7 +120,7 @@ func newOTLPSink(rawURL string, cfg Config) (Sink, error) {
 	// The OpenTelemetry exporter variables a hosted backend's instructions
 	// give (authentication headers, compression) work here too.
 	h := firstEnv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")
-	for k, v := range parseOTLPHeaders(h, func(m string) { warnf("OTEL_EXPORTER_OTLP_HEADERS: %s", m) }) {
+	for k, v := range parseOTLPHeaders(h, func(m string) { diag.Warnf("OTEL_EXPORTER_OTLP_HEADERS: %s", m) }) {
 		opts.Header.Set(k, v)
 	}
 	switch c := firstEnv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"); c {
@@ -126,7 +128,7 @@ func newOTLPSink(rawURL string, cfg Config) (Sink, error) {
 		opts.Gzip = true
 	case "", "none":
 	default:
-		warnf("OTEL_EXPORTER_OTLP_COMPRESSION: %q is not gzip or none; sending uncompressed", c)
+		diag.Warnf("OTEL_EXPORTER_OTLP_COMPRESSION: %q is not gzip or none; sending uncompressed", c)
 	}
 	return NewOTLP(rawURL, opts)
 }
@@ -210,7 +212,7 @@ func NewOTLP(endpoint string, opts OTLPOptions) (*OTLP, error) {
 		client:     client,
 		opts:       opts,
 		prefix:     appendOTLPPrefix(nil, opts.Resource),
-		unfinished: map[SpanID]SpanData{},
+		unfinished: map[spantree.SpanID]spantree.SpanData{},
 	}, nil
 }
 
@@ -231,11 +233,11 @@ func newSinkTransport() *http.Transport {
 
 // Export adds t's finished spans to the pending batch and sends the batch
 // when it is full; a batch that is not full goes out after Interval.
-func (o *OTLP) Export(ctx context.Context, t *Trace) error {
+func (o *OTLP) Export(ctx context.Context, t *spantree.Trace) error {
 	o.mu.Lock()
 	for i := range t.Spans {
 		d := &t.Spans[i]
-		if d.Status == StatusStarted {
+		if d.Status == spantree.StatusStarted {
 			o.holdBack(d)
 			continue
 		}
@@ -260,7 +262,7 @@ func (o *OTLP) Export(ctx context.Context, t *Trace) error {
 
 // holdBack keeps a copy of a running span, replacing an earlier one. The copy
 // must not share t's maps and slices (sinks do not retain what they get).
-func (o *OTLP) holdBack(d *SpanData) {
+func (o *OTLP) holdBack(d *spantree.SpanData) {
 	if _, ok := o.unfinished[d.SpanID]; !ok && len(o.unfinished) >= o.opts.MaxUnfinished {
 		return
 	}
@@ -271,9 +273,9 @@ func (o *OTLP) holdBack(d *SpanData) {
 			c.Attrs[k] = v
 		}
 	}
-	c.Events = append([]Event(nil), d.Events...)
-	c.Links = append([]Link(nil), d.Links...)
-	c.HandledErrors = append([]ErrorInfo(nil), d.HandledErrors...)
+	c.Events = append([]spantree.Event(nil), d.Events...)
+	c.Links = append([]spantree.Link(nil), d.Links...)
+	c.HandledErrors = append([]spantree.ErrorInfo(nil), d.HandledErrors...)
 	o.unfinished[d.SpanID] = c
 }
 
@@ -307,7 +309,7 @@ func (o *OTLP) sendLater() {
 	buf, n := o.takeLocked()
 	o.mu.Unlock()
 	if err := o.send(context.Background(), buf, n); err != nil {
-		warnOncef("otlp:export", "sink otlp: %v (further errors are counted, not shown)", err)
+		diag.WarnOncef("otlp:export", "sink otlp: %v (further errors are counted, not shown)", err)
 	}
 }
 
@@ -334,7 +336,7 @@ func (o *OTLP) Flush(ctx context.Context) error {
 			// The runtime reports the error; it carries the count.
 			return fmt.Errorf("%w (%d spans dropped in all)", err, d)
 		}
-		warnOncef("otlp:dropped", "sink otlp: %d spans could not be delivered to %s", d, o.endpoint)
+		diag.WarnOncef("otlp:dropped", "sink otlp: %d spans could not be delivered to %s", d, o.endpoint)
 	}
 	return err
 }
@@ -459,7 +461,7 @@ func (o *OTLP) post(ctx context.Context, body []byte, n int) (time.Duration, err
 		o.sent.Add(int64(n) - rejected)
 		if rejected > 0 {
 			o.dropped.Add(rejected)
-			warnOncef("otlp:partial", "sink otlp: %s rejected %d of %d spans: %s", o.endpoint, rejected, n, why)
+			diag.WarnOncef("otlp:partial", "sink otlp: %s rejected %d of %d spans: %s", o.endpoint, rejected, n, why)
 		}
 		return 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:

@@ -1,4 +1,4 @@
-package spantree_test
+package spanhttp_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"io"
 	"math"
 	"net"
@@ -141,12 +142,12 @@ func sampleTrace(t *testing.T) *spantree.Trace {
 	}}
 }
 
-func newSink(t *testing.T, url string, opts spantree.OTLPOptions) *spantree.OTLP {
+func newSink(t *testing.T, url string, opts spanhttp.OTLPOptions) *spanhttp.OTLP {
 	t.Helper()
 	if opts.Resource == nil {
 		opts.Resource = map[string]string{"service": "app", "env": "test"}
 	}
-	s, err := spantree.NewOTLP(url, opts)
+	s, err := spanhttp.NewOTLP(url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestOTLPRequestGolden(t *testing.T) {
 	c := &collector{}
 	srv := httptest.NewServer(c)
 	defer srv.Close()
-	s := newSink(t, srv.URL, spantree.OTLPOptions{Header: http.Header{"X-Api-Key": {"k1"}}, Interval: time.Hour})
+	s := newSink(t, srv.URL, spanhttp.OTLPOptions{Header: http.Header{"X-Api-Key": {"k1"}}, Interval: time.Hour})
 	if err := s.Export(context.Background(), sampleTrace(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestOTLPFaults(t *testing.T) {
 			c := &collector{statuses: tt.statuses, answer: tt.answer}
 			srv := httptest.NewServer(c)
 			defer srv.Close()
-			s := newSink(t, srv.URL, spantree.OTLPOptions{MaxBatch: 4, MaxElapsed: 600 * time.Millisecond})
+			s := newSink(t, srv.URL, spanhttp.OTLPOptions{MaxBatch: 4, MaxElapsed: 600 * time.Millisecond})
 			err := s.Export(context.Background(), sampleTrace(t)) // 4 finished spans: a full batch
 			if (err != nil) != tt.wantErr {
 				t.Errorf("Export() error = %v; want error %v", err, tt.wantErr)
@@ -276,7 +277,7 @@ func TestOTLPBackendDown(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	s := newSink(t, "http://"+addr, spantree.OTLPOptions{Interval: time.Hour})
+	s := newSink(t, "http://"+addr, spanhttp.OTLPOptions{Interval: time.Hour})
 	if err := s.Export(context.Background(), sampleTrace(t)); err != nil {
 		t.Fatalf("Export() = %v; want nil (the batch is not full)", err)
 	}
@@ -304,7 +305,7 @@ func TestOTLPSlowBackend(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	s := newSink(t, srv.URL, spantree.OTLPOptions{Interval: time.Hour})
+	s := newSink(t, srv.URL, spanhttp.OTLPOptions{Interval: time.Hour})
 	s.Export(context.Background(), sampleTrace(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -321,7 +322,7 @@ func TestOTLPBatching(t *testing.T) {
 	c := &collector{}
 	srv := httptest.NewServer(c)
 	defer srv.Close()
-	s := newSink(t, srv.URL, spantree.OTLPOptions{MaxBatch: 3, Interval: 20 * time.Millisecond})
+	s := newSink(t, srv.URL, spanhttp.OTLPOptions{MaxBatch: 3, Interval: 20 * time.Millisecond})
 	tr := sampleTrace(t)
 	one := func(i int) *spantree.Trace {
 		return &spantree.Trace{ID: tr.ID, Spans: tr.Spans[i : i+1]}
@@ -360,7 +361,7 @@ func TestNewOTLPEndpoint(t *testing.T) {
 		{in: "http://[::1", wantErr: true},
 	}
 	for _, tt := range tests {
-		_, err := spantree.NewOTLP(tt.in, spantree.OTLPOptions{})
+		_, err := spanhttp.NewOTLP(tt.in, spanhttp.OTLPOptions{})
 		if (err != nil) != tt.wantErr {
 			t.Errorf("NewOTLP(%q) error = %v; want error %v", tt.in, err, tt.wantErr)
 		}
@@ -382,7 +383,7 @@ func TestOTLPOddValues(t *testing.T) {
 	c := &collector{}
 	srv := httptest.NewServer(c)
 	defer srv.Close()
-	s := newSink(t, srv.URL, spantree.OTLPOptions{})
+	s := newSink(t, srv.URL, spanhttp.OTLPOptions{})
 	tr := sampleTrace(t)
 	tr.Spans[0].Attrs = values
 	tr.Spans[0].Events[0].Attrs = values
@@ -404,7 +405,7 @@ func TestOTLPGzip(t *testing.T) {
 	for _, gz := range []bool{false, true} {
 		c := &collector{}
 		srv := httptest.NewServer(c)
-		s := newSink(t, srv.URL, spantree.OTLPOptions{Gzip: gz})
+		s := newSink(t, srv.URL, spanhttp.OTLPOptions{Gzip: gz})
 		tr := sampleTrace(t)
 		tr.Spans = tr.Spans[:4] // no running span: nothing depends on the flush time
 		if err := s.Export(context.Background(), tr); err != nil {

@@ -1,9 +1,10 @@
-package spantree
+package spanhttp
 
 import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	spantree "github.com/spantree/spantree/runtime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,12 +15,12 @@ import (
 	"time"
 )
 
-func sinkTrace(n int, name string) *Trace {
+func sinkTrace(n int, name string) *spantree.Trace {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	tr := &Trace{ID: NewTraceID(t0), Complete: true}
+	tr := &spantree.Trace{ID: spantree.NewTraceID(t0), Complete: true}
 	for i := range n {
-		tr.Spans = append(tr.Spans, SpanData{TraceID: tr.ID, SpanID: SpanID{byte(i + 1)}, Name: name,
-			Start: t0, End: t0.Add(time.Millisecond), Status: StatusSucceeded})
+		tr.Spans = append(tr.Spans, spantree.SpanData{TraceID: tr.ID, SpanID: spantree.SpanID{byte(i + 1)}, Name: name,
+			Start: t0, End: t0.Add(time.Millisecond), Status: spantree.StatusSucceeded})
 	}
 	return tr
 }
@@ -51,7 +52,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	var b Batch
+	var b spantree.Batch
 	if err := json.NewDecoder(zr).Decode(&b); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return

@@ -1,4 +1,4 @@
-package spantree
+package spanhttp
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/internal/diag"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,7 +35,7 @@ import (
 type HTTP struct {
 	url  string
 	key  string
-	tags []byte // JSON object, encoded on first send
+	tags []byte // spantree.JSON object, encoded on first send
 	hc   *http.Client
 
 	mu     sync.Mutex
@@ -44,14 +46,14 @@ type HTTP struct {
 	kick    chan struct{}      // something to send
 	flushes chan chan struct{} // flush requests; closed when done
 	wake    chan struct{}      // interrupts a backoff sleep
-	flushBy atomic.Int64       // unix ns deadline of a waiting Flush, or 0
+	flushBy atomic.Int64       // unix ns deadline of a waiting spantree.Flush, or 0
 
 	dropped  atomic.Int64 // spans lost: buffer full, or not accepted
 	reported atomic.Int64 // dropped count last said on stderr
 	sent     atomic.Int64 // spans acknowledged by the receiver
 }
 
-var _ Sink = (*HTTP)(nil)
+var _ spantree.Sink = (*HTTP)(nil)
 
 // chunk is the comma-separated JSON of n spans.
 type chunk struct {
@@ -92,12 +94,12 @@ func NewHTTP(base, key string) (*HTTP, error) {
 	return s, nil
 }
 
-func newHTTPSink(url string, cfg Config) (Sink, error) {
+func newHTTPSink(url string, cfg spantree.Config) (spantree.Sink, error) {
 	return NewHTTP(url, cfg.APIKey)
 }
 
 // Export encodes t's spans into the buffer, or drops them when it is full.
-func (s *HTTP) Export(_ context.Context, t *Trace) error {
+func (s *HTTP) Export(_ context.Context, t *spantree.Trace) error {
 	if len(t.Spans) == 0 {
 		return nil
 	}
@@ -155,7 +157,7 @@ func (s *HTTP) Flush(ctx context.Context) error {
 	}
 	if n := s.dropped.Load(); n > s.reported.Load() {
 		s.reported.Store(n)
-		warnf("sink %s: %d spans dropped in all (%d sent)", s.url, n, s.sent.Load())
+		diag.Warnf("sink %s: %d spans dropped in all (%d sent)", s.url, n, s.sent.Load())
 	}
 	return err
 }
@@ -169,7 +171,7 @@ func signal(c chan struct{}) {
 
 func (s *HTTP) drop(n int, why string) {
 	if s.dropped.Add(int64(n)) == int64(n) {
-		warnOncef("httpdrop:"+s.url, "sink %s: dropping spans: %s (the count is given at exit)", s.url, why)
+		diag.WarnOncef("httpdrop:"+s.url, "sink %s: dropping spans: %s (the count is given at exit)", s.url, why)
 	}
 }
 
@@ -211,7 +213,7 @@ func (s *HTTP) sendAll() {
 // send posts one batch, retrying network errors and 5xx with backoff.
 func (s *HTTP) send(spans []byte, n int) {
 	if s.tags == nil {
-		s.tags, _ = json.Marshal(Tags())
+		s.tags, _ = json.Marshal(spantree.Tags())
 	}
 	var buf bytes.Buffer
 	// BestSpeed: compressing costs the traced process's CPU; spans compress

@@ -1,4 +1,4 @@
-package spantree
+package spanhttp
 
 import (
 	"reflect"
@@ -22,29 +22,6 @@ func TestParseOTLPHeaders(t *testing.T) {
 		got := parseOTLPHeaders(tt.in, func(string) { warnings++ })
 		if !reflect.DeepEqual(got, tt.want) || warnings != tt.warnings {
 			t.Errorf("parseOTLPHeaders(%q) = %v with %d warnings; want %v with %d", tt.in, got, warnings, tt.want, tt.warnings)
-		}
-	}
-}
-
-func TestValidTracestate(t *testing.T) {
-	long := "k=" + string(make([]byte, 0))
-	for len(long) <= 512 {
-		long += "x"
-	}
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"congo=t61rcWkgMzE", "congo=t61rcWkgMzE"},
-		{" rojo=00f067aa0ba902b7,congo=t61rcWkgMzE ", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"},
-		{"novalue", ""},
-		{"=x", ""},
-		{"k=\x01", ""},
-		{"k=é", ""},
-		{long, ""},
-		{",,,", ""},
-	}
-	for _, tt := range tests {
-		if got := validTracestate(tt.in); got != tt.want {
-			t.Errorf("validTracestate(%q) = %q; want %q", tt.in, got, tt.want)
 		}
 	}
 }
