@@ -22,19 +22,45 @@
 //	__sp := __spantree.Start(&__spantree_fns_file[0])
 //	defer __sp.Done()
 //
-// with StartContext (reassigning the first named context.Context parameter),
-// StartLit (function literals, whose lexical parent is the enclosing __sp) or
-// StartRequest (func(http.ResponseWriter, *http.Request)) in place of Start.
+// with StartContext (reassigning the first named context.Context parameter)
+// or StartLit (function literals, whose lexical parent is the enclosing __sp)
+// in place of Start; an HTTP handler (func(http.ResponseWriter,
+// *http.Request)) starts with __spanhttp.Start(outer, r, &...) instead (see
+// "net/http" below).
 // A function whose last result is a named error ends with `defer __sp.DoneErr(&err)`; a function
 // whose last result is an unnamed error wraps the error of each return
 // statement in __sp.Err(...) (a `return f()` of several values goes through
 // temporaries __rN). Calls of os.Exit, log.Fatal* and log.Panic* get a
 // __spantree.Flush() statement in front. The file imports the runtime under
 // the fixed name __spantree, in an import declaration of its own after the
-// others, and ends with one table of descriptors, __spantree_fns_<file>,
+// others (and spanhttp in one on the next line where it needs it), and ends
+// with one table of descriptors, __spantree_fns_<file>,
 // named after the file so that the tables of one package never collide. A
 // function whose body was on one line is marked in the table ("// was one
 // line") so that Undo can put it back on one line.
+//
+// # net/http
+//
+// Everything of the runtime that needs net/http lives in its own package,
+// [HTTPPath] (spanhttp): handler spans, W3C traceparent propagation on
+// net/http clients and the http(s):// and otlp+http(s):// sinks, the last two
+// installed by merely importing it. The core runtime does not import net/http,
+// so that instrumenting a program that never uses it (a CLI) does not link
+// net/http, crypto/tls and the cgo resolver into it (issue 5: that made clean
+// builds 1.9x and binaries 2.5x those of the plain program). So the rewriter
+// imports spanhttp, right after the runtime's import, where the program
+// needs it:
+//
+//   - as __spanhttp in a file with a handler, which calls __spanhttp.Start;
+//   - blank (import _ "...") in every other instrumented file that imports
+//     net/http itself, so that a program whose own code uses net/http links
+//     propagation and the HTTP sinks;
+//   - blank in the file of package main that declares func main when
+//     [Options.LinksHTTP] says that the program links net/http through its
+//     dependencies (spangen -w finds that out with go list; see [Load]).
+//
+// A file that already imports spanhttp gets no blank import. A program that
+// links no spanhttp has the tree, json, json:PATH and off sinks only.
 //
 // File removes earlier instrumentation before it adds its own, so running it
 // twice changes nothing, and a file edited since it was instrumented gets

@@ -28,6 +28,9 @@ type instrumenter struct {
 	table    string
 
 	imports    map[string]string // local name -> import path
+	netHTTP    bool              // the file imports net/http
+	ownHTTP    bool              // the file imports HTTPPath itself (under any name)
+	handlers   bool              // a handler's span starts with spanhttp.Start
 	directives map[int][]string  // line -> //spangen: comments on it
 	linknamed  map[string]bool
 
@@ -60,6 +63,12 @@ func newInstrumenter(fset *token.FileSet, f *ast.File, src []byte, filename stri
 		p, err := strconv.Unquote(im.Path.Value)
 		if err != nil {
 			continue
+		}
+		switch p {
+		case "net/http":
+			in.netHTTP = true
+		case HTTPPath:
+			in.ownHTTP = true
 		}
 		name := guessName(p)
 		if im.Name != nil {
@@ -349,7 +358,8 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		if r == "" || r == "_" {
 			r = "nil"
 		}
-		start = fmt.Sprintf("__sp := %s.StartRequest(%s, %s, %s)", ImportName, outerSp, r, ref)
+		in.handlers = true
+		start = fmt.Sprintf("__sp := %s.Start(%s, %s, %s)", HTTPImportName, outerSp, r, ref)
 	case len(ps) > 0 && ps[0].name != "" && ps[0].name != "_" && in.isPkgType(ps[0].typ, "context", "Context"):
 		start = fmt.Sprintf("%s, __sp := %s.StartContext(%s, %s)", ps[0].name, ImportName, ps[0].name, ref)
 	case f.lit != nil:
@@ -524,6 +534,8 @@ func (in *instrumenter) lineEnd(p token.Pos) int {
 	return o
 }
 
+// addImport imports the runtime, and its spanhttp package when the file
+// needs it (see httpImport), in declarations of their own after the file's.
 func (in *instrumenter) addImport() {
 	var after token.Pos = in.f.Name.End()
 	for _, d := range in.f.Decls {
@@ -531,14 +543,53 @@ func (in *instrumenter) addImport() {
 			after = g.End()
 		}
 	}
+	decls := "import " + ImportName + " " + strconv.Quote(RuntimePath)
+	sep := "\n"
+	if in.opts.KeepLines {
+		sep = "; "
+	}
+	if name := in.httpImport(); name != "" {
+		decls += sep + "import " + name + " " + strconv.Quote(HTTPPath)
+	}
 	if in.opts.KeepLines {
 		// On the line of the last import (or of the package clause).
 		p := in.off(after)
-		in.add(p, p, "; import "+ImportName+" "+strconv.Quote(RuntimePath))
+		in.add(p, p, "; "+decls)
 		return
 	}
 	p := in.lineEnd(after)
-	in.add(p, p, "\n\nimport "+ImportName+" "+strconv.Quote(RuntimePath))
+	in.add(p, p, "\n\n"+decls)
+}
+
+// httpImport is the name the file imports [HTTPPath] under: HTTPImportName
+// when a handler calls it; blank when the file imports net/http (any of the
+// user's packages that uses net/http links propagation and the HTTP sinks)
+// or is the main file of a program that links net/http ([Options.LinksHTTP]);
+// "" for no import. A file that imports it already needs no blank import.
+func (in *instrumenter) httpImport() string {
+	switch {
+	case in.handlers:
+		return HTTPImportName
+	case in.ownHTTP:
+		return ""
+	case in.netHTTP, in.opts.LinksHTTP && in.mainFile():
+		return "_"
+	}
+	return ""
+}
+
+// mainFile reports whether the file is in package main and declares func
+// main.
+func (in *instrumenter) mainFile() bool {
+	if in.f.Name.Name != "main" {
+		return false
+	}
+	for _, d := range in.f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			return true
+		}
+	}
+	return false
 }
 
 // addTable adds the descriptor table at the end of the file. It comes last:

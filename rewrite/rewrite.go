@@ -20,6 +20,18 @@ const RuntimePath = "github.com/spantree/spantree/runtime"
 // runtime package, so it gets a name no hand-written code uses.
 const ImportName = "__spantree"
 
+// HTTPPath is the import path of the runtime's net/http support: handler
+// spans (spanhttp.Start), and, installed by importing it, W3C traceparent
+// propagation on net/http clients and the http(s):// and otlp+http(s)://
+// sinks. The core runtime does not import net/http, so that a program that
+// never uses it does not link it (issue 5: instrumenting a CLI made clean
+// builds 1.9x and binaries 2.5x as large).
+const HTTPPath = RuntimePath + "/spanhttp"
+
+// HTTPImportName is the name generated code imports [HTTPPath] under in a
+// file whose handlers call it; other files that need it import it blank.
+const HTTPImportName = "__spanhttp"
+
 // Options configure a rewrite. The zero value instruments a file with the
 // package name from its package clause and locations relative to its own
 // directory.
@@ -42,6 +54,13 @@ type Options struct {
 	// line, and only the descriptor table is added, after the last line. The
 	// output is not gofmt-formatted, and locations are the original lines.
 	KeepLines bool
+	// LinksHTTP tells that the package links net/http, directly or through
+	// its dependencies. The file of package main that declares func main
+	// then imports [HTTPPath] (blank), so that the program's HTTP clients
+	// propagate the trace and SPANTREE_SINK may name an HTTP receiver or an
+	// OTLP backend. A file that imports net/http itself gets the import
+	// whatever LinksHTTP says. [Load] finds it out for -w (Package.LinksHTTP).
+	LinksHTTP bool
 }
 
 // File instruments one Go source file. filename is used for error positions,

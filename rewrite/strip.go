@@ -49,6 +49,7 @@ func (s *stripper) add(start, end int, text string) {
 
 func (s *stripper) run() bool {
 	found := false
+	rt := s.runtimeImport()
 	for _, d := range s.f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok {
@@ -56,7 +57,7 @@ func (s *stripper) run() bool {
 		}
 		switch {
 		case g.Tok == token.IMPORT:
-			found = s.stripImport(g) || found
+			found = s.stripImport(g, rt) || found
 		case g.Tok == token.VAR && len(g.Specs) == 1:
 			found = s.stripTable(g) || found
 		}
@@ -114,31 +115,79 @@ func (s *stripper) isConsumed(o int) bool {
 	return false
 }
 
-// stripImport removes `import __spantree "..."`, with the blank line that
-// File puts before it.
-func (s *stripper) stripImport(g *ast.GenDecl) bool {
+// runtimeImport is the `__spantree "..."` import spec File adds, or nil.
+func (s *stripper) runtimeImport() *ast.ImportSpec {
+	for _, is := range s.f.Imports {
+		if isImport(is, ImportName, RuntimePath) {
+			return is
+		}
+	}
+	return nil
+}
+
+func isImport(is *ast.ImportSpec, name, path string) bool {
+	return is.Name != nil && is.Name.Name == name && is.Path.Value == strconv.Quote(path)
+}
+
+// stripImport removes from g the imports File adds: `import __spantree
+// "..."` with the blank line File puts before it, and the spanhttp import on
+// the line after it (or, with KeepLines, on the same line): `import
+// __spanhttp "..."` wherever it is (the name is File's), a blank one only
+// right after the runtime's (elsewhere it is the user's own). rt is the
+// runtime's import spec, or nil.
+func (s *stripper) stripImport(g *ast.GenDecl, rt *ast.ImportSpec) bool {
+	found := false
+	var lines [][2]int // lines of specs to remove from a block
 	for _, sp := range g.Specs {
 		is := sp.(*ast.ImportSpec)
-		if is.Name == nil || is.Name.Name != ImportName || is.Path.Value != strconv.Quote(RuntimePath) {
+		sep := 0 // newlines before a whole declaration that are File's too
+		switch {
+		case isImport(is, ImportName, RuntimePath):
+			sep = 2
+		case isImport(is, HTTPImportName, HTTPPath):
+			sep = 1
+		case isImport(is, "_", HTTPPath) && rt != nil && is != rt &&
+			is.Pos() > rt.Pos() && s.line(is.Pos()) <= s.line(rt.End())+1:
+			sep = 1
+		default:
 			continue
 		}
+		found = true
 		if !g.Lparen.IsValid() {
 			start, end := s.off(g.Pos()), s.off(g.End())
-			if start >= 2 && string(s.src[start-2:start]) == "\n\n" {
-				start -= 2
+			if start >= sep && strings.Count(string(s.src[start-sep:start]), "\n") == sep {
+				start -= sep
 			}
 			s.add(start, end, "")
-			return true
+			continue
 		}
 		// Moved into a block by hand (goimports): remove its line.
 		start, end := s.lineStart(s.off(is.Pos())), s.off(is.End())
 		if end < len(s.src) && s.src[end] == '\n' {
 			end++
 		}
-		s.add(start, end, "")
-		return true
+		if n := len(lines); n > 0 && lines[n-1][1] == start {
+			lines[n-1][1] = end
+		} else {
+			lines = append(lines, [2]int{start, end})
+		}
 	}
-	return false
+	for _, l := range lines {
+		// A group of their own (goimports puts them apart): its blank
+		// line goes too.
+		if l[0] >= 2 && string(s.src[l[0]-2:l[0]]) == "\n\n" && s.blankOrParen(l[1]) {
+			l[0]--
+		}
+		s.add(l[0], l[1], "")
+	}
+	return found
+}
+
+// blankOrParen reports whether the line at offset o is empty or starts
+// with the closing parenthesis of a block.
+func (s *stripper) blankOrParen(o int) bool {
+	rest := bytes.TrimLeft(s.src[o:], " \t")
+	return len(rest) == 0 || rest[0] == '\n' || rest[0] == ')'
 }
 
 // stripTable removes the descriptor table and remembers which entries were
@@ -300,7 +349,8 @@ func (s *stripper) stripTemps(a, r ast.Stmt) bool {
 	return true
 }
 
-// prologue reports whether st is `__sp := __spantree.StartX(..., &table[idx])`.
+// prologue reports whether st is `__sp := __spantree.StartX(..., &table[idx])`
+// or `__sp := __spanhttp.Start(..., &table[idx])`.
 func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	as, isAssign := st.(*ast.AssignStmt)
 	if !isAssign || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) == 0 {
@@ -310,7 +360,9 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 		return "", 0, false
 	}
 	c, isCall := as.Rhs[0].(*ast.CallExpr)
-	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") {
+	// StartRequest: handlers before spanhttp.Start (issue 5).
+	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") &&
+		!isSelCall(c, HTTPImportName, "Start") {
 		return "", 0, false
 	}
 	u, isAddr := c.Args[len(c.Args)-1].(*ast.UnaryExpr)

@@ -135,7 +135,7 @@ func run(args []string) int {
 // module directories they belong to. Any error stops everything: nothing is
 // written unless every file could be rewritten.
 func rewriteAll(f *flags) ([]change, []string, error) {
-	pkgs, err := rewrite.Load(rewrite.LoadConfig{TypeCheck: !f.undo}, f.patterns...)
+	pkgs, err := rewrite.Load(rewrite.LoadConfig{TypeCheck: !f.undo, FindHTTP: !f.undo}, f.patterns...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -161,6 +161,7 @@ func rewriteAll(f *flags) ([]change, []string, error) {
 		}
 		opts := f.opts
 		opts.Dir = p.Dir
+		opts.LinksHTTP = p.LinksHTTP
 		out, err := rewrite.Files(srcs, opts, f.undo)
 		if err != nil {
 			errs = append(errs, err)
