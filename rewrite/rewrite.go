@@ -59,7 +59,9 @@ type Options struct {
 	// then imports [HTTPPath] (blank), so that the program's HTTP clients
 	// propagate the trace and SPANTREE_SINK may name an HTTP receiver or an
 	// OTLP backend. A file that imports net/http itself gets the import
-	// whatever LinksHTTP says. [Load] finds it out for -w (Package.LinksHTTP).
+	// whatever LinksHTTP says. [Load] finds it out with LoadConfig.FindHTTP
+	// (Package.LinksHTTP); spangen toolexec asks go list when it compiles a
+	// main package.
 	LinksHTTP bool
 }
 
