@@ -558,7 +558,38 @@ func (in *instrumenter) addImport() {
 		return
 	}
 	p := in.lineEnd(after)
+	if p+1 < len(in.src) && in.src[p+1] != '\n' {
+		// The next line follows without a blank line: gofmt allows it
+		// after a line that ends in a comment ("package p // x", then
+		// func). Our declarations go right under that line, where gofmt
+		// leaves them, with the blank line gofmt wants after them; Undo
+		// tells this layout by the missing blank line before.
+		text := "\n" + decls + "\n"
+		if in.splitsAlignment(p, text) {
+			// The two lines were one block of aligned comments (or
+			// one-line bodies), which gofmt re-aligns once we come
+			// between them. Say so with a block of their own: Undo
+			// then lets gofmt align them again.
+			text = "\nimport (\n\t" + strings.ReplaceAll(decls, "\nimport ", "\n\t")[len("import "):] + "\n)\n"
+		}
+		in.add(p, p, text)
+		return
+	}
 	in.add(p, p, "\n\n"+decls)
+}
+
+// splitsAlignment reports whether inserting text at offset p of a
+// gofmt-formatted file makes gofmt change it elsewhere: it re-aligns the
+// trailing comments of the lines around p. Only asked where that may
+// happen, since it formats the file twice.
+func (in *instrumenter) splitsAlignment(p int, text string) bool {
+	clean, err := format.Source(in.src)
+	if err != nil || !bytes.Equal(clean, in.src) {
+		return false // not gofmt-formatted: its layout stays as it is
+	}
+	trial := string(in.src[:p]) + text + string(in.src[p:])
+	f, err := format.Source([]byte(trial))
+	return err == nil && string(f) != trial
 }
 
 // httpImport is the name the file imports [HTTPPath] under: HTTPImportName

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"bytes"
 	"go/ast"
+	"go/format"
 	"go/parser"
 	"go/token"
 	"strconv"
@@ -17,7 +18,8 @@ type stripper struct {
 	edits    []edit
 	oneline  map[string][]bool // table name -> entry was on one line
 	joined   map[*ast.BlockStmt]bool
-	consumed [][2]int // ranges already deleted (temporaries' returns)
+	consumed [][2]int // ranges already deleted (temporaries' returns, imports)
+	realign  bool     // gofmt the result (see realignBlock)
 }
 
 func strip(filename string, src []byte) ([]byte, error) {
@@ -37,7 +39,13 @@ func strip(filename string, src []byte) ([]byte, error) {
 	if !s.run() {
 		return src, nil
 	}
-	return apply(src, s.edits), nil
+	out := apply(src, s.edits)
+	if s.realign {
+		if f, err := format.Source(out); err == nil {
+			return f, nil
+		}
+	}
+	return out, nil
 }
 
 func (s *stripper) off(p token.Pos) int  { return s.tf.Offset(p) }
@@ -50,14 +58,18 @@ func (s *stripper) add(start, end int, text string) {
 func (s *stripper) run() bool {
 	found := false
 	rt := s.runtimeImport()
-	for _, d := range s.f.Decls {
+	for i, d := range s.f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok {
 			continue
 		}
 		switch {
 		case g.Tok == token.IMPORT:
-			found = s.stripImport(g, rt) || found
+			var next ast.Decl
+			if i+1 < len(s.f.Decls) {
+				next = s.f.Decls[i+1]
+			}
+			found = s.stripImport(g, next, rt) || found
 		case g.Tok == token.VAR && len(g.Specs) == 1:
 			found = s.stripTable(g) || found
 		}
@@ -133,9 +145,12 @@ func isImport(is *ast.ImportSpec, name, path string) bool {
 // "..."` with the blank line File puts before it, and the spanhttp import on
 // the line after it (or, with KeepLines, on the same line): `import
 // __spanhttp "..."` wherever it is (the name is File's), a blank one only
-// right after the runtime's (elsewhere it is the user's own). rt is the
-// runtime's import spec, or nil.
-func (s *stripper) stripImport(g *ast.GenDecl, rt *ast.ImportSpec) bool {
+// right after the runtime's (elsewhere it is the user's own). next is the
+// declaration after g, or nil; rt is the runtime's import spec, or nil.
+func (s *stripper) stripImport(g *ast.GenDecl, next ast.Decl, rt *ast.ImportSpec) bool {
+	if s.realignBlock(g) {
+		return true
+	}
 	found := false
 	var lines [][2]int // lines of specs to remove from a block
 	for _, sp := range g.Specs {
@@ -155,8 +170,23 @@ func (s *stripper) stripImport(g *ast.GenDecl, rt *ast.ImportSpec) bool {
 		found = true
 		if !g.Lparen.IsValid() {
 			start, end := s.off(g.Pos()), s.off(g.End())
-			if start >= sep && strings.Count(string(s.src[start-sep:start]), "\n") == sep {
+			switch {
+			case s.isConsumed(start):
+				continue // removed with the runtime's import
+			case start >= sep && strings.Count(string(s.src[start-sep:start]), "\n") == sep:
 				start -= sep
+			case sep == 2 && start > 0 && s.src[start-1] == '\n':
+				// Right under the line before, with no blank line:
+				// File's layout when the next line followed that line
+				// directly (see addImport). The imports go with the
+				// blank line after them.
+				if h := s.httpImportAfter(g, next); h != nil {
+					end = s.off(h.End())
+				}
+				for n := 0; n < 2 && end < len(s.src) && s.src[end] == '\n'; n++ {
+					end++
+				}
+				s.consumed = append(s.consumed, [2]int{start, end})
 			}
 			s.add(start, end, "")
 			continue
@@ -181,6 +211,48 @@ func (s *stripper) stripImport(g *ast.GenDecl, rt *ast.ImportSpec) bool {
 		s.add(l[0], l[1], "")
 	}
 	return found
+}
+
+// realignBlock removes g if it is the import block File puts right under a
+// line whose trailing comment gofmt aligned with the next line's (see
+// addImport), with the blank line after it, and has the result
+// gofmt-formatted to align them again.
+func (s *stripper) realignBlock(g *ast.GenDecl) bool {
+	if !g.Lparen.IsValid() || len(g.Specs) == 0 || len(g.Specs) > 2 {
+		return false
+	}
+	for i, sp := range g.Specs {
+		is := sp.(*ast.ImportSpec)
+		if i == 0 && !isImport(is, ImportName, RuntimePath) ||
+			i == 1 && !isImport(is, HTTPImportName, HTTPPath) && !isImport(is, "_", HTTPPath) {
+			return false
+		}
+	}
+	start, end := s.off(g.Pos()), s.off(g.End())
+	if start < 2 || s.src[start-1] != '\n' || s.src[start-2] == '\n' {
+		return false
+	}
+	for n := 0; n < 2 && end < len(s.src) && s.src[end] == '\n'; n++ {
+		end++
+	}
+	s.add(start, end, "")
+	s.realign = true
+	return true
+}
+
+// httpImportAfter returns next if it is the spanhttp import File puts on
+// the line after its runtime import g, or nil.
+func (s *stripper) httpImportAfter(g *ast.GenDecl, next ast.Decl) *ast.GenDecl {
+	h, ok := next.(*ast.GenDecl)
+	if !ok || h.Tok != token.IMPORT || h.Lparen.IsValid() || len(h.Specs) != 1 ||
+		s.line(h.Pos()) != s.line(g.End())+1 {
+		return nil
+	}
+	is := h.Specs[0].(*ast.ImportSpec)
+	if !isImport(is, HTTPImportName, HTTPPath) && !isImport(is, "_", HTTPPath) {
+		return nil
+	}
+	return h
 }
 
 // blankOrParen reports whether the line at offset o is empty or starts
