@@ -146,7 +146,8 @@ func TestTableName(t *testing.T) {
 }
 
 // FuzzRewrite checks, on any source gofmt accepts, that the output parses,
-// a second pass changes nothing and Undo gives back the input.
+// is gofmt-formatted, a second pass changes nothing and Undo gives back the
+// input; and that with KeepLines every line keeps its number.
 func FuzzRewrite(f *testing.F) {
 	names, _ := filepath.Glob(filepath.Join(fixtures, "*.go"))
 	for _, name := range names {
@@ -178,5 +179,10 @@ func FuzzRewrite(f *testing.F) {
 			t.Fatalf("File: %v", err)
 		}
 		checkInvariants(t, "f.go", src, out, Options{Dir: "testdata/rewrite"})
+		kept, err := File("f.go", src, Options{Dir: "testdata/rewrite", KeepLines: true})
+		if err != nil {
+			t.Fatalf("File(KeepLines): %v", err)
+		}
+		checkLinesKept(t, src, kept)
 	})
 }
