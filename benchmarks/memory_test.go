@@ -34,7 +34,7 @@ var memFns = [...]spantree.Func{
 // loopRoot calls call n times under one root span.
 func loopRoot(ctx context.Context, n int, call func()) {
 	ctx, __sp := spantree.StartContext(ctx, &memFns[memRoot])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	for range n {
 		call()
 	}
@@ -43,19 +43,19 @@ func loopRoot(ctx context.Context, n int, call func()) {
 // leaf is fast and has no children: its calls fold.
 func leaf() {
 	__sp := spantree.Start(&memFns[memLeaf])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 // parent has a child, so it never folds: every call is a recorded span.
 func parent() {
 	__sp := spantree.Start(&memFns[memParent])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	child()
 }
 
 func child() {
 	__sp := spantree.Start(&memFns[memChild])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 // peakMemory samples the heap while f runs and returns the highest HeapInuse

@@ -52,7 +52,7 @@ var fns = [...]spantree.Func{
 // root is the root span of one trace: it calls call n times.
 func root(ctx context.Context, n int, call func(context.Context)) {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRoot])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	for range n {
 		call(ctx)
 	}
@@ -62,7 +62,7 @@ func root(ctx context.Context, n int, call func(context.Context)) {
 // times, and reports false when pb has no more iterations.
 func rootParallel(ctx context.Context, pb *testing.PB, call func(context.Context)) bool {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRootParallel])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	for range perTrace {
 		if !pb.Next() {
 			return false
@@ -74,91 +74,91 @@ func rootParallel(ctx context.Context, pb *testing.PB, call func(context.Context
 
 func recorded() {
 	__sp := spantree.Start(&fns[fnRecorded])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 func recordedCtx(ctx context.Context) {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRecordedCtx])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	_ = ctx
 }
 
 func folded() {
 	__sp := spantree.Start(&fns[fnFolded])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 var errBench = errors.New("benchmark error")
 
 func failing() error {
 	__sp := spantree.Start(&fns[fnFailing])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	return __sp.Err(errBench)
 }
 
 func failingNamed() (err error) {
 	__sp := spantree.Start(&fns[fnFailingNamed])
-	defer func() { __sp.EndErr(recover(), err) }()
+	defer __sp.DoneErr(&err)
 	return errBench
 }
 
 func nest0() {
 	__sp := spantree.Start(&fns[fnNest0+0])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest1()
 }
 
 func nest1() {
 	__sp := spantree.Start(&fns[fnNest0+1])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest2()
 }
 
 func nest2() {
 	__sp := spantree.Start(&fns[fnNest0+2])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest3()
 }
 
 func nest3() {
 	__sp := spantree.Start(&fns[fnNest0+3])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest4()
 }
 
 func nest4() {
 	__sp := spantree.Start(&fns[fnNest0+4])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest5()
 }
 
 func nest5() {
 	__sp := spantree.Start(&fns[fnNest0+5])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest6()
 }
 
 func nest6() {
 	__sp := spantree.Start(&fns[fnNest0+6])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest7()
 }
 
 func nest7() {
 	__sp := spantree.Start(&fns[fnNest0+7])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest8()
 }
 
 func nest8() {
 	__sp := spantree.Start(&fns[fnNest0+8])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	nest9()
 }
 
 func nest9() {
 	__sp := spantree.Start(&fns[fnNest0+9])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 // underRoots calls call b.N times, perTrace calls under each root span.

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"golang.org/x/mod/modfile"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -127,7 +129,15 @@ func goCommand(sub string, args []string, ps Patterns) (*exec.Cmd, error) {
 	prepFlags = append(prepFlags, sc.compile...)
 
 	cfg := &Config{Pkgs: ps}
-	if env.GOMOD != "" && env.GOMOD != os.DevNull || env.GOWORK != "" && env.GOWORK != "off" {
+	switch {
+	case (env.GOWORK == "" || env.GOWORK == "off") && env.GOMOD != "" && env.GOMOD != os.DevNull && len(sc.modFlags) == 0 && !slices.ContainsFunc(goflags, isModfileFlag):
+		// One main module: its go.mod says all, without a second go command.
+		m, err := readMainModule(env.GOMOD)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Main = []Module{m}
+	case env.GOMOD != "" && env.GOMOD != os.DevNull || env.GOWORK != "" && env.GOWORK != "off":
 		if cfg.Main, err = mainModules(gobin, dir, sc.modFlags); err != nil {
 			return nil, err
 		}
@@ -223,6 +233,24 @@ func checkVersion(v string) error {
 		return fmt.Errorf("%s is too old: spangen go needs go1.%d or later", v, minGo)
 	}
 	return nil
+}
+
+// isModfileFlag reports whether f is -modfile, which names another go.mod.
+func isModfileFlag(f string) bool {
+	return strings.HasPrefix(strings.TrimLeft(f, "-"), "modfile")
+}
+
+// readMainModule reads the module path of the go.mod file gomod.
+func readMainModule(gomod string) (Module, error) {
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return Module{}, fmt.Errorf("read the main module: %w", err)
+	}
+	path := modfile.ModulePath(b)
+	if path == "" {
+		return Module{}, fmt.Errorf("%s: no module line", gomod)
+	}
+	return Module{Path: path, Dir: filepath.Dir(gomod)}, nil
 }
 
 // mainModules lists the main modules (several in a go.work workspace).

@@ -11,8 +11,9 @@ import (
 // program: when the runtime is set up, the client side of net/http is made
 // to send a traceparent header naming the span that makes the request: the
 // span the request's context carries, else the goroutine's current span,
-// else the span running on the goroutine that launched this one. The server side is StartRequest, which continues an
-// incoming traceparent.
+// else the span running on the goroutine that launched this one
+// (spantree.Outgoing). The server side is Start, which continues an incoming
+// traceparent.
 //
 // How: http.DefaultTransport is normally an *http.Transport, and a great deal
 // of code type-asserts it (http.DefaultTransport.(*http.Transport).Clone()),

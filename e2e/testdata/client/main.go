@@ -12,30 +12,25 @@ import (
 	"net/http"
 	"os"
 	"strings"
-
-	__spantree "github.com/spantree/spantree/runtime"
 )
 
-var __spantree_fns = [...]__spantree.Func{
-	{Name: "main.main", Loc: "e2e/testdata/client/main.go:26", Kind: __spantree.KindMain},
-	{Name: "main.run", Loc: "e2e/testdata/client/main.go:36"},
-	{Name: "main.fetch", Loc: "e2e/testdata/client/main.go:52"},
-	{Name: "main.health", Loc: "e2e/testdata/client/main.go:74"},
-}
+import __spantree "github.com/spantree/spantree/runtime"
+import _ "github.com/spantree/spantree/runtime/spanhttp"
 
 func main() {
-	__sp := __spantree.Start(&__spantree_fns[0])
-	defer func() { __sp.End(recover()) }()
+	__sp := __spantree.Start(&__spantree_fns_main[0])
+	defer __sp.Done()
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: client http://HOST:PORT")
-		__spantree.Exit(2)
+		__spantree.Flush()
+		os.Exit(2)
 	}
 	run(context.Background(), os.Args[1])
 }
 
 func run(ctx context.Context, base string) {
-	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1])
-	defer func() { __sp.End(recover()) }()
+	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns_main[1])
+	defer __sp.Done()
 	for _, item := range []string{"apple", "durian"} {
 		body, err := fetch(ctx, base+"/price?item="+item)
 		if err != nil {
@@ -50,8 +45,8 @@ func run(ctx context.Context, base string) {
 }
 
 func fetch(ctx context.Context, url string) (string, error) {
-	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[2])
-	defer func() { __sp.End(recover()) }()
+	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns_main[2])
+	defer __sp.Done()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", __sp.Err(err)
@@ -72,8 +67,8 @@ func fetch(ctx context.Context, url string) (string, error) {
 }
 
 func health(base string) error {
-	__sp := __spantree.Start(&__spantree_fns[3])
-	defer func() { __sp.End(recover()) }()
+	__sp := __spantree.Start(&__spantree_fns_main[3])
+	defer __sp.Done()
 	resp, err := http.Get(base + "/healthz")
 	if err != nil {
 		return __sp.Err(err)
@@ -83,4 +78,11 @@ func health(base string) error {
 		return __sp.Err(fmt.Errorf("healthz: %s", resp.Status))
 	}
 	return nil
+}
+
+var __spantree_fns_main = [...]__spantree.Func{
+	{Name: "main.main", Loc: "e2e/testdata/client/main.go:20", Kind: __spantree.KindMain},
+	{Name: "main.run", Loc: "e2e/testdata/client/main.go:31"},
+	{Name: "main.fetch", Loc: "e2e/testdata/client/main.go:47"},
+	{Name: "main.health", Loc: "e2e/testdata/client/main.go:69"},
 }

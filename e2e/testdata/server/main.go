@@ -9,41 +9,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	__spanhttp "github.com/spantree/spantree/runtime/spanhttp"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-
-	__spantree "github.com/spantree/spantree/runtime"
 )
 
-var __spantree_fns = [...]__spantree.Func{
-	{Name: "main.main", Loc: "e2e/testdata/server/main.go:34", Kind: __spantree.KindMain},
-	{Name: "main.main.HandleFunc(/price)", Loc: "e2e/testdata/server/main.go:43", Kind: __spantree.KindHandler},
-	{Name: "main.main.HandleFunc(/healthz)", Loc: "e2e/testdata/server/main.go:53", Kind: __spantree.KindHandler},
-	{Name: "main.price", Loc: "e2e/testdata/server/main.go:74"},
-	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:84"},
-	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:61"},
-}
+import __spantree "github.com/spantree/spantree/runtime"
+import __spanhttp "github.com/spantree/spantree/runtime/spanhttp"
 
 var errNotFound = errors.New("not found")
 
 var prices = map[string]int{"apple": 3, "pear": 4}
 
 func main() {
-	__sp := __spantree.Start(&__spantree_fns[0])
-	defer func() { __sp.End(recover()) }()
+	__sp := __spantree.Start(&__spantree_fns_main[0])
+	defer __sp.Done()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
-		__spantree.Exit(1)
+		__spantree.Flush()
+		os.Exit(1)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/price", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spanhttp.Start(__sp, r, &__spantree_fns[1])
-		defer func() { __sp.End(recover()) }()
+		__sp := __spanhttp.Start(__sp, r, &__spantree_fns_main[1])
+		defer __sp.Done()
 		p, err := price(r.Context(), r.URL.Query().Get("item"))
 		if errors.Is(err, errNotFound) {
 			http.Error(w, err.Error(), http.StatusNotFound)
@@ -52,16 +44,16 @@ func main() {
 		fmt.Fprintln(w, p)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spanhttp.Start(__sp, r, &__spantree_fns[2])
-		defer func() { __sp.End(recover()) }()
+		__sp := __spanhttp.Start(__sp, r, &__spantree_fns_main[2])
+		defer __sp.Done()
 		fmt.Fprintln(w, "ok")
 	})
 	srv := &http.Server{Handler: mux}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
-		__sp := __spantree.StartLit(__sp, &__spantree_fns[5])
-		defer func() { __sp.End(recover()) }()
+		__sp := __spantree.StartLit(__sp, &__spantree_fns_main[3])
+		defer __sp.Done()
 		<-ctx.Done()
 		srv.Shutdown(context.Background())
 	}()
@@ -73,8 +65,8 @@ func main() {
 
 // price returns the price of item, with tax.
 func price(ctx context.Context, item string) (int, error) {
-	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[3])
-	defer func() { __sp.End(recover()) }()
+	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns_main[4])
+	defer __sp.Done()
 	p, err := lookup(item)
 	if err != nil {
 		return 0, __sp.Err(fmt.Errorf("price of %q: %w", item, err))
@@ -83,11 +75,20 @@ func price(ctx context.Context, item string) (int, error) {
 }
 
 func lookup(item string) (int, error) {
-	__sp := __spantree.Start(&__spantree_fns[4])
-	defer func() { __sp.End(recover()) }()
+	__sp := __spantree.Start(&__spantree_fns_main[5])
+	defer __sp.Done()
 	p, ok := prices[item]
 	if !ok {
 		return 0, __sp.Err(errNotFound)
 	}
 	return p, nil
+}
+
+var __spantree_fns_main = [...]__spantree.Func{
+	{Name: "main.main", Loc: "e2e/testdata/server/main.go:26", Kind: __spantree.KindMain},
+	{Name: "main.main.HandleFunc(/price)", Loc: "e2e/testdata/server/main.go:36", Kind: __spantree.KindHandler},
+	{Name: "main.main.HandleFunc(/healthz)", Loc: "e2e/testdata/server/main.go:46", Kind: __spantree.KindHandler},
+	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:54"},
+	{Name: "main.price", Loc: "e2e/testdata/server/main.go:67"},
+	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:77"},
 }
