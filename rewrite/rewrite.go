@@ -143,6 +143,15 @@ func file(filename string, src []byte, opts Options) ([]byte, error) {
 	if skipFile(f) {
 		return src, nil
 	}
+	for _, is := range f.Imports {
+		if is.Name != nil && (is.Name.Name == ImportName || is.Name.Name == HTTPImportName) {
+			// Left over by strip: not spangen's output (written by hand, or
+			// by a spangen whose output this one does not know). Adding a
+			// second import and table would not compile.
+			return nil, fmt.Errorf("%s: instrumentation spangen cannot take out (%s is imported, but not as spangen writes it): remove it by hand, then run spangen again",
+				fset.Position(is.Pos()), is.Name.Name)
+		}
+	}
 	in := newInstrumenter(fset, f, src, filename, opts)
 	if !in.run() {
 		return src, nil

@@ -121,6 +121,64 @@ func TestParseError(t *testing.T) {
 	}
 }
 
+// TestForeignInstrumentation: instrumentation in the shape of earlier
+// versions (one table named __spantree_fns, the import in the file's import
+// block, deferred End closures) is replaced by this version's; what spangen
+// cannot take out is an error naming the file and line, never a file with
+// two runtime imports.
+func TestForeignInstrumentation(t *testing.T) {
+	const plain = `package p
+
+import (
+	"fmt"
+)
+
+func F() {
+	fmt.Println()
+}
+`
+	const earlier = `package p
+
+import (
+	"fmt"
+
+	__spantree "github.com/spantree/spantree/runtime"
+)
+
+var __spantree_fns = [...]__spantree.Func{
+	{Name: "p.F", Loc: "f.go:11"},
+}
+
+func F() {
+	__sp := __spantree.Start(&__spantree_fns[0])
+	defer func() { __sp.End(recover()) }()
+	fmt.Println()
+}
+`
+	want, err := File("f.go", []byte(plain), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := File("f.go", []byte(earlier), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("earlier instrumentation, instrumented again (-fresh +got):\n%s", diff)
+	}
+
+	const byHand = `package p
+
+import __spanhttp "github.com/spantree/spantree/runtime/spanhttp"
+
+var _ = __spanhttp.Start
+`
+	out, err := File("f.go", []byte(byHand), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "f.go:3:8: ") {
+		t.Errorf("File(hand-written import) = %v\n%s\nwant an error starting with f.go:3:8:", err, out)
+	}
+}
+
 func TestTestName(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"case a", "case_a"},

@@ -264,9 +264,16 @@ func (s *stripper) blankOrParen(o int) bool {
 
 // stripTable removes the descriptor table and remembers which entries were
 // one-line bodies.
+// isTableName reports whether name is a descriptor table's: __spantree_fns_
+// and the file's name, or __spantree_fns (earlier versions, and code written
+// the way the runtime's documentation shows).
+func isTableName(name string) bool {
+	return name == "__spantree_fns" || strings.HasPrefix(name, "__spantree_fns_")
+}
+
 func (s *stripper) stripTable(g *ast.GenDecl) bool {
 	vs, ok := g.Specs[0].(*ast.ValueSpec)
-	if !ok || len(vs.Names) != 1 || !strings.HasPrefix(vs.Names[0].Name, "__spantree_fns_") || len(vs.Values) != 1 {
+	if !ok || len(vs.Names) != 1 || !isTableName(vs.Names[0].Name) || len(vs.Values) != 1 {
 		return false
 	}
 	cl, ok := vs.Values[0].(*ast.CompositeLit)
