@@ -105,13 +105,42 @@ func computeSelfID() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" && !strings.Contains(bi.Main.Version, "+dirty") {
 		id = bi.Main.Version
 	} else if exe, err := os.Executable(); err == nil {
-		if f, err := os.Open(exe); err == nil {
-			h := sha256.New()
-			if _, err := io.Copy(h, f); err == nil {
-				id = "exe-" + hex.EncodeToString(h.Sum(nil)[:8])
-			}
-			f.Close()
+		if d := exeDigest(exe); d != "" {
+			id = "exe-" + d
 		}
 	}
 	return id + "+runtime-" + runtimeHash()
+}
+
+// exeDigest is a digest of the executable file exe. Hashing megabytes on
+// every build would cost more than a warm build itself, so the digest is
+// memoized in the spangen cache under the file's identity (path, size,
+// modification time, inode): a rebuilt spangen is a new file.
+func exeDigest(exe string) string {
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	var memo string
+	if dir, err := cacheDir(); err == nil {
+		k := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%d\n%d", exe, fi.Size(), fi.ModTime().UnixNano(), inode(fi)))
+		memo = filepath.Join(dir, "self", hex.EncodeToString(k[:12]))
+		if b, err := os.ReadFile(memo); err == nil && len(b) == 16 {
+			return string(b)
+		}
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	d := hex.EncodeToString(h.Sum(nil)[:8])
+	if memo != "" {
+		_ = writeFileAtomic(memo, []byte(d)) // a memo that cannot be written is recomputed next time
+	}
+	return d
 }

@@ -2,6 +2,8 @@ package toolexec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -97,19 +100,73 @@ type tool struct {
 // that for the instrumented packages only, so the standard library and
 // dependencies, compiled as they always are, stay shared with plain builds.
 func (t *tool) version() int {
-	cmd := exec.Command(t.path, t.args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Stdout.Write(out.Bytes())
-		return exitCode(err)
+	line, ok := readToolVersion(t.path)
+	if !ok {
+		cmd := exec.Command(t.path, t.args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, os.Stderr
+		if err := cmd.Run(); err != nil {
+			os.Stdout.Write(out.Bytes())
+			return exitCode(err)
+		}
+		line = strings.TrimSpace(out.String())
+		writeToolVersion(t.path, line)
 	}
-	line := strings.TrimSpace(out.String())
 	if !t.viaGo && (t.name == "compile" || t.name == "link") {
 		line = markVersion(line, t.cfg.ID)
 	}
 	fmt.Println(line)
 	return 0
+}
+
+// The go command asks every tool for -V=full once per build, and through
+// -toolexec it cannot skip the question as it does for a release toolchain:
+// answering from a memo spares a warm build starting the compiler, the
+// linker and the assembler only to print their versions. The memo's key is
+// the tool file's identity (path, size, modification time, inode) and the
+// environment that configures it (GO*, CGO_*: GOEXPERIMENT changes the
+// answer).
+
+// toolVersionMemo names the memo of the -V=full answer of the tool at path.
+func toolVersionMemo(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	dir, err := cacheDir()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%d\n%d\n", path, fi.Size(), fi.ModTime().UnixNano(), inode(fi))
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if (strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_")) && k != "GOFLAGS" && k != envConfig {
+			env = append(env, kv)
+		}
+	}
+	sort.Strings(env)
+	fmt.Fprintf(h, "%q", env)
+	return filepath.Join(dir, "version", hex.EncodeToString(h.Sum(nil)[:12]))
+}
+
+func readToolVersion(path string) (string, bool) {
+	name := toolVersionMemo(path)
+	if name == "" {
+		return "", false
+	}
+	b, err := os.ReadFile(name)
+	if err != nil || len(b) == 0 {
+		return "", false
+	}
+	return string(b), true
+}
+
+func writeToolVersion(path, line string) {
+	if name := toolVersionMemo(path); name != "" && line != "" {
+		_ = writeFileAtomic(name, []byte(line)) // without a memo, the tool answers next time
+	}
 }
 
 // markVersion adds id to a -V=full answer. For a release toolchain the go
