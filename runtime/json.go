@@ -7,6 +7,7 @@ import (
 	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -17,9 +18,10 @@ import (
 // appending to one file (json:PATH opens it with O_APPEND) never interleave
 // lines.
 type JSON struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
+	mu   sync.Mutex
+	w    io.Writer
+	buf  []byte
+	tags []byte // `,"tags":{...}`, added to every line (WithTags)
 }
 
 var _ Sink = (*JSON)(nil)
@@ -37,6 +39,35 @@ func OpenJSONFile(path string) (*JSON, error) {
 	return NewJSON(f), nil
 }
 
+// WithTags makes every line j writes carry tags (the process's service and
+// SPANTREE_TAGS) as a "tags" object, an added field of the wire format, so
+// that the lines of several processes appending to one file keep saying
+// whose they are; spantree ingest reads it. It returns j.
+func (j *JSON) WithTags(tags map[string]string) *JSON {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.tags = nil
+	if len(tags) == 0 {
+		return j
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := append([]byte(nil), `,"tags":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendString(b, k)
+		b = append(b, ':')
+		b = jsonenc.AppendString(b, tags[k])
+	}
+	j.tags = append(b, '}')
+	return j
+}
+
 // Export writes t's spans, one line each, in one Write.
 func (j *JSON) Export(_ context.Context, t *Trace) error {
 	j.mu.Lock()
@@ -44,6 +75,10 @@ func (j *JSON) Export(_ context.Context, t *Trace) error {
 	b := j.buf[:0]
 	for i := range t.Spans {
 		b = t.Spans[i].AppendJSON(b)
+		if len(j.tags) > 0 {
+			b = append(b[:len(b)-1], j.tags...) // before the closing brace
+			b = append(b, '}')
+		}
 		b = append(b, '\n')
 	}
 	j.buf = b

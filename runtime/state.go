@@ -112,27 +112,27 @@ func sinkFromSpec(cfg Config) (string, Sink) {
 	spec := cfg.Sink
 	fallback := func(format string, args ...any) (string, Sink) {
 		warnf("SPANTREE_SINK: "+format+"; writing json to stderr instead", args...)
-		return "json", NewJSON(os.Stderr)
+		return "json", NewJSON(os.Stderr).WithTags(state.tags)
 	}
 	switch {
 	case spec == "":
 		if isTerminal(os.Stderr) {
 			return "tree", NewTree(os.Stderr, TreeOptions{Color: true, Slow: cfg.Slow})
 		}
-		return "json", NewJSON(os.Stderr)
+		return "json", NewJSON(os.Stderr).WithTags(state.tags)
 	case spec == "off":
 		return "off", nil
 	case spec == "tree":
 		return "tree", NewTree(os.Stderr, TreeOptions{Color: isTerminal(os.Stderr), Slow: cfg.Slow})
 	case spec == "json":
-		return "json", NewJSON(os.Stderr)
+		return "json", NewJSON(os.Stderr).WithTags(state.tags)
 	case strings.HasPrefix(spec, "json:"):
 		path := strings.TrimPrefix(spec, "json:")
 		f, err := OpenJSONFile(path)
 		if err != nil {
 			return fallback("%v", err)
 		}
-		return spec, f
+		return spec, f.WithTags(state.tags)
 	}
 	for _, r := range sinkSchemes {
 		if !strings.HasPrefix(spec, r.prefix) {

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,17 +81,19 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 		defer f.Close()
 		in = f
 	}
-	batch := spantree.Batch{Tags: tags}
-	send := func() error {
-		if len(batch.Spans) == 0 {
+	// Lines carry their process's tags (the json sink's "tags"); -tag
+	// values override them. Spans go in one batch per set of tags.
+	batches := map[string]*spantree.Batch{}
+	send := func(b *spantree.Batch) error {
+		if len(b.Spans) == 0 {
 			return nil
 		}
-		n, err := c.Ingest(ctx, batch)
+		n, err := c.Ingest(ctx, *b)
 		if err != nil {
 			return fmt.Errorf("%s: send: %w", name, err)
 		}
 		res.spans += n
-		batch.Spans = batch.Spans[:0]
+		b.Spans = b.Spans[:0]
 		return nil
 	}
 	sc := bufio.NewScanner(in)
@@ -97,7 +101,7 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 	warned := 0
 	for line := 1; sc.Scan(); line++ {
 		var d spantree.SpanData
-		err := spanLine(sc.Bytes(), &d, "line "+strconv.Itoa(line))
+		lineTags, err := spanLine(sc.Bytes(), &d, "line "+strconv.Itoa(line))
 		if err != nil {
 			res.skipped++
 			if err != errNotSpan && warned < 3 {
@@ -106,9 +110,20 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 			}
 			continue
 		}
-		batch.Spans = append(batch.Spans, d)
-		if len(batch.Spans) == ingestBatch {
-			if err := send(); err != nil {
+		merged := tags
+		if len(lineTags) > 0 {
+			merged = maps.Clone(lineTags)
+			maps.Copy(merged, tags)
+		}
+		key := tagKey(merged)
+		b := batches[key]
+		if b == nil {
+			b = &spantree.Batch{Tags: merged}
+			batches[key] = b
+		}
+		b.Spans = append(b.Spans, d)
+		if len(b.Spans) == ingestBatch {
+			if err := send(b); err != nil {
 				return res, err
 			}
 		}
@@ -116,19 +131,34 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 	if err := sc.Err(); err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
 	}
-	return res, send()
+	for _, k := range slices.Sorted(maps.Keys(batches)) {
+		if err := send(batches[k]); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// tagKey is a canonical form of tags, to group spans by them.
+func tagKey(tags map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(&b, "%q=%q,", k, tags[k])
+	}
+	return b.String()
 }
 
 var errNotSpan = fmt.Errorf("not a span")
 
-// spanLine finds a span object in one log line.
-func spanLine(line []byte, d *spantree.SpanData, where string) error {
+// spanLine finds a span object in one log line, and the tags the json sink
+// wrote with it.
+func spanLine(line []byte, d *spantree.SpanData, where string) (map[string]string, error) {
 	// Try the first few objects of the line: a prefix may hold braces.
 	rest := line
 	for try := 0; try < 3; try++ {
 		i := bytes.Index(rest, []byte(`{"`))
 		if i < 0 {
-			return errNotSpan
+			return nil, errNotSpan
 		}
 		obj := bytes.TrimSpace(rest[i:])
 		rest = rest[i+1:]
@@ -146,11 +176,17 @@ func spanLine(line []byte, d *spantree.SpanData, where string) error {
 		}
 		err := server.DecodeSpan(obj, d, where)
 		if err == nil {
-			return nil
+			var t struct {
+				Tags map[string]string `json:"tags"`
+			}
+			if bytes.Contains(obj, []byte(`"tags":`)) {
+				_ = json.Unmarshal(obj, &t) // the span decoded: tags of another shape are ignored
+			}
+			return t.Tags, nil
 		}
 		if try == 2 || !bytes.Contains(rest, []byte(`{"`)) {
-			return err
+			return nil, err
 		}
 	}
-	return errNotSpan
+	return nil, errNotSpan
 }

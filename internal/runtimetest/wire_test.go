@@ -1,6 +1,8 @@
 package runtimetest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -166,5 +168,60 @@ func TestTraceparent(t *testing.T) {
 				t.Errorf("Traceparent round trip = %q; want %q", got, valid)
 			}
 		}
+	}
+}
+
+// The json sink's lines carry the process's tags, sorted, as an added
+// "tags" field; without tags a line is the span object alone.
+func TestJSONSinkTags(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	tr := &spantree.Trace{ID: spantree.NewTraceID(t0), Complete: true, Spans: []spantree.SpanData{
+		{SpanID: spantree.SpanID{1}, Name: "p.main", Location: "main.go:3", Start: t0, End: t0.Add(time.Second), Status: spantree.StatusSucceeded},
+		{SpanID: spantree.SpanID{2}, ParentID: spantree.SpanID{1}, Name: "p.f", Location: "main.go:9", Start: t0, End: t0.Add(time.Millisecond), Status: spantree.StatusSucceeded},
+	}}
+	for i := range tr.Spans {
+		tr.Spans[i].TraceID = tr.ID
+	}
+	for _, tc := range []struct {
+		name string
+		tags map[string]string
+		want string // the end of every line
+	}{
+		{"tags", map[string]string{"service": "api", "env": "prod \"eu\""}, `"status":"succeeded","tags":{"env":"prod \"eu\"","service":"api"}}`},
+		{"none", nil, `"status":"succeeded"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := spantree.NewJSON(&buf).WithTags(tc.tags).Export(context.Background(), tr); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("got %d lines; want 2:\n%s", len(lines), buf.String())
+			}
+			for i, l := range lines {
+				if !strings.HasSuffix(l, tc.want) {
+					t.Errorf("line %d = %s\nwant it to end with %s", i, l, tc.want)
+				}
+				var line struct {
+					spantree.SpanData
+					Tags map[string]string `json:"tags"`
+				}
+				if err := json.Unmarshal([]byte(l), &line.SpanData); err != nil {
+					t.Fatalf("line %d: %v", i, err)
+				}
+				if err := json.Unmarshal([]byte(l), &struct {
+					Tags *map[string]string `json:"tags"`
+				}{&line.Tags}); err != nil {
+					t.Fatalf("line %d tags: %v", i, err)
+				}
+				if diff := cmp.Diff(tr.Spans[i], line.SpanData); diff != "" {
+					t.Errorf("line %d span (-want +got):\n%s", i, diff)
+				}
+				if diff := cmp.Diff(tc.tags, line.Tags); diff != "" {
+					t.Errorf("line %d tags (-want +got):\n%s", i, diff)
+				}
+			}
+		})
 	}
 }
