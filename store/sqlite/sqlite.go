@@ -65,9 +65,11 @@ var ErrClosed = errors.New("sqlite store closed")
 // Open opens (creating it if needed) the database at path, brings its schema
 // up to date and starts the writer. Close it when done.
 func Open(path string) (*Store, error) {
-	// wal_autocheckpoint(0): checkpoints (which fsync) run in their own
-	// goroutine (checkpoint), never inside a commit that callers wait on.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)"
+	// busy_timeout comes first, so that even switching to WAL waits for
+	// another process opening the same new database. wal_autocheckpoint(0):
+	// checkpoints (which fsync) run in their own goroutine (checkpoint),
+	// never inside a commit that callers wait on.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", path, err)
@@ -75,7 +77,7 @@ func Open(path string) (*Store, error) {
 	// One connection for the group committer, one for the rare other
 	// writes (keys, annotations), which wait on busy_timeout.
 	w.SetMaxOpenConns(2)
-	if err := migrate(context.Background(), w); err != nil {
+	if err := migrateWith(dsn); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open store %q: %w", path, err)
 	}
@@ -141,8 +143,23 @@ var backfills = map[int]func(context.Context, *sql.Tx) error{
 	2: backfillRollups,
 }
 
+// migrateWith migrates the database of dsn through a connection whose
+// transactions take the write lock when they begin (BEGIN IMMEDIATE), so
+// that processes opening a new or old database at the same time apply each
+// migration once: the others wait (busy_timeout), then see it applied.
+func migrateWith(dsn string) error {
+	db, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	return migrate(context.Background(), db)
+}
+
 // migrate applies the numbered migrations the database has not seen, each
-// in its own transaction.
+// in its own transaction, which checks again under the write lock that no
+// other process applied it meanwhile.
 func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
@@ -172,6 +189,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		var now int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&now); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: read schema version: %w", name, err)
+		}
+		if v <= now {
+			tx.Rollback() // another process applied it
+			have = now
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
