@@ -6,6 +6,7 @@ import (
 	"go/version"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 )
@@ -25,19 +26,35 @@ const MinGoVersion = "1.22"
 // whether the file changed; it writes it with [WriteFile].
 func Require(moduleDir, checkout string) (bool, error) {
 	return editGoMod(moduleDir, func(f *modfile.File) error {
+		raised := ""
 		if f.Go == nil || version.Compare("go"+f.Go.Version, "go"+MinGoVersion) < 0 {
+			raised = goLineNone
+			if f.Go != nil {
+				raised = f.Go.Version
+			}
 			if err := f.AddGoStmt(MinGoVersion); err != nil {
 				return err
 			}
 		}
-		has := false
+		var req *modfile.Require
 		for _, r := range f.Require {
-			has = has || r.Mod.Path == RuntimePath
+			if r.Mod.Path == RuntimePath {
+				req = r
+			}
 		}
-		if !has {
+		if req == nil {
 			if err := f.AddRequire(RuntimePath, RuntimeVersion); err != nil {
 				return err
 			}
+			for _, r := range f.Require {
+				if r.Mod.Path == RuntimePath {
+					req = r
+				}
+			}
+		}
+		if raised != "" && req != nil && req.Syntax != nil {
+			// Said on the requirement, for Unrequire to put the go line back.
+			req.Syntax.Comments.Suffix = append(req.Syntax.Comments.Suffix, modfile.Comment{Token: goLineComment + raised})
 		}
 		if checkout != "" {
 			abs, err := filepath.Abs(filepath.Join(checkout, "runtime"))
@@ -55,14 +72,44 @@ func Require(moduleDir, checkout string) (bool, error) {
 	})
 }
 
+// goLineComment starts the comment Require leaves on the runtime's
+// requirement when it raised the go line: "// spangen raised go from 1.21",
+// or from goLineNone when there was no go line.
+const (
+	goLineComment = "// spangen raised go from "
+	goLineNone    = "none"
+)
+
 // Unrequire removes from the go.mod file in moduleDir the requirement and
-// the replacement of the runtime that [Require] added. The go line stays.
+// the replacement of the runtime that [Require] added, and puts back the go
+// line Require raised, as its comment on the requirement says.
 func Unrequire(moduleDir string) (bool, error) {
 	return editGoMod(moduleDir, func(f *modfile.File) error {
+		was := ""
+		for _, r := range f.Require {
+			if r.Mod.Path != RuntimePath || r.Syntax == nil {
+				continue
+			}
+			for _, c := range r.Syntax.Comments.Suffix {
+				if v, ok := strings.CutPrefix(c.Token, goLineComment); ok {
+					was = strings.TrimSpace(v)
+				}
+			}
+		}
 		if err := f.DropRequire(RuntimePath); err != nil {
 			return err
 		}
-		return f.DropReplace(RuntimePath, "")
+		if err := f.DropReplace(RuntimePath, ""); err != nil {
+			return err
+		}
+		switch {
+		case was == goLineNone:
+			f.DropGoStmt()
+		case was != "" && f.Go != nil && f.Go.Version == MinGoVersion:
+			// Only if nobody changed it since.
+			return f.AddGoStmt(was)
+		}
+		return nil
 	})
 }
 
