@@ -30,7 +30,11 @@
 // A function whose last result is a named error ends with `defer __sp.DoneErr(&err)`; a function
 // whose last result is an unnamed error wraps the error of each return
 // statement in __sp.Err(...) (a `return f()` of several values goes through
-// temporaries __rN). Calls of os.Exit, log.Fatal* and log.Panic* get a
+// temporaries __rN; where a goto of the function jumps over that return to
+// a label after it, which the compiler forbids across a declaration, the
+// temporaries are declared in the init statement of a switch that holds the
+// return: `switch __r0, __r1 := f(); { default: return __r0,
+// __sp.Err(__r1) }`). Calls of os.Exit, log.Fatal* and log.Panic* get a
 // __spantree.Flush() statement in front. The file imports the runtime under
 // the fixed name __spantree, in an import declaration of its own after the
 // others (and spanhttp in one on the next line where it needs it), and ends

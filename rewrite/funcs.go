@@ -34,7 +34,13 @@ type fn struct {
 	indent   string // indentation of the statements of an expanded body
 
 	returns []*ast.ReturnStmt // return statements of this function (not of its literals)
-	exits   []exitStmt        // os.Exit / log.Fatal* statements of this function
+	// labelsAfter holds, for a return statement followed in its statement
+	// list by labeled statements, their labels; gotos the labels that goto
+	// statements of this function jump to. A declaration put in front of
+	// such a return would be jumped over (see instrument).
+	labelsAfter map[*ast.ReturnStmt][]string
+	gotos       map[string]bool
+	exits       []exitStmt // os.Exit / log.Fatal* statements of this function
 
 	// facts for the tiny rule
 	calls, loops, stmts int
@@ -139,6 +145,19 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 			return false // walked above, as its own function
 		case *ast.ReturnStmt:
 			cur.returns = append(cur.returns, n)
+			if ls := labelsAfter(stack, n); len(ls) > 0 {
+				if cur.labelsAfter == nil {
+					cur.labelsAfter = map[*ast.ReturnStmt][]string{}
+				}
+				cur.labelsAfter[n] = ls
+			}
+		case *ast.BranchStmt:
+			if n.Tok == token.GOTO && n.Label != nil {
+				if cur.gotos == nil {
+					cur.gotos = map[string]bool{}
+				}
+				cur.gotos[n.Label.Name] = true
+			}
 		case *ast.ExprStmt:
 			if in.isExitCall(n.X) {
 				cur.exits = append(cur.exits, exitStmt{stmt: n})
@@ -172,6 +191,49 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		stack = append(stack, n)
 		return true
 	})
+}
+
+// labelsAfter returns the labels of the labeled statements that follow st
+// in its statement list; stack holds st's ancestors.
+func labelsAfter(stack []ast.Node, st ast.Stmt) []string {
+	var list []ast.Stmt
+	for i := len(stack) - 1; i >= 0 && list == nil; i-- {
+		switch p := stack[i].(type) {
+		case *ast.LabeledStmt:
+			st = p // the statement of the list is the labeled one
+			continue
+		case *ast.BlockStmt:
+			list = p.List
+		case *ast.CaseClause:
+			list = p.Body
+		case *ast.CommClause:
+			list = p.Body
+		default:
+			return nil
+		}
+	}
+	var labels []string
+	after := false
+	for _, s := range list {
+		if after {
+			for l, ok := s.(*ast.LabeledStmt); ok; l, ok = l.Stmt.(*ast.LabeledStmt) {
+				labels = append(labels, l.Label.Name)
+			}
+		}
+		after = after || s == st
+	}
+	return labels
+}
+
+// jumpedOver reports whether a goto of f can jump over a declaration put in
+// front of r: to a label after r in r's statement list.
+func (f *fn) jumpedOver(r *ast.ReturnStmt) bool {
+	for _, l := range f.labelsAfter[r] {
+		if f.gotos[l] {
+			return true
+		}
+	}
+	return false
 }
 
 // aligned reports whether a literal below stack sits where gofmt aligns

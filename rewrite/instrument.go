@@ -438,8 +438,25 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 				}
 				lhs := strings.Join(names, ", ")
 				res := strings.Join(names[:nres-1], ", ") + ", __sp.Err(" + names[nres-1] + ")"
+				ind := in.stmtIndent(f, r)
+				if f.jumpedOver(r) {
+					// A goto of the function jumps over this return
+					// to a label after it, and must not jump over
+					// the temporaries' declaration: they go in the
+					// init statement of a switch, whose scope they
+					// do not leave. Unlike a block, the switch keeps
+					// the call at its indentation, and it is a
+					// terminating statement as the return was.
+					in.add(in.off(r.Pos()), in.off(call.Pos()), "switch "+lhs+" := ")
+					tail := "; {\n" + ind + "default:\n" + ind + "\treturn " + res + "\n" + ind + "}"
+					if in.opts.KeepLines {
+						tail = "; { default: return " + res + " }"
+					}
+					in.add(in.off(call.End()), in.off(call.End()), tail)
+					continue
+				}
 				in.add(in.off(r.Pos()), in.off(call.Pos()), lhs+" := ")
-				sep := "\n" + in.stmtIndent(f, r)
+				sep := "\n" + ind
 				if in.opts.KeepLines {
 					sep = "; "
 				}

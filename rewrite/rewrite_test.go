@@ -208,7 +208,8 @@ func TestTableName(t *testing.T) {
 // input; and that with KeepLines every line keeps its number.
 func FuzzRewrite(f *testing.F) {
 	names, _ := filepath.Glob(filepath.Join(fixtures, "*.go"))
-	for _, name := range names {
+	more, _ := filepath.Glob(filepath.Join(constructs, "*.go"))
+	for _, name := range append(names, more...) {
 		src, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -357,6 +357,10 @@ func (s *stripper) join(b *ast.BlockStmt) {
 		if isFlush(st) && i+1 < len(list) {
 			continue // deleted with the separator before the next statement
 		}
+		if s.stripSwitchTemps(st) {
+			logical = append(logical, [2]ast.Stmt{st, st})
+			continue
+		}
 		if i+1 < len(list) && s.stripTemps(st, list[i+1]) {
 			logical = append(logical, [2]ast.Stmt{st, list[i+1]})
 			i++
@@ -380,8 +384,11 @@ func (s *stripper) join(b *ast.BlockStmt) {
 func (s *stripper) stripList(list []ast.Stmt) {
 	for i := 0; i < len(list); i++ {
 		st := list[i]
-		if i+1 >= len(list) {
-			return
+		if l, ok := st.(*ast.LabeledStmt); ok {
+			st = l.Stmt
+		}
+		if s.stripSwitchTemps(st) || i+1 >= len(list) {
+			continue
 		}
 		if isFlush(st) {
 			s.add(s.off(st.Pos()), s.off(list[i+1].Pos()), "")
@@ -397,7 +404,20 @@ func (s *stripper) stripList(list []ast.Stmt) {
 // into `return f()`.
 func (s *stripper) stripTemps(a, r ast.Stmt) bool {
 	as, ok := a.(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) < 2 {
+	if !ok || !s.tempsReturned(as, r) {
+		return false
+	}
+	call := as.Rhs[0]
+	s.add(s.off(as.Pos()), s.off(call.Pos()), "return ")
+	s.add(s.off(call.End()), s.off(r.End()), "")
+	s.consumed = append(s.consumed, [2]int{s.off(call.End()), s.off(r.End())})
+	return true
+}
+
+// tempsReturned reports whether as is `__r0, __r1 := f()` and r is `return
+// __r0, __sp.Err(__r1)`.
+func (s *stripper) tempsReturned(as *ast.AssignStmt, r ast.Stmt) bool {
+	if as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) < 2 {
 		return false
 	}
 	ret, ok := r.(*ast.ReturnStmt)
@@ -421,10 +441,29 @@ func (s *stripper) stripTemps(a, r ast.Stmt) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// stripSwitchTemps turns `switch __r0, __r1 := f(); { default: return
+// __r0, __sp.Err(__r1) }`, the form a return takes where a goto jumps over
+// it, back into `return f()`.
+func (s *stripper) stripSwitchTemps(st ast.Stmt) bool {
+	sw, ok := st.(*ast.SwitchStmt)
+	if !ok || sw.Init == nil || sw.Tag != nil || len(sw.Body.List) != 1 {
+		return false
+	}
+	cc, ok := sw.Body.List[0].(*ast.CaseClause)
+	if !ok || cc.List != nil || len(cc.Body) != 1 {
+		return false
+	}
+	as, ok := sw.Init.(*ast.AssignStmt)
+	if !ok || !s.tempsReturned(as, cc.Body[0]) {
+		return false
+	}
 	call := as.Rhs[0]
-	s.add(s.off(as.Pos()), s.off(call.Pos()), "return ")
-	s.add(s.off(call.End()), s.off(ret.End()), "")
-	s.consumed = append(s.consumed, [2]int{s.off(call.End()), s.off(ret.End())})
+	s.add(s.off(sw.Pos()), s.off(call.Pos()), "return ")
+	s.add(s.off(call.End()), s.off(sw.End()), "")
+	s.consumed = append(s.consumed, [2]int{s.off(call.End()), s.off(sw.End())})
 	return true
 }
 
