@@ -21,7 +21,10 @@ const RuntimeVersion = "v0.0.0-00010101000000-000000000000"
 const MinGoVersion = "1.22"
 
 // Require edits the go.mod file in moduleDir so that the module requires
-// the runtime, declares go >= MinGoVersion and, when checkout is not empty,
+// the runtime, declares go >= MinGoVersion (where it raises the go line, a
+// `godebug default=goOLD` line keeps the GODEBUG defaults the module had, so
+// that panic(nil), HTTP/2, TLS and other settings behave as before; Unrequire
+// removes it with the go line) and, when checkout is not empty,
 // replaces the runtime with checkout/runtime (made absolute). It reports
 // whether the file changed; it writes it with [WriteFile].
 func Require(moduleDir, checkout string) (bool, error) {
@@ -50,6 +53,16 @@ func Require(moduleDir, checkout string) (bool, error) {
 				if r.Mod.Path == RuntimePath {
 					req = r
 				}
+			}
+		}
+		if raised != "" && !hasGodebug(f, "default") {
+			// The go line also picks the defaults of the GODEBUG
+			// settings (panicnil, http2client, x509sha1, ...): keep the
+			// ones the module ran with. Without it a go 1.17 module's
+			// recover() of panic(nil) starts returning a
+			// *runtime.PanicNilError (testify's TestDidPanic).
+			if err := f.AddGodebug("default", godebugDefault(raised)); err != nil {
+				return err
 			}
 		}
 		if raised != "" && req != nil && req.Syntax != nil {
@@ -102,6 +115,16 @@ func Unrequire(moduleDir string) (bool, error) {
 		if err := f.DropReplace(RuntimePath, ""); err != nil {
 			return err
 		}
+		if was != "" {
+			for _, g := range f.Godebug {
+				if g.Key == "default" && g.Value == godebugDefault(was) {
+					if err := f.DropGodebug("default"); err != nil {
+						return err
+					}
+					break
+				}
+			}
+		}
 		switch {
 		case was == goLineNone:
 			f.DropGoStmt()
@@ -111,6 +134,25 @@ func Unrequire(moduleDir string) (bool, error) {
 		}
 		return nil
 	})
+}
+
+// godebugDefault is the go version whose GODEBUG defaults a module had
+// before Require raised its go line from was (a version or goLineNone; a
+// main module without a go line is go 1.16 to the go command).
+func godebugDefault(was string) string {
+	if was == goLineNone {
+		return "go1.16"
+	}
+	return "go" + was
+}
+
+func hasGodebug(f *modfile.File, key string) bool {
+	for _, g := range f.Godebug {
+		if g.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func editGoMod(moduleDir string, change func(*modfile.File) error) (bool, error) {

@@ -16,10 +16,13 @@ func TestRequireRoundTrip(t *testing.T) {
 		name, gomod string
 		wantGo      string // the go line after Require
 		raised      bool   // Require says it raised the go line
+		godebug     string // the godebug default line after Require, if any
 	}{
-		{"old go line", "module example.com/m\n\ngo 1.21\n", "go 1.22", true},
-		{"no go line", "module example.com/m\n", "go 1.22", true},
-		{"recent go line", "module example.com/m\n\ngo 1.24.0\n\nrequire golang.org/x/sync v0.10.0\n", "go 1.24.0", false},
+		{"old go line", "module example.com/m\n\ngo 1.21\n", "go 1.22", true, "godebug default=go1.21"},
+		{"no go line", "module example.com/m\n", "go 1.22", true, "godebug default=go1.16"},
+		{"recent go line", "module example.com/m\n\ngo 1.24.0\n\nrequire golang.org/x/sync v0.10.0\n", "go 1.24.0", false, ""},
+		{"own godebug default", "module example.com/m\n\ngo 1.17\n\ngodebug default=go1.20\n", "go 1.22", true, "godebug default=go1.20"},
+		{"other godebug", "module example.com/m\n\ngo 1.20\n\ngodebug (\n\tpanicnil=0\n\thttp2client=0\n)\n", "go 1.22", true, "default=go1.20"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -36,6 +39,9 @@ func TestRequireRoundTrip(t *testing.T) {
 			got := string(b)
 			if !strings.Contains(got, "\n"+tc.wantGo+"\n") || !strings.Contains(got, RuntimePath) {
 				t.Errorf("after Require:\n%s\nwant %q and the runtime's requirement", got, tc.wantGo)
+			}
+			if n := strings.Count(got, "default=go"); (tc.godebug == "") != (n == 0) || n > 1 || !strings.Contains(got, tc.godebug) {
+				t.Errorf("after Require:\n%s\nwant the GODEBUG defaults of the old go line (%q)", got, tc.godebug)
 			}
 			if n := strings.Count(got, goLineComment); n != map[bool]int{true: 1, false: 0}[tc.raised] {
 				t.Errorf("after Require, %d comments saying the go line was raised:\n%s", n, got)
