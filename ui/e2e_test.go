@@ -107,7 +107,9 @@ func TestEndToEnd(t *testing.T) {
 	waitFor := func(what string, want ...string) string {
 		t.Helper()
 		var s string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		// A liveness bound, not a performance check: generous, because CI
+		// machines run the browser tests and this one side by side.
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			s = screen()
 			ok := true
 			for _, w := range want {
