@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"go/version"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -53,6 +55,11 @@ func Require(moduleDir, checkout string) (bool, error) {
 				if r.Mod.Path == RuntimePath {
 					req = r
 				}
+			}
+		}
+		if raised == goLineNone || raised != "" && version.Compare("go"+raised, "go"+prunedGoVersion) < 0 {
+			if err := listBuildList(moduleDir, f); err != nil {
+				return err
 			}
 		}
 		if raised != "" && !hasGodebug(f, "default") {
@@ -115,6 +122,13 @@ func Unrequire(moduleDir string) (bool, error) {
 		if err := f.DropReplace(RuntimePath, ""); err != nil {
 			return err
 		}
+		for _, r := range slices.Clone(f.Require) {
+			if r.Syntax != nil && len(r.Syntax.Comments.Suffix) > 0 && r.Syntax.Comments.Suffix[0].Token == listedComment {
+				if err := f.DropRequire(r.Mod.Path); err != nil {
+					return err
+				}
+			}
+		}
 		if was != "" {
 			for _, g := range f.Godebug {
 				if g.Key == "default" && g.Value == godebugDefault(was) {
@@ -134,6 +148,50 @@ func Unrequire(moduleDir string) (bool, error) {
 		}
 		return nil
 	})
+}
+
+// prunedGoVersion is the go line from which the go command prunes the
+// module graph and wants go.mod to list every module that provides a package
+// to the build, directly or not.
+const prunedGoVersion = "1.17"
+
+// listedComment marks the requirements that Require listed because it
+// raised the go line past prunedGoVersion; Unrequire drops them. It starts
+// with "indirect;", which keeps them indirect to the go command.
+const listedComment = "// indirect; listed by spangen for go 1.17"
+
+// listBuildList adds to f, as indirect requirements marked with
+// listedComment, the modules of the build list of the module in dir that f
+// does not require yet. It runs before f is written, so the go command
+// still reads the go.mod of a go line before 1.17, whose graph is not
+// pruned; with the raised go line the go command would refuse to build
+// ("updates to go.mod needed") until they are listed: cobra at go 1.15
+// needs blackfriday, which only go-md2man requires. (go get go@1.22 lists
+// the same modules.)
+func listBuildList(dir string, f *modfile.File) error {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{if not .Main}}{{.Path}} {{.Version}}{{end}}", "all")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list -m all (to list the modules go %s wants listed): %w: %s", MinGoVersion, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	have := map[string]bool{}
+	for _, r := range f.Require {
+		have[r.Mod.Path] = true
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		path, vers, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || have[path] || path == RuntimePath {
+			continue
+		}
+		have[path] = true
+		f.AddNewRequire(path, vers, true)
+		r := f.Require[len(f.Require)-1]
+		r.Syntax.Comments.Suffix = []modfile.Comment{{Token: listedComment, Suffix: true}}
+	}
+	return nil
 }
 
 // godebugDefault is the go version whose GODEBUG defaults a module had

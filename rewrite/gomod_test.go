@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,5 +55,53 @@ func TestRequireRoundTrip(t *testing.T) {
 				t.Errorf("after Unrequire (-original +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A go line raised from before 1.17 turns on module graph pruning: go.mod
+// must then list every module that provides a package, or the go command
+// refuses to build ("updates to go.mod needed"; cobra at go 1.15). Require
+// lists them, and Unrequire takes them out again.
+func TestRequireListsBuildList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.15\n\nrequire example.com/a v1.0.0\n\n" +
+			"replace (\n\texample.com/a => ./a\n\texample.com/b => ./b\n)\n",
+		"m.go":     "package m\n\nimport \"example.com/a\"\n\nvar X = a.A\n",
+		"a/go.mod": "module example.com/a\n\ngo 1.15\n\nrequire example.com/b v1.0.0\n",
+		"a/a.go":   "package a\n\nimport \"example.com/b\"\n\nvar A = b.B\n",
+		"b/go.mod": "module example.com/b\n\ngo 1.15\n",
+		"b/b.go":   "package b\n\nvar B = 1\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Require(dir, ".."); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if want := "example.com/b v1.0.0 " + listedComment; !strings.Contains(string(b), want) {
+		t.Errorf("after Require:\n%s\nwant a line %q", b, want)
+	}
+	cmd := exec.Command("go", "list", "-deps", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go list after Require: %v\n%s\ngo.mod:\n%s", err, out, b)
+	}
+	if _, err := Unrequire(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, "go.mod"))
+	if diff := cmp.Diff(files["go.mod"], string(b)); diff != "" {
+		t.Errorf("after Unrequire (-original +got):\n%s", diff)
 	}
 }
