@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite fuzz runtime-archive clean
+.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench-receiver:
 
 bench-rewrite:
 	./benchmarks/rewrite.sh
+
+# bench-mod runs a real module's own benchmarks plain and instrumented
+# (default ksuid; benchmarks/modbench.sh MODULE@VERSION [REGEXP [COUNT]]).
+bench-mod:
+	./benchmarks/modbench.sh
 
 # bench-build times spangen go build against plain go build (and orchestrion).
 bench-build:
