@@ -101,11 +101,18 @@ func TestConstructsBehave(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Spans recorded for real: a sink that is off starts none,
+			// and the instrumented code would take no path of its own.
+			spans := filepath.Join(dir, "spans.jsonl")
 			cmd := exec.Command("go", "test", "-count=1", ".")
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "SPANTREE_SINK=off", "GOFLAGS=-mod=mod")
+			cmd.Env = append(os.Environ(), "SPANTREE_SINK=json:"+spans, "GOFLAGS=-mod=mod")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("go test of the %s package: %v\n%s", mode.name, err, out)
+			}
+			b, err := os.ReadFile(spans)
+			if mode.instrument && (err != nil || !strings.Contains(string(b), `"name":"constructs.`)) {
+				t.Errorf("no spans of the %s package recorded in %s: %v\n%s", mode.name, spans, err, b)
 			}
 		})
 	}

@@ -22,7 +22,10 @@
 //	__sp := __spantree.Start(&__spantree_fns_file[0])
 //	defer __sp.Done()
 //
-// with StartContext (reassigning the first named context.Context parameter)
+// with StartContext (reassigning the first named context.Context parameter,
+// except in a function that compares that parameter with == or != or
+// asserts its type, where `_, __sp := ...StartContext(ctx, ...)` leaves it
+// the caller's: `if ctx == nil` and `ctx.(*T)` would see the span's context)
 // or StartLit (function literals, whose lexical parent is the enclosing __sp)
 // in place of Start; an HTTP handler (func(http.ResponseWriter,
 // *http.Request)) starts with __spanhttp.Start(outer, r, &...) instead (see

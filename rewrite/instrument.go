@@ -361,7 +361,15 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		in.handlers = true
 		start = fmt.Sprintf("__sp := %s.Start(%s, %s, %s)", HTTPImportName, outerSp, r, ref)
 	case len(ps) > 0 && ps[0].name != "" && ps[0].name != "_" && in.isPkgType(ps[0].typ, "context", "Context"):
-		start = fmt.Sprintf("%s, __sp := %s.StartContext(%s, %s)", ps[0].name, ImportName, ps[0].name, ref)
+		ctx := ps[0].name
+		if inspectsValue(f.body, ctx) {
+			// The function compares ctx or asserts its type (if ctx
+			// == nil, ctx.(*myCtx)): the span's context would change
+			// the answer. ctx stays the caller's.
+			start = fmt.Sprintf("_, __sp := %s.StartContext(%s, %s)", ImportName, ctx, ref)
+			break
+		}
+		start = fmt.Sprintf("%s, __sp := %s.StartContext(%s, %s)", ctx, ImportName, ctx, ref)
 	case f.lit != nil:
 		start = fmt.Sprintf("__sp := %s.StartLit(%s, %s)", ImportName, outerSp, ref)
 	default:
@@ -472,6 +480,32 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		}
 		in.add(p, p, ImportName+".Flush()"+sep)
 	}
+}
+
+// inspectsValue reports whether body (with its literals, which capture
+// the variable) compares the variable name with == or != or asserts its
+// dynamic type (x.(T), switch x.(type)), by name: a shadowing declaration
+// counts too, which only costs the function its context.
+func inspectsValue(body *ast.BlockStmt, name string) bool {
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && id.Name == name
+	}
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if (n.Op == token.EQL || n.Op == token.NEQ) && (is(n.X) || is(n.Y)) {
+				found = true
+			}
+		case *ast.TypeAssertExpr:
+			if is(n.X) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // stmtIndent is the indentation of statement st of f in the output.

@@ -1,6 +1,9 @@
 package constructs
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestGoto(t *testing.T) {
 	for _, tc := range []struct {
@@ -26,6 +29,26 @@ func TestGoto(t *testing.T) {
 		got, err := tc.f(tc.in)
 		if got != tc.want || (err != nil) != tc.fails {
 			t.Errorf("%s(%d) = %d, %v; want %d, error %v", tc.name, tc.in, got, err, tc.want, tc.fails)
+		}
+	}
+}
+
+func TestCtx(t *testing.T) {
+	own := Ctx{context.Background()}
+	for _, tc := range []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"Kind(nil)", Kind(nil), "nil"},
+		{"Kind(Ctx)", Kind(own), "Ctx"},
+		{"Kind(Background)", Kind(context.Background()), "other"},
+		{"Own(Ctx)", Own(own), true},
+		{"Own(Background)", Own(context.Background()), false},
+		{"Pass(Background)", Pass(context.Background()), "other"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v; want %v", tc.name, tc.got, tc.want)
 		}
 	}
 }
