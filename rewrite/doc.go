@@ -102,8 +102,11 @@
 //
 //   - methods named String, Error, GoString, Format, Len, Less or Swap (fmt,
 //     errors and sort call them in loops);
-//   - leaf functions and literals: no calls other than to builtins and
-//     conversions to predeclared types, no loops, no go, defer or select
+//   - leaf functions and literals: no calls other than to builtins,
+//     conversions to predeclared types and functions of the standard
+//     library's pure packages (bytes, strings, strconv, math, math/bits,
+//     unicode, utf8, slices, maps, cmp, errors, encoding/binary,
+//     encoding/hex, sync/atomic), no loops, no go, defer or select
 //     statements, no channel operations, no function literals, and at most
 //     80 syntax nodes (the inliner's budget is 80). These are the functions
 //     the compiler would inline anyway;
@@ -111,7 +114,8 @@
 //     method of this package (at most 40 nodes), such as `return
 //     l.less(a, b)`: the callee has the span, and the wrapper would only add
 //     a level. A wrapper of another package's function (`time.Sleep(d)`,
-//     `bytes.Compare(a, b)`) is not tiny: that is where time goes.
+//     `http.Get(url)`) is not tiny: that is where time goes; a call of a pure
+//     package (`bytes.Compare(a, b)`) only computes, and counts as none.
 //
 // A function whose last result is an error is never tiny: the error is what
 // a trace is for.

@@ -163,7 +163,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 				cur.exits = append(cur.exits, exitStmt{stmt: n})
 			}
 		case *ast.CallExpr:
-			if !in.isBuiltinOrConversion(n) {
+			if !in.isBuiltinOrConversion(n) && !in.isPureCall(n) {
 				cur.calls++
 				if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
 					if id, ok := sel.X.(*ast.Ident); ok {
@@ -493,4 +493,27 @@ func (in *instrumenter) isPkgType(e ast.Expr, path string, names ...string) bool
 		}
 	}
 	return false
+}
+
+// purePackages are standard packages whose functions compute and return:
+// no I/O, no waiting, no callbacks into the program (those come as function
+// literals, which a tiny function cannot have). A call of one is no reason
+// for a span of its own: `func Compare(a, b ID) int { return
+// bytes.Compare(a[:], b[:]) }` is as tiny as its body.
+var purePackages = map[string]bool{
+	"bytes": true, "cmp": true, "encoding/binary": true, "encoding/hex": true,
+	"errors": true, "maps": true, "math": true, "math/bits": true,
+	"slices": true, "strconv": true, "strings": true, "sync/atomic": true,
+	"unicode": true, "unicode/utf16": true, "unicode/utf8": true,
+}
+
+// isPureCall reports whether c calls a function of one of purePackages
+// (pkg.F(...), through the file's import of pkg).
+func (in *instrumenter) isPureCall(c *ast.CallExpr) bool {
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	return ok && purePackages[in.imports[id.Name]]
 }

@@ -732,10 +732,11 @@ func (in *instrumenter) linesAdded(sums []int, o int) int {
 }
 
 // tiny reports whether f is a function the compiler would inline and a span
-// would swamp: no loops, goroutines or literals, and either no calls within
-// about the inliner's budget (80 nodes), or a single statement forwarding to
-// one call of this package's (a wrapper: its callee has the span). Functions returning an error
-// are never tiny (see the caller).
+// would swamp: no loops, goroutines or literals, and either no calls (calls
+// of the standard library's pure packages apart: isPureCall) within about
+// the inliner's budget (80 nodes), or a single statement forwarding to one
+// call of this package's (a wrapper: its callee has the span). Functions
+// returning an error are never tiny (see the caller).
 func (f *fn) tiny() bool {
 	if f.loops > 0 || len(f.kids) > 0 {
 		return false

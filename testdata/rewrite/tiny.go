@@ -6,7 +6,9 @@ package tiny
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
+	"time"
 )
 
 type uint128 [2]uint64
@@ -28,10 +30,16 @@ func cmp128(x, y uint128) int {
 	return 0
 }
 
-// Compare wraps another package's function: that is where time goes, so
-// not tiny.
+// Compare wraps a function of a pure standard package, which only
+// computes: tiny.
 func Compare(a, b []byte) int {
 	return bytes.Compare(a, b)
+}
+
+// pause wraps another package's function: that is where time goes, so not
+// tiny.
+func pause(d time.Duration) {
+	time.Sleep(d)
 }
 
 // cmpIDs wraps a function of this package: tiny, cmp128 has the span.
@@ -63,7 +71,12 @@ func sum(xs []int) int {
 	return t
 }
 
-// join makes two calls: not tiny.
+// join calls a pure package twice: tiny.
 func join(a, b string) string {
 	return strings.TrimSpace(a) + strings.TrimSpace(b)
+}
+
+// home calls os and strings: not tiny (os is not pure).
+func home(user string) string {
+	return strings.TrimSpace(os.Getenv("HOME")) + "/" + user
 }
