@@ -86,9 +86,13 @@ func (j *JSON) Export(_ context.Context, t *Trace) error {
 	return err
 }
 
-// Flush syncs a file; other writers are unbuffered.
+// Flush syncs a regular file; other writers (a terminal, a pipe,
+// /dev/null) are unbuffered and cannot be synced.
 func (j *JSON) Flush(context.Context) error {
 	if f, ok := j.w.(*os.File); ok && f != os.Stderr && f != os.Stdout {
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("sync %s: %w", f.Name(), err)
 		}

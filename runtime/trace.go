@@ -30,6 +30,7 @@ type trace struct {
 	running    map[*span]struct{} // goroutine spans still running, guarded by mu
 	outlived   []string           // goroutines that ran on after the root's grace, guarded by mu
 	grace      bool               // the root ended and waits for its goroutines, guarded by mu
+	waitTests  bool               // the grace passed, and subtests still run (see endGrace), guarded by mu
 	lastPub    int64              // monotonic time of the last publication, guarded by mu
 }
 
@@ -117,11 +118,15 @@ func (tr *trace) finished(s *span) {
 		tr.mu.Lock()
 		delete(tr.running, s)
 		last := len(tr.running) == 0
-		grace := tr.grace
+		grace, waitTests := tr.grace, tr.waitTests
+		testsDone := waitTests && !tr.runsTests()
 		tr.mu.Unlock()
 		switch {
-		case grace && last:
+		case grace && (last || testsDone):
 			tr.endGrace()
+			if waitTests && tr.root.fn.Kind == KindTest {
+				flushSinks() // the test binary may exit right after its last subtest
+			}
 		case !grace && tr.closed.Load():
 			// A goroutine that outlived its root: send what it recorded
 			// as an update of the trace.
@@ -135,12 +140,16 @@ func (tr *trace) finished(s *span) {
 const rootGrace = 50 * time.Millisecond
 
 // waitGrace waits for the grace period of an ended root, if it has one, and
-// publishes the trace.
+// publishes the trace. It does not wait for subtests, which cannot run
+// before the test that waits here returns.
 func (tr *trace) waitGrace() {
 	deadline := time.Now().Add(rootGrace)
 	for {
 		tr.mu.Lock()
 		g, n := tr.grace, len(tr.running)
+		if g && n > 0 && tr.runsOnlyTests() {
+			n = 0
+		}
 		tr.mu.Unlock()
 		if !g || n == 0 || time.Now().After(deadline) {
 			break
@@ -150,11 +159,40 @@ func (tr *trace) waitGrace() {
 	tr.endGrace()
 }
 
+// runsTests reports whether subtests of the trace still run. tr.mu is held.
+func (tr *trace) runsTests() bool {
+	for g := range tr.running {
+		if g.fn.Kind == KindTest {
+			return true
+		}
+	}
+	return false
+}
+
+// runsOnlyTests reports whether every goroutine of the trace still running
+// is a subtest. tr.mu is held.
+func (tr *trace) runsOnlyTests() bool {
+	for g := range tr.running {
+		if g.fn.Kind != KindTest {
+			return false
+		}
+	}
+	return true
+}
+
 // endGrace publishes a trace whose root has ended, once: the goroutines still
-// running then are named as having outlived it.
+// running then are named as having outlived it. Subtests are not: the
+// testing package runs a parallel subtest (t.Parallel) only after its parent
+// returned, so the trace waits for them instead, and is published when the
+// last one ends.
 func (tr *trace) endGrace() {
 	tr.mu.Lock()
 	if !tr.grace {
+		tr.mu.Unlock()
+		return
+	}
+	if tr.runsTests() {
+		tr.waitTests = true
 		tr.mu.Unlock()
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +225,24 @@ func TestJSONSinkTags(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A json sink on something that is not a regular file (json:/dev/null, a
+// pipe) flushes without error: only regular files are synced.
+func TestJSONFlushDevNull(t *testing.T) {
+	j, err := spantree.OpenJSONFile(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(context.Background()); err != nil {
+		t.Errorf("Flush(json:%s) = %v; want nil", os.DevNull, err)
+	}
+	f, err := spantree.OpenJSONFile(filepath.Join(t.TempDir(), "spans.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Flush(context.Background()); err != nil {
+		t.Errorf("Flush(regular file) = %v; want nil", err)
 	}
 }
