@@ -133,7 +133,8 @@ func (s Span) Done() {
 		}
 		sl.clearPanic() // recovered by the program since
 	}
-	if v := recover(); v != nil {
+	panicking := panicNil && gPanicking() // see panicnil.go
+	if v := recover(); v != nil || panicking && recoveredNilPanic() {
 		s.endPanic(v, stackDepth()) // panics again
 		return
 	}
@@ -155,7 +156,8 @@ func (s Span) DoneErr(err *error) {
 		}
 		sl.clearPanic()
 	}
-	if v := recover(); v != nil {
+	panicking := panicNil && gPanicking()
+	if v := recover(); v != nil || panicking && recoveredNilPanic() {
 		s.endPanic(v, stackDepth())
 		return
 	}

@@ -122,6 +122,7 @@ func initGoid() {
 	goidProbe.once.Do(probeOffsets)
 	idOff, parentOff = goidProbe.idOff, goidProbe.parentOff
 	probeStackBounds()
+	probePanicNil()
 }
 
 // goid returns the running goroutine's id.

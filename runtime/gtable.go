@@ -68,6 +68,7 @@ func claimSlot(id uint64) *gslot {
 	for i := uint64(0); i < gwindow; i++ {
 		s := &gtable[(h+i)&gtableMask]
 		if s.key.Load() == 0 && s.key.CompareAndSwap(0, id) {
+			s.reset() // whatever the last owner left
 			return s
 		}
 	}
@@ -83,11 +84,16 @@ func claimSlot(id uint64) *gslot {
 	return s
 }
 
+// reset clears the owner's state of a slot.
+func (s *gslot) reset() {
+	s.pendingFn, s.pendingErr, s.foldDepth = nil, nil, 0
+	s.clearPanic()
+}
+
 // release frees a slot when its goroutine's outermost span ends.
 func (s *gslot) release() {
 	id := s.key.Load()
-	s.pendingFn, s.pendingErr, s.foldDepth = nil, nil, 0
-	s.clearPanic()
+	s.reset()
 	if s.overflowed {
 		overflow.Lock()
 		delete(overflow.m, id)

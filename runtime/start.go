@@ -137,7 +137,10 @@ func (s Span) endPanic(v any, depth uintptr) {
 		r.finish(t)
 	}
 	if r != nil {
-		if depth != 0 {
+		if depth != 0 && r.prev != nil {
+			// Outer spans of this goroutine let the panic go on without
+			// recovering it (endPropagating). The outermost span has none,
+			// and its slot was released by finish: nothing to leave there.
 			sl := r.slot
 			sl.panicInfo, sl.panicErr, sl.panicDepth = r.x.Load().panicInfo, r.err, depth
 		}

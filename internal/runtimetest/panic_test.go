@@ -104,3 +104,32 @@ func BenchmarkDeepPanic(b *testing.B) {
 		top(1000)
 	}
 }
+
+// A root span whose panic its (uninstrumented) caller recovered leaves
+// nothing on its goroutine: spans started there afterwards, deeper in the
+// stack, do not inherit the old panic.
+func TestRecoveredRootPanicDoesNotLeak(t *testing.T) {
+	rec := spantest.Record(t)
+	func() {
+		defer func() { recover() }()
+		thrower()
+	}()
+	down(40) // deeper than the panic's Done was
+	tr := rec.Trace(t, "t.down")
+	for _, s := range tr.Spans {
+		if s.Status != spantree.StatusSucceeded {
+			t.Errorf("%s: status %s, error %+v; want succeeded", s.Name, s.Status, s.Error)
+		}
+	}
+}
+
+var downFn = spantree.Func{Name: "t.down", Loc: "panic_test.go:6", Kind: spantree.KindNoFold}
+
+func down(n int) int {
+	__sp := spantree.Start(&downFn)
+	defer __sp.Done()
+	if n == 0 {
+		return 0
+	}
+	return down(n-1) + 1
+}
