@@ -507,13 +507,18 @@ var purePackages = map[string]bool{
 	"unicode": true, "unicode/utf16": true, "unicode/utf8": true,
 }
 
-// isPureCall reports whether c calls a function of one of purePackages
-// (pkg.F(...), through the file's import of pkg).
+// isPureCall reports whether c calls a function of one of purePackages,
+// or a method of one of their variables (pkg.F(...),
+// binary.LittleEndian.Uint64(...)), through the file's import of pkg.
 func (in *instrumenter) isPureCall(c *ast.CallExpr) bool {
 	sel, ok := c.Fun.(*ast.SelectorExpr)
 	if !ok {
 		return false
 	}
-	id, ok := sel.X.(*ast.Ident)
+	x := sel.X
+	if inner, ok := x.(*ast.SelectorExpr); ok {
+		x = inner.X
+	}
+	id, ok := x.(*ast.Ident)
 	return ok && purePackages[in.imports[id.Name]]
 }

@@ -312,9 +312,41 @@ func (in *instrumenter) wanted(f *fn) bool {
 		}
 	}
 	if name, wrap := in.errorResult(f.typ); name != "" || wrap {
-		return true // errors are the point: a function that returns one always gets a span
+		if !f.onlyNilErrors(countFields(f.typ.Results)) || name != "" && mentions(f.body, name) {
+			return true // errors are the point: a function that returns one gets a span
+		}
 	}
 	return !f.tiny()
+}
+
+// onlyNilErrors reports whether every return statement of f, a function
+// with n results the last of which is an error, returns a literal nil error
+// (no bare return): unless its body assigns a named error result (see
+// mentions), it cannot fail (an io.Writer that never does, such as a hash's
+// Write), so its error result is no reason for a span.
+func (f *fn) onlyNilErrors(n int) bool {
+	for _, r := range f.returns {
+		if len(r.Results) != n {
+			return false // return g(): whatever g returns
+		}
+		if id, ok := r.Results[n-1].(*ast.Ident); !ok || id.Name != "nil" {
+			return false
+		}
+	}
+	return true
+}
+
+// mentions reports whether the identifier name appears in body, function
+// literals included.
+func mentions(body *ast.BlockStmt, name string) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // nextLine is the start of the line after p's (or the end of the file).
