@@ -2,7 +2,7 @@
 # rewrite.sh times spangen -l ./... against gofmt -l (the floor: parse and
 # print) on a copy of golang.org/x/tools, in the same run. The first spangen
 # run also type-checks (go list -export), so it is run twice and the second,
-# warm-cache run is the one compared.
+# warm-cache runs are the ones compared (medians of five).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,8 +16,17 @@ cd "$W/tools"
 files=$(find . -name '*.go' -not -path '*/testdata/*' | wc -l)
 t() { s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }'; }
 "$W/spangen" -l ./... >/dev/null 2>&1 || true
-g=$(t gofmt -l .)
-s=$(t "$W/spangen" -l ./...)
+# Five alternating runs of each; the medians are compared (one run of
+# either is at the mercy of a noisy machine).
+med() { sort -n | sed -n 3p; }
+: >"$W/g"
+: >"$W/s"
+for i in 1 2 3 4 5; do
+	t gofmt -l . >>"$W/g"; echo >>"$W/g"
+	t "$W/spangen" -l ./... >>"$W/s"; echo >>"$W/s"
+done
+g=$(med <"$W/g")
+s=$(med <"$W/s")
 echo "x/tools $VERSION: $files files"
 echo "gofmt -l:      ${g}s"
 awk -v f="$files" -v s="$s" -v g="$g" 'BEGIN { printf "spangen -l:    %ss (%.0f files/s)\nratio:         %.2fx gofmt\n", s, f / s, s / g }'
