@@ -2,16 +2,20 @@ package toolexec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"golang.org/x/mod/modfile"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -202,7 +206,83 @@ func markerGcflags(cfg *Config, user []string) []string {
 	return out
 }
 
+// readGoEnv asks the go command for the variables spangen go needs, once
+// per situation: the answer is memoized under a key made of everything it
+// depends on (goEnvKey), which costs a few file stats instead of starting
+// the go command on every build.
 func readGoEnv(gobin, dir string) (*goEnv, error) {
+	memo := ""
+	if key, ok := goEnvKey(gobin, dir); ok {
+		if cache, err := cacheDir(); err == nil {
+			memo = filepath.Join(cache, "goenv", key+".json")
+			if b, err := os.ReadFile(memo); err == nil {
+				var env goEnv
+				if json.Unmarshal(b, &env) == nil && env.GOROOT != "" {
+					return &env, nil
+				}
+			}
+		}
+	}
+	env, err := runGoEnv(gobin, dir)
+	if err == nil && memo != "" {
+		if b, err := json.Marshal(env); err == nil {
+			_ = writeFileAtomic(memo, b) // without a memo, go env runs next time
+		}
+	}
+	return env, err
+}
+
+// goEnvKey identifies what go env's answer depends on: the go binary (path,
+// size, time), the directory, the environment (GO*, CGO_*, and the
+// variables that locate the user's go env file), that file, and the go.mod
+// and go.work files of the directory and its parents (their contents: a
+// toolchain line changes GOROOT). ok is false when something cannot be
+// read: then go env runs.
+func goEnvKey(gobin, dir string) (key string, ok bool) {
+	h := sha256.New()
+	fi, err := os.Stat(gobin)
+	if err != nil {
+		return "", false
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	fmt.Fprintf(h, "go %s %d %d %d\ndir %s\n", gobin, fi.Size(), fi.ModTime().UnixNano(), inode(fi), abs)
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") || k == "HOME" || k == "XDG_CONFIG_HOME" || k == "PATH" {
+			env = append(env, kv)
+		}
+	}
+	sort.Strings(env)
+	fmt.Fprintf(h, "env %q\n", env)
+	if cfg, err := os.UserConfigDir(); err == nil {
+		b, err := os.ReadFile(filepath.Join(cfg, "go", "env"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", false
+		}
+		fmt.Fprintf(h, "goenv %q\n", b)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		for _, name := range []string{"go.mod", "go.work"} {
+			b, err := os.ReadFile(filepath.Join(d, name))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return "", false
+			}
+			if err == nil {
+				fmt.Fprintf(h, "%s/%s %q\n", d, name, b)
+			}
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]), true
+}
+
+func runGoEnv(gobin, dir string) (*goEnv, error) {
 	cmd := exec.Command(gobin, "env", "-json", "GOROOT", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS")
 	cmd.Dir = dir
 	var stderr bytes.Buffer

@@ -2,6 +2,7 @@ package toolexec
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -143,5 +144,52 @@ func TestReadMainModule(t *testing.T) {
 				t.Errorf("readMainModule (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The memo of go env's answer is keyed by what the answer depends on: the
+// go.mod of the directory and of its parents, and the environment.
+func TestGoEnvKey(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.MkdirAll(sub, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	key := func() string {
+		t.Helper()
+		k, ok := goEnvKey(gobin, sub)
+		if !ok {
+			t.Fatal("goEnvKey: not ok")
+		}
+		return k
+	}
+	k0 := key()
+	if key() != k0 {
+		t.Fatal("goEnvKey differs for the same situation")
+	}
+	write := func(name, data string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.22\n")
+	k1 := key()
+	write("go.mod", "module example.com/m\n\ngo 1.22\n\ntoolchain go1.26.0\n")
+	k2 := key()
+	t.Setenv("GOFLAGS", "-tags=x")
+	k3 := key()
+	write("go.work", "go 1.22\n\nuse .\n")
+	k4 := key()
+	seen := map[string]string{}
+	for name, k := range map[string]string{"no go.mod": k0, "go.mod": k1, "toolchain line": k2, "GOFLAGS": k3, "go.work": k4} {
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s share a key", name, other)
+		}
+		seen[k] = name
 	}
 }
