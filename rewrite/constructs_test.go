@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/spantree/spantree/internal/golden"
 )
 
 // constructs holds one small package of Go constructs that instrumenting
@@ -32,19 +32,7 @@ func TestConstructsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("File: %v", err)
 			}
-			golden := name + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("File(%s) mismatch (-want +got):\n%s", name, diff)
-			}
+			golden.Check(t, name+".golden", string(got), *update)
 			checkInvariants(t, name, src, got, opts)
 			kept, err := File(name, src, Options{Dir: constructs, KeepLines: true})
 			if err != nil {

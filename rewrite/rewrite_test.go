@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spantree/spantree/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files")
@@ -44,19 +45,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("File: %v", err)
 			}
-			golden := name + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("File(%s) mismatch (-want +got):\n%s", name, diff)
-			}
+			golden.Check(t, name+".golden", string(got), *update)
 			checkInvariants(t, name, src, got, opts)
 		})
 	}
