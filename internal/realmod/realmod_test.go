@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -151,8 +152,12 @@ func checkSpans(t *testing.T, name string) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	line := 0
+	var torn error // a line that did not parse: allowed only as the file's unterminated last line
 	for sc.Scan() {
 		line++
+		if torn != nil {
+			t.Fatal(torn)
+		}
 		b := sc.Bytes()
 		var raw map[string]any
 		err := json.Unmarshal(b, &raw)
@@ -166,7 +171,8 @@ func checkSpans(t *testing.T, name string) {
 			err = json.Unmarshal(b, &raw)
 		}
 		if err != nil {
-			t.Fatalf("line %d: not JSON: %v\n%s", line, err, b)
+			torn = fmt.Errorf("line %d: not JSON: %v\n%s", line, err, b)
+			continue
 		}
 		for _, field := range []string{"start", "end"} {
 			if s, ok := raw[field].(string); ok {
@@ -199,6 +205,14 @@ func checkSpans(t *testing.T, name string) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	if torn != nil {
+		// The last line, torn by the last binary's exit: whole lines
+		// end with a newline.
+		if last := lastByte(t, f); last == '\n' {
+			t.Fatal(torn)
+		}
+		t.Logf("the last line is torn (a test binary exited while its sink wrote): %v", torn)
 	}
 	if len(spans) == 0 {
 		t.Fatal("the instrumented tests wrote no spans")
@@ -257,4 +271,18 @@ func compareTrees(t *testing.T, orig, dir string) {
 		}
 		return nil
 	})
+}
+
+// lastByte returns the last byte of f.
+func lastByte(t *testing.T, f *os.File) byte {
+	t.Helper()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		t.Fatalf("stat %s: %v", f.Name(), err)
+	}
+	var b [1]byte
+	if _, err := f.ReadAt(b[:], fi.Size()-1); err != nil {
+		t.Fatal(err)
+	}
+	return b[0]
 }
