@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spantree/spantree/rewrite"
 	"golang.org/x/tools/txtar"
 )
 
@@ -31,12 +32,12 @@ var runtimeArchive []byte
 
 // RuntimePath is the import path of the runtime that instrumented code
 // imports; it is also the module path of the embedded copy.
-const RuntimePath = "github.com/spantree/spantree/runtime"
+const RuntimePath = rewrite.RuntimePath
 
 // HTTPPath is the import path of the runtime's net/http package, which
 // instrumented files that use net/http import (see rewrite.Options.LinksHTTP).
 // It is built only for programs that link net/http.
-const HTTPPath = RuntimePath + "/spanhttp"
+const HTTPPath = rewrite.HTTPPath
 
 // runtimeDirs are the directories of the runtime module, relative to its
 // root, whose packages the archive holds.

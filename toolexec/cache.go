@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
 )
 
 // cacheDir is where spangen keeps what it builds for toolexec mode: the
@@ -44,4 +47,36 @@ func writeFileAtomic(name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// fileID identifies the file at path by path, size, modification time and
+// inode: memo keys use it, so a rebuilt binary is a new file. ok is false
+// when the file cannot be stat'ed.
+func fileID(path string) (id string, ok bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%s %d %d %d", path, fi.Size(), fi.ModTime().UnixNano(), inode(fi)), true
+}
+
+// goEnviron returns, sorted, the variables of the environment that
+// configure the go command and its tools (GO*, CGO_*) and those named in
+// extra, without GOFLAGS unless extra names it, and never the variables the
+// go command sets for the tools it runs.
+func goEnviron(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case slices.Contains(extra, k):
+		case k == "GOFLAGS" || k == "TOOLEXEC_IMPORTPATH" || k == envConfig:
+			continue
+		case !strings.HasPrefix(k, "GO") && !strings.HasPrefix(k, "CGO_"):
+			continue
+		}
+		env = append(env, kv)
+	}
+	sort.Strings(env)
+	return env
 }

@@ -117,13 +117,13 @@ func computeSelfID() string {
 // memoized in the spangen cache under the file's identity (path, size,
 // modification time, inode): a rebuilt spangen is a new file.
 func exeDigest(exe string) string {
-	fi, err := os.Stat(exe)
-	if err != nil {
+	id, ok := fileID(exe)
+	if !ok {
 		return ""
 	}
 	var memo string
 	if dir, err := cacheDir(); err == nil {
-		k := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%d\n%d", exe, fi.Size(), fi.ModTime().UnixNano(), inode(fi)))
+		k := sha256.Sum256([]byte(id))
 		memo = filepath.Join(dir, "self", hex.EncodeToString(k[:12]))
 		if b, err := os.ReadFile(memo); err == nil && len(b) == 16 {
 			return string(b)

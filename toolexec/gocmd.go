@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -240,24 +239,16 @@ func readGoEnv(gobin, dir string) (*goEnv, error) {
 // read: then go env runs.
 func goEnvKey(gobin, dir string) (key string, ok bool) {
 	h := sha256.New()
-	fi, err := os.Stat(gobin)
-	if err != nil {
+	id, ok := fileID(gobin)
+	if !ok {
 		return "", false
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", false
 	}
-	fmt.Fprintf(h, "go %s %d %d %d\ndir %s\n", gobin, fi.Size(), fi.ModTime().UnixNano(), inode(fi), abs)
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") || k == "HOME" || k == "XDG_CONFIG_HOME" || k == "PATH" {
-			env = append(env, kv)
-		}
-	}
-	sort.Strings(env)
-	fmt.Fprintf(h, "env %q\n", env)
+	fmt.Fprintf(h, "go %s\ndir %s\n", id, abs)
+	fmt.Fprintf(h, "env %q\n", goEnviron("GOFLAGS", "HOME", "XDG_CONFIG_HOME", "PATH"))
 	if cfg, err := os.UserConfigDir(); err == nil {
 		b, err := os.ReadFile(filepath.Join(cfg, "go", "env"))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -129,8 +128,8 @@ func (t *tool) version() int {
 
 // toolVersionMemo names the memo of the -V=full answer of the tool at path.
 func toolVersionMemo(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
+	id, ok := fileID(path)
+	if !ok {
 		return ""
 	}
 	dir, err := cacheDir()
@@ -138,16 +137,7 @@ func toolVersionMemo(path string) string {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n%d\n%d\n", path, fi.Size(), fi.ModTime().UnixNano(), inode(fi))
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if (strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_")) && k != "GOFLAGS" && k != envConfig {
-			env = append(env, kv)
-		}
-	}
-	sort.Strings(env)
-	fmt.Fprintf(h, "%q", env)
+	fmt.Fprintf(h, "%s\n%q", id, goEnviron())
 	return filepath.Join(dir, "version", hex.EncodeToString(h.Sum(nil)[:12]))
 }
 

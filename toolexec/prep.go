@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -121,21 +120,10 @@ func cleanEnv(env []string) []string {
 func prepKey(goroot string, flags []string, pkg string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "runtime %s\npackage %s\ngoroot %s\n", runtimeHash(), pkg, goroot)
-	if fi, err := os.Stat(filepath.Join(goroot, "bin", "go")); err == nil {
-		fmt.Fprintf(h, "go %d %d\n", fi.Size(), fi.ModTime().UnixNano())
+	if id, ok := fileID(filepath.Join(goroot, "bin", "go")); ok {
+		fmt.Fprintf(h, "go %s\n", id)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "GOFLAGS" || k == "TOOLEXEC_IMPORTPATH" || k == envConfig {
-			continue
-		}
-		if strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") || k == "CC" || k == "CXX" || k == "AR" || k == "PKG_CONFIG" {
-			env = append(env, kv)
-		}
-	}
-	sort.Strings(env)
-	for _, kv := range env {
+	for _, kv := range goEnviron("CC", "CXX", "AR", "PKG_CONFIG") {
 		fmt.Fprintf(h, "env %s\n", kv)
 	}
 	if cfg, err := os.UserConfigDir(); err == nil {
