@@ -12,10 +12,13 @@
 //
 // spantree spans are written exactly as spangen generates them: a
 // package-level array of [spantree.Func] descriptors, one Start and one
-// deferred End per function. The runtime exports to a sink that discards, so
-// what is measured is the cost paid by the traced program, including turning
-// finished traces into [spantree.SpanData], which happens on the goroutine
-// that ends the root. Measured spans run a hundred to a root span (perTrace),
+// deferred Done per function. The runtime exports to its json sink writing
+// to io.Discard, so what is measured is the cost paid by the traced program
+// and, in cpu-ns/op, by the whole process, including encoding every span as
+// a json line on the runtime's own goroutines. The SDK is measured with its
+// batch span processor in default mode (it drops spans when its queue is
+// full: spans/op says how many) and with WithBlocking (every span exported),
+// the anchor spantree is compared with. Measured spans run a hundred to a root span (perTrace),
 // so the cost of ending and exporting a trace is spread over its spans.
 //
 // bench.sh runs everything once and prints each result with its ratio to the
@@ -24,5 +27,5 @@
 // To add a competitor, add one file, name_test.go, with a BenchmarkName whose
 // sub-benchmarks use the names of the others where they measure the same
 // thing (Start, Error, Parallel), and configure it in that file. The spantree
-// runtime is configured once, in TestMain, with a sink that discards.
+// runtime is configured once, in TestMain, with the json sink.
 package benchmarks

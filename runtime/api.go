@@ -24,8 +24,10 @@ type Func struct {
 	// Kind tells the runtime how the function takes part in traces.
 	Kind Kind
 
-	// learned fold state, see fold.go
+	// fast counts the fast calls in a row, up to foldAfter (see fold.go)
 	fast atomic.Int32
+	// nameLoc is Name and Loc as json members (jsonNameLoc)
+	nameLoc []byte
 }
 
 // Kind classifies a function for the runtime. The zero value is an ordinary
@@ -45,13 +47,14 @@ const (
 // function. It is a small value on the caller's stack; its methods have value
 // receivers so that closures capture it by value. The zero Span is valid and
 // every method on it is a no-op.
+//
+// It is three words so that it is returned and deferred in registers: the
+// parent, the function and the kind of fold of a folded call are in its fold
+// entry.
 type Span struct {
-	rec    *span // the recorded span, or nil when folded, sampled out or off
-	parent *span // the parent, for folding
-	fn     *Func
-	start  int64 // monotonic start, ns; 0 when nothing is measured
-	out    bool  // folded because its trace is sampled out
-	sub    bool  // folded with everything it calls (the goroutine's foldDepth)
+	rec   *span      // the recorded span, or nil when folded, sampled out or off
+	fold  *foldEntry // the entry a folded or sampled-out call is counted in
+	start int64      // a folded call's monotonic start, ns; 0 when not timed
 }
 
 // Start begins a span for fn in a function that takes no context: the parent
@@ -123,7 +126,7 @@ func (s Span) EndErr(recovered any, err error) {
 // recorded is not recovered again, so it costs one re-panic however deep the
 // stack it unwinds.
 func (s Span) Done() {
-	if s.fn == nil {
+	if s.rec == nil && s.fold == nil {
 		return // nothing recorded; a panic goes on by itself
 	}
 	if sl := s.slot(); sl != nil && sl.panicInfo != nil {
@@ -146,7 +149,7 @@ func (s Span) Done() {
 //
 //	defer __sp.DoneErr(&err)
 func (s Span) DoneErr(err *error) {
-	if s.fn == nil {
+	if s.rec == nil && s.fold == nil {
 		return
 	}
 	if sl := s.slot(); sl != nil && sl.panicInfo != nil {
@@ -169,8 +172,8 @@ func (s Span) slot() *gslot {
 	if s.rec != nil {
 		return s.rec.slot
 	}
-	if s.parent != nil {
-		return s.parent.slot
+	if s.fold != nil {
+		return s.fold.p.slot
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ type Trace struct {
 	Dropped  int64 // spans dropped since the last publication (SPANTREE_MAX_SPANS)
 
 	refs atomic.Int32 // exporters yet to export it; its Spans are reused after
+	// lines are the spans as json lines, for the json sinks (hasLines)
+	lines []byte
 }
 
 // spanBufs recycles the Spans of exported traces: a sink must not retain a
@@ -27,6 +29,12 @@ type Trace struct {
 // the buffer is reused, and the dispatcher allocates (and the
 // collector scans) no new []SpanData per trace.
 var spanBufs = sync.Pool{New: func() any { return new([]SpanData) }}
+
+// lineBufs recycles the json lines of exported traces, as spanBufs does
+// their Spans.
+var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func getLineBuf() []byte { return (*lineBufs.Get().(*[]byte))[:0] }
 
 func getSpanBuf(n int) []SpanData {
 	b := *spanBufs.Get().(*[]SpanData)
@@ -41,6 +49,11 @@ func (t *Trace) release() {
 	if t.refs.Add(-1) != 0 {
 		return
 	}
+	if l := t.lines; l != nil && cap(l) <= 1<<20 {
+		l = l[:0]
+		lineBufs.Put(&l)
+	}
+	t.lines = nil
 	b := t.Spans
 	if cap(b) > 1<<14 {
 		return // do not keep huge buffers alive
@@ -159,6 +172,19 @@ var dispatcher struct {
 	dropped atomic.Int64
 }
 
+// needs tells what the sinks of exps need: SpanData (any sink but json)
+// and json lines (json sinks).
+func needs(exps []*exporter) (data, lines bool) {
+	for _, e := range exps {
+		if _, ok := e.sink.(*JSON); ok {
+			lines = true
+		} else {
+			data = true
+		}
+	}
+	return data, lines
+}
+
 func dispatch(j *pubJob) {
 	dispatcher.once.Do(startDispatcher)
 	select {
@@ -173,13 +199,13 @@ func dispatch(j *pubJob) {
 func startDispatcher() {
 	dispatcher.queue = make(chan any, state.cfg.Queue)
 	go func() {
-		var gen uint32
+		var p publication
 		for item := range dispatcher.queue {
 			switch v := item.(type) {
 			case *pubJob:
-				gen++
-				t := v.convert(gen)
 				exps := *state.exporters.Load()
+				data, lines := needs(exps)
+				t := p.convert(v, data, lines)
 				t.refs.Store(int32(len(exps)))
 				for _, e := range exps {
 					e.enqueue(t)

@@ -1,6 +1,8 @@
 package spantree
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 )
@@ -32,6 +34,49 @@ type gslot struct {
 	panicDepth uintptr
 	foldDepth  int32 // folded calls running on this goroutine (owner only)
 	overflowed bool
+	// slab is where this goroutine's span records are carved from (owner
+	// only): one allocation per slabSize spans instead of one per span.
+	slab []span
+	// ids generates span ids (owner only), see nextID.
+	ids uint64
+	// lastFold is the fold entry this goroutine used last (foldEntry).
+	lastFold *foldEntry
+}
+
+// slabSize is how many span records one allocation holds. A record that is
+// still referenced (a context the program kept, a parent of a running
+// goroutine) keeps its slab alive, so the size trades allocation count
+// against memory held by such stragglers: 32 records are about 5 KB.
+const slabSize = 32
+
+// newSpan returns a zeroed span record. Records are never reused: a slab
+// is collected when none of its records is referenced any more, so a
+// context or a Span that outlives its call can never see another call's data.
+func (s *gslot) newSpan() *span {
+	if len(s.slab) == 0 {
+		s.slab = make([]span, slabSize)
+	}
+	r := &s.slab[0]
+	s.slab = s.slab[1:]
+	return r
+}
+
+// nextID returns a random, non-zero span id. Each slot runs its own
+// SplitMix64 sequence, seeded from the runtime's ChaCha8 generator when the
+// slot is claimed: the ids are as unpredictable as rand.Uint64's for a
+// trace reader, at the cost of an add and three multiplies.
+func (s *gslot) nextID() SpanID {
+	s.ids += 0x9e3779b97f4a7c15
+	z := s.ids
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	if z == 0 {
+		z = 1
+	}
+	var id SpanID
+	binary.LittleEndian.PutUint64(id[:], z)
+	return id
 }
 
 var gtable [gtableSize]gslot
@@ -72,7 +117,7 @@ func claimSlot(id uint64) *gslot {
 			return s
 		}
 	}
-	s := &gslot{overflowed: true}
+	s := &gslot{overflowed: true, ids: rand.Uint64()}
 	s.key.Store(id)
 	overflow.n.Add(1)
 	overflow.Lock()
@@ -86,7 +131,10 @@ func claimSlot(id uint64) *gslot {
 
 // reset clears the owner's state of a slot.
 func (s *gslot) reset() {
-	s.pendingFn, s.pendingErr, s.foldDepth = nil, nil, 0
+	s.pendingFn, s.pendingErr, s.foldDepth, s.lastFold = nil, nil, 0, nil
+	if s.ids == 0 {
+		s.ids = rand.Uint64()
+	}
 	s.clearPanic()
 }
 

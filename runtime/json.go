@@ -1,6 +1,7 @@
 package spantree
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,7 +23,12 @@ type JSON struct {
 	w    io.Writer
 	buf  []byte
 	tags []byte // `,"tags":{...}`, added to every line (WithTags)
+	enc  Encoder
 }
+
+// lines reports whether t carries its spans as json lines (the runtime's
+// own traces, when a json sink is configured) rather than as Spans.
+func (t *Trace) hasLines() bool { return t.lines != nil }
 
 var _ Sink = (*JSON)(nil)
 
@@ -72,14 +78,36 @@ func (j *JSON) WithTags(tags map[string]string) *JSON {
 func (j *JSON) Export(_ context.Context, t *Trace) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if t.hasLines() {
+		return j.writeLines(t.lines)
+	}
 	b := j.buf[:0]
 	for i := range t.Spans {
-		b = t.Spans[i].AppendJSON(b)
+		b = j.enc.AppendSpan(b, &t.Spans[i])
 		if len(j.tags) > 0 {
 			b = append(b[:len(b)-1], j.tags...) // before the closing brace
 			b = append(b, '}')
 		}
 		b = append(b, '\n')
+	}
+	j.buf = b
+	_, err := j.w.Write(b)
+	return err
+}
+
+// writeLines writes lines the runtime encoded, adding j's tags to each.
+func (j *JSON) writeLines(lines []byte) error {
+	if len(j.tags) == 0 {
+		_, err := j.w.Write(lines)
+		return err
+	}
+	b := j.buf[:0]
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		b = append(b, lines[:i-1]...) // all but the closing brace
+		b = append(b, j.tags...)
+		b = append(b, "}\n"...)
+		lines = lines[i+1:]
 	}
 	j.buf = b
 	_, err := j.w.Write(b)
@@ -103,8 +131,29 @@ func (j *JSON) Flush(context.Context) error {
 // AppendJSON appends d as one JSON object (no newline), the same object
 // encoding/json would write for d, without reflection on the common fields.
 func (d *SpanData) AppendJSON(b []byte) []byte {
+	var e Encoder
+	return e.AppendSpan(b, d)
+}
+
+// Encoder appends spans as AppendJSON does, remembering what consecutive
+// spans share: the trace id's 27 base62 characters (computed once per trace,
+// not once per span) and the date and time to the second of the last
+// timestamp (only the nanoseconds are formatted again). The zero Encoder is
+// ready to use; it is not safe for concurrent use.
+type Encoder struct {
+	tid     TraceID
+	tidText [27]byte
+	tidOK   bool
+	sec     int64
+	secText [19]byte // 2006-01-02T15:04:05
+	secOK   bool
+}
+
+// AppendSpan appends d as one JSON object (no newline).
+func (e *Encoder) AppendSpan(b []byte, d *SpanData) []byte {
+	e.setTrace(d.TraceID)
 	b = append(b, `{"trace_id":"`...)
-	b = d.TraceID.appendBase62(b)
+	b = append(b, e.tidText[:]...)
 	b = append(b, `","span_id":"`...)
 	b = jsonenc.AppendHex(b, d.SpanID[:])
 	b = append(b, '"')
@@ -118,11 +167,11 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 	b = append(b, `,"location":`...)
 	b = jsonenc.AppendString(b, d.Location)
 	b = append(b, `,"start":"`...)
-	b = d.Start.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = e.appendTime(b, d.Start)
 	b = append(b, '"')
 	if !d.End.IsZero() {
 		b = append(b, `,"end":"`...)
-		b = d.End.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = e.appendTime(b, d.End)
 		b = append(b, '"')
 	}
 	b = append(b, `,"status":`...)
@@ -165,17 +214,96 @@ func (d *SpanData) AppendJSON(b []byte) []byte {
 		b = jsonenc.AppendString(b, string(d.Kind))
 	}
 	if f := d.Fold; f != nil {
-		b = append(b, `,"fold":{"count":`...)
-		b = strconv.AppendInt(b, f.Count, 10)
-		b = append(b, `,"total_ns":`...)
-		b = strconv.AppendInt(b, f.TotalNS, 10)
-		b = append(b, `,"min_ns":`...)
-		b = strconv.AppendInt(b, f.MinNS, 10)
-		b = append(b, `,"max_ns":`...)
-		b = strconv.AppendInt(b, f.MaxNS, 10)
-		b = append(b, '}')
+		b = appendFold(b, f)
 	}
 	return append(b, '}')
+}
+
+func appendFold(b []byte, f *Fold) []byte {
+	b = append(b, `,"fold":{"count":`...)
+	b = strconv.AppendInt(b, f.Count, 10)
+	b = append(b, `,"total_ns":`...)
+	b = strconv.AppendInt(b, f.TotalNS, 10)
+	b = append(b, `,"min_ns":`...)
+	b = strconv.AppendInt(b, f.MinNS, 10)
+	b = append(b, `,"max_ns":`...)
+	b = strconv.AppendInt(b, f.MaxNS, 10)
+	return append(b, '}')
+}
+
+// setTrace makes tidText the base62 form of id.
+func (e *Encoder) setTrace(id TraceID) {
+	if !e.tidOK || e.tid != id {
+		e.tid, e.tidOK = id, true
+		id.appendBase62(e.tidText[:0])
+	}
+}
+
+// digitPairs holds "00" to "99", for formatting two digits at once.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendTime appends t in UTC as time.RFC3339Nano formats it (nanoseconds
+// without trailing zeros, no fraction when they are all zero), reusing the
+// formatted second of the previous call when t falls in the same one.
+func (e *Encoder) appendTime(b []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if !e.secOK || e.sec != sec {
+		u := t.UTC()
+		if y := u.Year(); y < 0 || y > 9999 {
+			return u.AppendFormat(b, time.RFC3339Nano)
+		}
+		u.AppendFormat(e.secText[:0], "2006-01-02T15:04:05")
+		e.sec, e.secOK = sec, true
+	}
+	return e.appendFraction(b, t.Nanosecond())
+}
+
+// appendUnixNano is appendTime for a time given as Unix nanoseconds, which
+// the runtime's own spans always are (1970 to 2262).
+func (e *Encoder) appendUnixNano(b []byte, ns int64) []byte {
+	sec, frac := ns/1e9, int(ns%1e9)
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e9
+	}
+	if !e.secOK || e.sec != sec {
+		time.Unix(sec, 0).UTC().AppendFormat(e.secText[:0], "2006-01-02T15:04:05")
+		e.sec, e.secOK = sec, true
+	}
+	return e.appendFraction(b, frac)
+}
+
+// appendFraction appends the formatted second, the nanoseconds ns and Z.
+func (e *Encoder) appendFraction(b []byte, ns int) []byte {
+	// One copy of at most 30 bytes: the second, the fraction without its
+	// trailing zeros, Z. Unsigned 32-bit divisions by constants are a
+	// multiply and a shift each.
+	var t [30]byte
+	copy(t[:19], e.secText[:])
+	n := 19
+	if ns != 0 {
+		u := uint32(ns)
+		d0 := u / 1e8
+		r := u - d0*1e8
+		p1 := r / 1e6
+		r -= p1 * 1e6
+		p2 := r / 1e4
+		r -= p2 * 1e4
+		p3 := r / 100
+		p4 := r - p3*100
+		t[19], t[20] = '.', byte('0'+d0)
+		t[21], t[22] = digitPairs[2*p1], digitPairs[2*p1+1]
+		t[23], t[24] = digitPairs[2*p2], digitPairs[2*p2+1]
+		t[25], t[26] = digitPairs[2*p3], digitPairs[2*p3+1]
+		t[27], t[28] = digitPairs[2*p4], digitPairs[2*p4+1]
+		n = 29
+		for t[n-1] == '0' {
+			n--
+		}
+	}
+	t[n] = 'Z'
+	return append(b, t[:n+1]...)
 }
 
 // MarshalJSON encodes d as AppendJSON does, so that encoding/json and the
@@ -223,7 +351,12 @@ func (l Link) MarshalJSON() ([]byte, error) {
 
 // appendAny falls back to encoding/json for user data; a value it cannot
 // encode is written as its fmt form rather than failing the span.
-func appendAny(b []byte, v any) []byte {
+func appendAny(b []byte, v any) (out []byte) {
+	defer func() {
+		if r := recover(); r != nil { // a MarshalJSON of the program's that panicked
+			out = jsonenc.AppendString(b, fmt.Sprintf("<json: %s panicked: %s>", typeName(v), panicMessage(r)))
+		}
+	}()
 	out, err := json.Marshal(v)
 	if err != nil {
 		return jsonenc.AppendString(b, fmt.Sprint(v))

@@ -76,7 +76,9 @@ func startRemote(outer *span, traceparent, tracestate string, fn *Func) Span {
 	if slot == nil {
 		slot = claimSlot(id)
 	}
-	s := &span{fn: fn, prev: cur, slot: slot, id: newSpanID(), start: now()}
+	s := slot.newSpan()
+	s.fn, s.prev, s.slot, s.id = fn, cur, slot, slot.nextID()
+	s.start = now()
 	tr := newTrace(s, nil)
 	if continues {
 		tr.id = TraceIDFromW3C(payload, tr.wall)
@@ -87,7 +89,7 @@ func startRemote(outer *span, traceparent, tracestate string, fn *Func) Span {
 		tr.links = append(tr.links, Link{TraceID: outer.tr.id, SpanID: outer.id})
 	}
 	slot.cur.Store(s)
-	return Span{rec: s, fn: fn, start: s.start}
+	return Span{rec: s}
 }
 
 // ParseTraceparent reads a W3C traceparent header (version 00): the trace id
@@ -134,7 +136,9 @@ func startUnder(caller *span, fn *Func, outer *span, id uint64, slot *gslot, cur
 	if slot == nil {
 		slot = claimSlot(id)
 	}
-	s := &span{fn: fn, parent: caller, prev: cur, slot: slot, id: newSpanID(), start: now(), tr: caller.tr}
+	s := slot.newSpan()
+	s.fn, s.parent, s.prev, s.slot, s.id, s.tr = fn, caller, cur, slot, slot.nextID(), caller.tr
+	s.start = now()
 	s.setFlag(flagGoroutine)
 	if outer != nil {
 		s.extra().links = append(s.extra().links, Link{TraceID: outer.tr.id, SpanID: outer.id})
@@ -144,7 +148,7 @@ func startUnder(caller *span, fn *Func, outer *span, id uint64, slot *gslot, cur
 	}
 	caller.tr.goroutineStarted(s)
 	slot.cur.Store(s)
-	return Span{rec: s, fn: fn, start: s.start}
+	return Span{rec: s}
 }
 
 // validTracestate returns h when it is a tracestate header worth passing on

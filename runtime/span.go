@@ -2,7 +2,6 @@ package spantree
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -45,7 +44,7 @@ const (
 // spanExtra holds what few spans have: folds, judged errors, user data.
 // It is created on first use by whichever goroutine needs it.
 type spanExtra struct {
-	folds     []foldEntry // owner goroutine only
+	folds     []*foldEntry // owner goroutine only
 	panicInfo *ErrorInfo
 	attrs     map[string]any
 	events    []Event
@@ -131,18 +130,6 @@ func fromContext(ctx context.Context) *span {
 	}
 	s, _ := ctx.Value(spanKey{}).(*span)
 	return s
-}
-
-func newSpanID() SpanID {
-	var id SpanID
-	v := rand.Uint64()
-	if v == 0 {
-		v = 1
-	}
-	for i := range id {
-		id[i] = byte(v >> (8 * i))
-	}
-	return id
 }
 
 // current returns the span running on this goroutine, or nil.

@@ -2,9 +2,6 @@ package spantree
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"reflect"
 	"runtime/debug"
 )
 
@@ -45,17 +42,21 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 		// They cost two clock readings and a fold entry, and become spans
 		// after all if they fail or turn out slow.
 		if !parent.tr.sampled {
-			return Span{parent: parent, fn: fn, start: now(), out: true}
+			return slot.foldEntry(parent, fn).begin()
 		}
-		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 && parent.foldEntry(fn).keep() {
-			slot.foldDepth++
-			return Span{parent: parent, fn: fn, start: now(), sub: true}
+		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
+			if f := slot.foldEntry(parent, fn); f.keep() {
+				slot.foldDepth++
+				return f.begin()
+			}
 		}
 	}
 	if slot == nil {
 		slot = claimSlot(id)
 	}
-	s := &span{ctx: ctx, fn: fn, parent: parent, prev: cur, slot: slot, id: newSpanID(), start: now()}
+	s := slot.newSpan()
+	s.ctx, s.fn, s.parent, s.prev, s.slot, s.id = ctx, fn, parent, cur, slot, slot.nextID()
+	s.start = now()
 	if goroutine {
 		s.flags.Store(flagGoroutine)
 	}
@@ -71,7 +72,7 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 		}
 	}
 	slot.cur.Store(s)
-	return Span{rec: s, fn: fn, start: s.start}
+	return Span{rec: s}
 }
 
 // here returns the running goroutine's id, its slot in the goroutine table
@@ -98,25 +99,23 @@ func (s Span) fail(err error) {
 		s.rec.err = err
 		return
 	}
-	if s.parent != nil {
-		s.parent.slot.pendingFn, s.parent.slot.pendingErr = s.fn, err
+	if f := s.fold; f != nil {
+		f.p.slot.pendingFn, f.p.slot.pendingErr = f.fn, err
 	}
 }
 
 func (s Span) end(err error) {
-	if s.fn == nil {
-		return
-	}
-	t := now()
 	r := s.rec
 	if r == nil {
-		s.endFolded(t, err, nil)
+		if s.fold != nil {
+			s.endFolded(err, nil)
+		}
 		return
 	}
 	if err != nil {
 		r.err = err
 	}
-	r.finish(t)
+	r.finish(now())
 }
 
 // endPanic records a panic seen by recover at depth (0 when unknown) and
@@ -125,16 +124,15 @@ func (s Span) end(err error) {
 // slot and let it go on without recovering (endPropagating), so a panic at
 // the bottom of a deep recursion costs one re-panic, not one per frame.
 func (s Span) endPanic(v any, depth uintptr) {
-	if s.fn == nil {
+	if s.rec == nil && s.fold == nil {
 		panic(v)
 	}
-	t := now()
 	r := s.rec
 	if r == nil {
-		r = s.endFolded(t, nil, v)
+		r = s.endFolded(nil, v)
 	} else {
 		r.recordPanic(v)
-		r.finish(t)
+		r.finish(now())
 	}
 	if r != nil {
 		if depth != 0 && r.prev != nil {
@@ -157,10 +155,14 @@ func (s Span) endPropagating(sl *gslot) {
 	info.Stack = "" // the innermost span has it
 	r := s.rec
 	if r == nil {
-		if s.parent == nil {
+		if s.fold == nil {
 			return
 		}
-		r = s.materialize(t, sl.panicErr)
+		start := s.start
+		if start == 0 {
+			start = t
+		}
+		r = s.materialize(start, sl.panicErr)
 	}
 	r.setFlag(flagPanic)
 	r.err = sl.panicErr
@@ -192,27 +194,6 @@ func (r *span) recordPanic(v any) {
 	r.extra().panicInfo = info
 }
 
-type panicError struct{ v any }
-
-func (p panicError) Error() string { return fmt.Sprint(p.v) }
-
-func panicMessage(v any) string {
-	switch v := v.(type) {
-	case error:
-		return v.Error()
-	case fmt.Stringer:
-		return v.String()
-	}
-	return fmt.Sprint(v)
-}
-
-func typeName(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return reflect.TypeOf(v).String()
-}
-
 // finish ends a recorded span: restores the goroutine's current span, learns
 // whether the function can fold, judges its children's errors and hands it to
 // its trace.
@@ -233,7 +214,9 @@ func (r *span) finish(now int64) {
 		sl.release()
 	}
 	fn := r.fn
-	if r.err == nil && now-r.start < int64(state.cfg.Fold) {
+	// Fast calls teach a function to fold, failed or not: a function that
+	// fails fast over and over folds its failures (fold.go).
+	if now-r.start < int64(state.cfg.Fold) && r.flags.Load()&flagPanic == 0 {
 		if fn.fast.Load() < foldAfter {
 			fn.fast.Add(1)
 		}
@@ -286,7 +269,7 @@ func (r *span) failedUnder(p *span) {
 func (r *span) handledErrors() []ErrorInfo {
 	var out []ErrorInfo
 	for k := r.failed.Load(); k != nil; k = k.nextFailed {
-		if r.err != nil && errors.Is(r.err, k.err) { // Is, not ==: == panics on uncomparable errors
+		if r.err != nil && errorIs(r.err, k.err) { // Is, not ==: == panics on uncomparable errors
 			continue
 		}
 		info := errorInfo(k.err)
@@ -301,138 +284,4 @@ func (r *span) handledErrors() []ErrorInfo {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
-}
-
-func errorInfo(err error) ErrorInfo {
-	if p, ok := err.(panicError); ok {
-		return ErrorInfo{Type: typeName(p.v), Message: panicMessage(p.v)}
-	}
-	return ErrorInfo{Type: typeName(err), Message: err.Error()}
-}
-
-// endFolded ends a call that was not recorded. A fast, successful call is
-// added to its parent's fold; a slow or failed one is recorded after all, as
-// a span of its own, and the function stops folding until it proves fast again.
-func (s Span) endFolded(now int64, err error, panicV any) *span {
-	p := s.parent
-	if p == nil {
-		return nil
-	}
-	sl := p.slot
-	if s.sub {
-		sl.foldDepth--
-	}
-	if sl.pendingFn == s.fn {
-		if err == nil {
-			err = sl.pendingErr
-		}
-		sl.pendingFn, sl.pendingErr = nil, nil
-	}
-	d := now - s.start
-	limit := int64(state.cfg.Fold)
-	if s.out {
-		limit = int64(state.cfg.Slow)
-	}
-	if err == nil && panicV == nil && (d < limit || limit == 0) {
-		p.foldEntry(s.fn).add(s.start, now)
-		return nil
-	}
-	if !s.out {
-		s.fn.fast.Store(0)
-	}
-	r := s.materialize(now, err)
-	if panicV != nil {
-		r.recordPanic(panicV)
-	}
-	r.publishMaterialized(now)
-	return r
-}
-
-// materialize records a call that was not recorded when it started (a folded
-// or sampled-out call) as a span of its own, because it failed or was slow.
-func (s Span) materialize(now int64, err error) *span {
-	p := s.parent
-	r := &span{fn: s.fn, parent: p, prev: p.slot.cur.Load(), slot: p.slot, id: newSpanID(), start: s.start, tr: p.tr, err: err}
-	if !p.kids.Load() {
-		p.kids.Store(true)
-	}
-	return r
-}
-
-// publishMaterialized ends a materialised span like finish, without touching
-// the goroutine's current span, which a folded call never set.
-func (r *span) publishMaterialized(now int64) {
-	r.end.Store(now)
-	if r.err != nil {
-		r.failedUnder(r.parent)
-	}
-	r.tr.finished(r)
-}
-
-// foldEntry accumulates the folded calls of one function under one parent.
-type foldEntry struct {
-	fn       *Func
-	recorded int32 // calls recorded whole (foldKeep)
-	first    int64
-	last     int64
-	count    int64 // calls folded
-	total    int64
-	min, max int64
-}
-
-// foldKeep is how many calls of a foldable function under one parent are
-// recorded whole, with everything they call, before the rest are folded:
-// the trace keeps a few complete examples and a count for the others.
-const foldKeep = 3
-
-// foldEntry returns p's fold entry for fn, creating it. Only p's goroutine
-// calls it.
-func (p *span) foldEntry(fn *Func) *foldEntry {
-	x := p.extra()
-	for i := range x.folds {
-		if x.folds[i].fn == fn {
-			return &x.folds[i]
-		}
-	}
-	x.folds = append(x.folds, foldEntry{fn: fn})
-	return &x.folds[len(x.folds)-1]
-}
-
-// keep counts a call and reports whether it is folded: after foldKeep calls
-// recorded whole.
-func (f *foldEntry) keep() bool {
-	if f.recorded < foldKeep {
-		f.recorded++
-		return false
-	}
-	return true
-}
-
-func (f *foldEntry) add(start, end int64) {
-	d := end - start
-	if f.count == 0 {
-		f.first, f.min, f.max = start, d, d
-	}
-	f.count++
-	f.total += d
-	f.last = end
-	f.min = min(f.min, d)
-	f.max = max(f.max, d)
-}
-
-// flushFolds turns r's folds into finished spans, one per function.
-func (r *span) flushFolds(x *spanExtra) {
-	for _, f := range x.folds {
-		if f.count == 0 {
-			continue // only calls recorded whole
-		}
-		c := &span{fn: f.fn, parent: r, slot: r.slot, id: newSpanID(), start: f.first, tr: r.tr}
-		c.end.Store(f.last)
-		if f.count > 1 {
-			// A single call is an ordinary span; only repeats carry counts.
-			c.extra().fold = &Fold{Count: f.count, TotalNS: f.total, MinNS: f.min, MaxNS: f.max}
-		}
-		r.tr.finished(c)
-	}
-	x.folds = nil
 }

@@ -3,17 +3,16 @@ package spantree
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // trace groups the spans of one trace until its root ends.
 type trace struct {
 	id     TraceID
 	wall   time.Time // wall time at mono
+	wallNS int64     // wall as Unix nanoseconds
 	mono   int64
 	root   *span
 	remote SpanID // the caller's span when the trace continues a traceparent
@@ -39,7 +38,7 @@ type trace struct {
 // launcher's trace): the new trace links to it.
 func newTrace(s *span, from *span) *trace {
 	wall := time.Now()
-	tr := &trace{id: NewTraceID(wall), wall: wall, mono: now(), root: s, sampled: sampleIn()}
+	tr := &trace{id: NewTraceID(wall), wall: wall, wallNS: wall.UnixNano(), mono: now(), root: s, sampled: sampleIn()}
 	s.tr = tr
 	s.setFlag(flagRoot)
 	if from != nil {
@@ -245,83 +244,6 @@ type pubJob struct {
 	rootEnded bool
 }
 
-// convert builds the Trace sinks receive. It runs on the dispatcher
-// goroutine only (it uses span.pub to skip spans already added).
-func (j *pubJob) convert(gen uint32) *Trace {
-	tr := j.tr
-	n := 0
-	for s := j.list; s != nil; s = s.next {
-		n++
-	}
-	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded, Spans: getSpanBuf(n + len(j.running) + 1)}
-	limit := state.cfg.Fold
-	var cands []foldCand // spans that may merge with their siblings (foldSiblings)
-	add := func(s *span) {
-		if s.pub != gen {
-			s.pub = gen
-			out.Spans = append(out.Spans, tr.data(s))
-			if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && foldable(&out.Spans[len(out.Spans)-1], limit) && !s.hasKids() {
-				cands = append(cands, foldCand{parent: s.parent, fn: s.fn, i: len(out.Spans) - 1})
-			}
-		}
-	}
-	for s := j.list; s != nil; s = s.next {
-		add(s)
-	}
-	// Running ancestors of what is published, so that the tree resolves.
-	for s := j.list; s != nil; s = s.next {
-		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0 && p.pub != gen; p = p.parent {
-			add(p)
-		}
-	}
-	for _, s := range j.running {
-		add(s)
-		for p := s.parent; p != nil && p.tr == tr && p.end.Load() == 0; p = p.parent {
-			add(p)
-		}
-	}
-	tr.droppedAll += j.dropped
-	if len(j.outlived) > 0 || tr.droppedAll > 0 || !j.rootEnded {
-		add(tr.root) // again if it was published before: a replacement
-	}
-	if i := indexOf(out.Spans, tr.root.id); i >= 0 {
-		r := &out.Spans[i]
-		if tr.droppedAll > 0 {
-			// The count in all: the root replaces its earlier publications.
-			r.setAttr("spantree.dropped_spans", tr.droppedAll)
-		}
-		if outlived := j.outlived; len(outlived) > 0 && j.rootEnded {
-			sort.Strings(outlived)
-			r.setAttr("spantree.outlived_goroutines", outlived)
-			r.Events = append(r.Events, Event{Time: r.End, Level: LevelWarn,
-				Msg: "root ended while goroutines it started still ran", Attrs: map[string]any{"goroutines": outlived}})
-			if r.Level.Rank() < LevelWarn.Rank() {
-				r.Level = LevelWarn
-			}
-		}
-	}
-	if len(cands) > 1 {
-		out.Spans = foldSiblings(out.Spans, cands)
-	}
-	return out
-}
-
-func (d *SpanData) setAttr(k string, v any) {
-	if d.Attrs == nil {
-		d.Attrs = map[string]any{}
-	}
-	d.Attrs[k] = v
-}
-
-func indexOf(spans []SpanData, id SpanID) int {
-	for i := len(spans) - 1; i >= 0; i-- { // the root, when present, is last or near it
-		if spans[i].SpanID == id {
-			return i
-		}
-	}
-	return -1
-}
-
 // Sampling (SPANTREE_SAMPLE) is decided when a trace starts, so that a trace
 // sampled out costs little: its calls are folded into per-function counts
 // under the span of their goroutine (no allocation), except calls that fail,
@@ -340,79 +262,6 @@ func (tr *trace) keep() bool {
 		return true
 	}
 	return tr.root.end.Load()-tr.root.start >= int64(state.cfg.Slow)
-}
-
-// data converts a span to its wire form.
-func (tr *trace) data(s *span) SpanData {
-	d := SpanData{
-		TraceID:  tr.id,
-		SpanID:   s.id,
-		Name:     s.fn.Name,
-		Location: s.fn.Loc,
-		Start:    wallAt(tr.wall, tr.mono, s.start),
-		Status:   StatusStarted,
-	}
-	// The parent: the nearest ancestor that was kept, in this trace.
-	for p := s.parent; p != nil; p = p.parent {
-		if p.tr != tr {
-			break
-		}
-		if p.flags.Load()&flagDropped == 0 {
-			d.ParentID = p.id
-			break
-		}
-	}
-	if s == tr.root && !tr.remote.IsZero() {
-		d.ParentID = tr.remote
-	}
-	flags := s.flags.Load()
-	d.Goroutine = flags&flagGoroutine != 0
-	if end := s.end.Load(); end != 0 {
-		d.End = wallAt(tr.wall, tr.mono, end)
-		d.Status = StatusSucceeded
-		if s.err != nil {
-			d.Status = StatusFailed
-			info := errorInfo(s.err)
-			if x := s.x.Load(); x != nil && x.panicInfo != nil {
-				info = *x.panicInfo
-			}
-			d.Error = &info
-			d.Level = LevelError
-		}
-		d.HandledErrors = s.handledErrors()
-	}
-	if s == tr.root {
-		d.Links = append(d.Links, tr.links...)
-	}
-	if s.fn.Kind == KindHandler && (s == tr.root || flags&flagGoroutine != 0) {
-		d.Kind = KindServer // not a handler called by another on its goroutine (middleware)
-	}
-	if x := s.x.Load(); x != nil && d.Status != StatusStarted {
-		// Only the owner goroutine writes a running span's extra data.
-		tr.mu.Lock()
-		if len(x.attrs) > 0 {
-			if d.Attrs == nil {
-				d.Attrs = make(map[string]any, len(x.attrs))
-			}
-			for k, v := range x.attrs {
-				d.Attrs[k] = v
-			}
-		}
-		d.Events = append(d.Events, x.events...)
-		d.Links = append(d.Links, x.links...)
-		if x.level.Rank() > d.Level.Rank() {
-			d.Level = x.level
-		}
-		tr.mu.Unlock()
-		if x.fold != nil {
-			f := *x.fold
-			d.Fold = &f
-		}
-	}
-	if d.Level == "" && len(d.HandledErrors) > 0 {
-		d.Level = LevelWarn
-	}
-	return d
 }
 
 // registry holds the traces whose root is running, for publication of
@@ -479,14 +328,6 @@ func publishRunning() {
 	}
 }
 
-// foldCand is a span of a publication that may merge with its siblings: a
-// leaf that is not //spangen:nofold and is foldable.
-type foldCand struct {
-	parent *span
-	fn     *Func
-	i      int // index in the publication's spans
-}
-
 // hasKids reports whether a child of s started or was folded into it.
 func (s *span) hasKids() bool {
 	if s.kids.Load() {
@@ -494,73 +335,4 @@ func (s *span) hasKids() bool {
 	}
 	x := s.x.Load()
 	return x != nil && len(x.folds) > 0
-}
-
-// foldSiblings merges repeated fast leaf siblings (same parent and function;
-// succeeded, without children, errors, events, attributes or links, each
-// faster than SPANTREE_FOLD) into one span with fold counts. It completes
-// what the runtime's folding starts: a function is folded at run time only
-// after it proved itself fast, and the calls it made meanwhile are merged
-// here, on the dispatcher, so that the tree shows "isPrime ×98" rather than
-// sixteen lines and a fold. Sorting the candidates groups them without a map.
-func foldSiblings(spans []SpanData, cands []foldCand) []SpanData {
-	sort.Slice(cands, func(a, b int) bool {
-		x, y := cands[a], cands[b]
-		if x.parent != y.parent {
-			return uintptr(unsafe.Pointer(x.parent)) < uintptr(unsafe.Pointer(y.parent))
-		}
-		if x.fn != y.fn {
-			return uintptr(unsafe.Pointer(x.fn)) < uintptr(unsafe.Pointer(y.fn))
-		}
-		return spans[x.i].Start.Before(spans[y.i].Start)
-	})
-	merged := false
-	for j := 0; j < len(cands); {
-		k := j + 1
-		for k < len(cands) && cands[k].parent == cands[j].parent && cands[k].fn == cands[j].fn {
-			mergeInto(&spans[cands[j].i], &spans[cands[k].i])
-			spans[cands[k].i].Status = "" // marks it merged
-			merged = true
-			k++
-		}
-		j = k
-	}
-	if !merged {
-		return spans
-	}
-	out := spans[:0]
-	for i := range spans {
-		if spans[i].Status != "" {
-			out = append(out, spans[i])
-		}
-	}
-	return out
-}
-
-func foldable(d *SpanData, limit time.Duration) bool {
-	if d.Status != StatusSucceeded || d.Error != nil || len(d.HandledErrors) > 0 || len(d.Events) > 0 ||
-		len(d.Attrs) > 0 || len(d.Links) > 0 || d.Goroutine || d.Kind != "" {
-		return false
-	}
-	return d.Fold != nil || d.Duration() < limit
-}
-
-// mergeInto adds the calls d stands for to dst.
-func mergeInto(dst, d *SpanData) {
-	fold := func(x *SpanData) Fold {
-		if x.Fold != nil {
-			return *x.Fold
-		}
-		n := int64(x.Duration())
-		return Fold{Count: 1, TotalNS: n, MinNS: n, MaxNS: n}
-	}
-	a, b := fold(dst), fold(d)
-	m := Fold{Count: a.Count + b.Count, TotalNS: a.TotalNS + b.TotalNS, MinNS: min(a.MinNS, b.MinNS), MaxNS: max(a.MaxNS, b.MaxNS)}
-	dst.Fold = &m
-	if d.Start.Before(dst.Start) {
-		dst.Start = d.Start
-	}
-	if d.End.After(dst.End) {
-		dst.End = d.End
-	}
 }

@@ -7,20 +7,60 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
+// plain marks the bytes a JSON string holds as they are: printable ASCII
+// other than the quote, the backslash and the HTML-sensitive <, > and &.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // AppendHex appends src as lower-case hex.
 func AppendHex(b, src []byte) []byte {
-	for _, c := range src {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+	n := len(b)
+	b = append(b, make([]byte, 2*len(src))...) // grows without a second copy
+	dst := b[n:]
+	for i, c := range src {
+		dst[2*i], dst[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
 	}
 	return b
 }
+
+// AppendHex8 appends the 8 bytes of id as 16 lower-case hex characters.
+func AppendHex8(b []byte, id [8]byte) []byte {
+	var h [16]byte
+	for i, c := range id {
+		p := hexPairs[c]
+		h[2*i], h[2*i+1] = p[0], p[1]
+	}
+	return append(b, h[:]...)
+}
+
+// hexPairs holds the two hex digits of every byte.
+var hexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0xf]}
+	}
+	return t
+}()
 
 // appendString appends s as a JSON string, escaping as encoding/json does
 // (including <, > and & for HTML safety, and invalid UTF-8 as U+FFFD).
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Most strings (names, locations, ids) need no escape at all: one
+	// table look-up per byte finds out.
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {

@@ -1,0 +1,309 @@
+package spantree
+
+import "unsafe"
+
+// Folding. A function that proved itself fast (foldAfter fast calls in a
+// row, see finish) is not recorded call by call under a parent that already
+// has foldKeep whole examples of it: its calls are counted in a fold entry of
+// the parent, and when the parent ends each entry becomes one span with
+// counts (Fold). A sampled-out trace folds every call the same way, under
+// the span of its goroutine. Failures fold too: the same function failing
+// the same way (see errShape) under one parent keeps its first foldKeep
+// failures as spans of their own and counts the rest, with the error, in an
+// entry of their own, so that an error path in a loop costs what a success
+// costs and the tree still says how often it failed.
+
+// foldKeep is how many calls of a foldable function under one parent are
+// recorded whole, with everything they call, before the rest are folded:
+// the trace keeps a few complete examples and a count for the others. It is
+// also how many failures of one shape are kept as spans of their own.
+const foldKeep = 3
+
+// foldTimeEvery is the share of folded calls that read the clock: the first
+// call of an entry and every foldTimeEvery-th after it. Two clock readings
+// cost more than a small function's body, so a fold counts every call and
+// times a sample of them; its total is the sample's mean times the count.
+// A call that is not timed cannot be found slow: a function that turns slow
+// is noticed on its next timed call.
+const foldTimeEvery = 8
+
+// foldEntry accumulates the folded calls of one function under one parent,
+// the successful ones, or the failures of one shape when shape is set.
+type foldEntry struct {
+	p        *span // the parent
+	fn       *Func
+	out      bool // the parent's trace is sampled out: folded calls record nothing beneath them either
+	shape    *errShape
+	recorded int32 // calls recorded whole (keep)
+	calls    int64 // calls begun (begin), for the timing sample
+	count    int64 // calls folded
+	timed    int64 // of which timed
+	first    int64 // start of the first timed call
+	last     int64 // end of the last timed call
+	total    int64 // of the timed calls
+	min, max int64
+}
+
+// errShape identifies the failures that fold together: the error's dynamic
+// type and its message with the parts that vary from call to call (numbers,
+// quoted text) blanked (shapeOf).
+type errShape struct {
+	typ  unsafe.Pointer // the interface's type word
+	data unsafe.Pointer // and its data word, for the common repeated sentinel
+	msg  string
+	err  error // one occurrence, for the fold's error
+}
+
+// foldEntry returns p's fold entry for fn's successful calls, creating it.
+// Only p's goroutine calls it.
+func (p *span) foldEntry(fn *Func) *foldEntry {
+	x := p.extra()
+	for _, e := range x.folds {
+		if e.fn == fn && e.shape == nil {
+			return e
+		}
+	}
+	e := &foldEntry{p: p, fn: fn, out: !p.tr.sampled}
+	x.folds = append(x.folds, e)
+	return e
+}
+
+// foldEntry is p.foldEntry(fn) for a parent running on s, remembering the
+// entry: a loop calls one function under one parent over and over.
+func (s *gslot) foldEntry(p *span, fn *Func) *foldEntry {
+	if f := s.lastFold; f != nil && f.p == p && f.fn == fn && f.shape == nil {
+		return f
+	}
+	f := p.foldEntry(fn)
+	s.lastFold = f
+	return f
+}
+
+// errFoldEntry returns p's fold entry for fn's failures with err's shape,
+// creating it. Only p's goroutine calls it.
+func (p *span) errFoldEntry(fn *Func, err error) *foldEntry {
+	x := p.extra()
+	w := (*[2]unsafe.Pointer)(unsafe.Pointer(&err))
+	var msg string
+	haveMsg := false
+	for _, e := range x.folds {
+		if e.fn != fn || e.shape == nil || e.shape.typ != w[0] {
+			continue
+		}
+		if e.shape.data == w[1] {
+			return e
+		}
+		if !haveMsg {
+			msg, haveMsg = shapeOf(errorMessage(err)), true
+		}
+		if e.shape.msg == msg {
+			return e
+		}
+	}
+	if !haveMsg {
+		msg = shapeOf(errorMessage(err))
+	}
+	e := &foldEntry{p: p, fn: fn, out: !p.tr.sampled, shape: &errShape{typ: w[0], data: w[1], msg: msg, err: err}}
+	x.folds = append(x.folds, e)
+	return e
+}
+
+// shapeOf blanks the parts of an error message that vary between
+// occurrences of one failure: runs of digits become 0 and quoted text "".
+// It allocates only when there is something to blank.
+func shapeOf(msg string) string {
+	i := 0
+	for i < len(msg) && !(msg[i] >= '0' && msg[i] <= '9') && msg[i] != '"' {
+		i++
+	}
+	if i == len(msg) {
+		return msg
+	}
+	b := make([]byte, 0, len(msg))
+	b = append(b, msg[:i]...)
+	for i < len(msg) {
+		switch c := msg[i]; {
+		case c >= '0' && c <= '9':
+			b = append(b, '0')
+			for i < len(msg) && msg[i] >= '0' && msg[i] <= '9' {
+				i++
+			}
+		case c == '"':
+			b = append(b, '"', '"')
+			i++
+			for i < len(msg) && msg[i] != '"' {
+				if msg[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			i++ // the closing quote
+		default:
+			b = append(b, c)
+			i++
+		}
+	}
+	return string(b)
+}
+
+// keep counts a call and reports whether it is folded: after foldKeep calls
+// recorded whole.
+func (f *foldEntry) keep() bool {
+	if f.recorded < foldKeep {
+		f.recorded++
+		return false
+	}
+	return true
+}
+
+// begin starts a folded call of f's function, reading the clock only for
+// the calls of the timing sample.
+func (f *foldEntry) begin() Span {
+	f.calls++
+	if f.calls%foldTimeEvery != 1 {
+		return Span{fold: f}
+	}
+	return Span{fold: f, start: now()}
+}
+
+// add counts a folded call; start is 0 for a call that was not timed.
+func (f *foldEntry) add(start, end int64) {
+	f.count++
+	if start == 0 {
+		return
+	}
+	d := end - start
+	if f.timed == 0 {
+		f.first, f.min, f.max = start, d, d
+	}
+	f.timed++
+	f.total += d
+	f.last = end
+	f.min = min(f.min, d)
+	f.max = max(f.max, d)
+}
+
+// mean is the mean duration of f's timed calls, 0 before the first.
+func (f *foldEntry) mean() int64 {
+	if f.timed == 0 {
+		return 0
+	}
+	return f.total / f.timed
+}
+
+// fold is the Fold a span with f's calls carries.
+func (f *foldEntry) fold() *Fold {
+	total := f.total
+	if f.timed > 0 && f.timed < f.count {
+		total = f.total / f.timed * f.count
+	}
+	return &Fold{Count: f.count, TotalNS: total, MinNS: f.min, MaxNS: f.max}
+}
+
+// endFolded ends a call that was not recorded. A fast, successful call is
+// counted in its fold entry; a slow one is recorded after all, as a span of
+// its own, and the function stops folding until it proves fast again. A
+// failure is counted in the entry of its shape once foldKeep of them were
+// recorded, and recorded before that. It returns the span it recorded, if
+// any.
+func (s Span) endFolded(err error, panicV any) *span {
+	f := s.fold
+	p := f.p
+	sl := p.slot
+	if !f.out {
+		sl.foldDepth--
+	}
+	if sl.pendingFn == f.fn {
+		if err == nil {
+			err = sl.pendingErr
+		}
+		sl.pendingFn, sl.pendingErr = nil, nil
+	}
+	if err == nil && panicV == nil {
+		if s.start == 0 {
+			f.add(0, 0)
+			return nil
+		}
+		t := now()
+		limit := int64(state.cfg.Fold)
+		if f.out {
+			limit = int64(state.cfg.Slow)
+		}
+		if t-s.start < limit || limit == 0 {
+			f.add(s.start, t)
+			return nil
+		}
+		if !f.out {
+			f.fn.fast.Store(0)
+		}
+		r := s.materialize(s.start, nil)
+		r.publishMaterialized(t)
+		return r
+	}
+	t := now()
+	start := s.start
+	if start == 0 {
+		start = t - f.mean() // not timed: its duration is the sample's mean
+	}
+	if panicV == nil {
+		if e := p.errFoldEntry(f.fn, err); e.keep() {
+			e.add(start, t)
+			if tr := p.tr; !tr.failed.Load() {
+				tr.failed.Store(true)
+			}
+			return nil
+		}
+	}
+	r := s.materialize(start, err)
+	if panicV != nil {
+		r.recordPanic(panicV)
+	}
+	r.publishMaterialized(t)
+	return r
+}
+
+// materialize records a call that was not recorded when it started (a folded
+// or sampled-out call) as a span of its own, because it failed or was slow.
+func (s Span) materialize(start int64, err error) *span {
+	p := s.fold.p
+	sl := p.slot
+	r := sl.newSpan()
+	r.fn, r.parent, r.prev, r.slot, r.id, r.start, r.tr, r.err = s.fold.fn, p, sl.cur.Load(), sl, sl.nextID(), start, p.tr, err
+	if !p.kids.Load() {
+		p.kids.Store(true)
+	}
+	return r
+}
+
+// publishMaterialized ends a materialised span like finish, without touching
+// the goroutine's current span, which a folded call never set.
+func (r *span) publishMaterialized(now int64) {
+	r.end.Store(now)
+	if r.err != nil {
+		r.failedUnder(r.parent)
+	}
+	r.tr.finished(r)
+}
+
+// flushFolds turns r's fold entries into finished spans, one per entry.
+func (r *span) flushFolds(x *spanExtra) {
+	sl := r.slot
+	for _, f := range x.folds {
+		if f.count == 0 {
+			continue // only calls recorded whole
+		}
+		c := sl.newSpan()
+		c.fn, c.parent, c.slot, c.id, c.start, c.tr = f.fn, r, sl, sl.nextID(), f.first, r.tr
+		c.end.Store(max(f.last, f.first))
+		if f.count > 1 {
+			// A single call is an ordinary span; only repeats carry counts.
+			c.extra().fold = f.fold()
+		}
+		if f.shape != nil {
+			c.err = f.shape.err
+			c.failedUnder(r)
+		}
+		r.tr.finished(c)
+	}
+	x.folds = nil
+}

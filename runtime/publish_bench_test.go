@@ -1,0 +1,27 @@
+package spantree
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkAppendLine is the json encoding of one plain span straight from
+// its record, what a json sink costs per span on the dispatcher.
+func BenchmarkAppendLine(b *testing.B) {
+	wall := time.Now()
+	tr := &trace{id: NewTraceID(wall), wall: wall, wallNS: wall.UnixNano(), mono: 1000}
+	fn := &Func{Name: "benchmarks.recorded", Loc: "benchmarks/spantree_test.go:75"}
+	root := &span{fn: fn, tr: tr, id: SpanID{1, 2, 3, 4, 5, 6, 7, 8}, start: 1000}
+	tr.root = root
+	s := &span{fn: fn, tr: tr, parent: root, id: SpanID{9, 2, 3, 4, 5, 6, 7, 8}, start: 123456789}
+	s.end.Store(123459999)
+	j := &pubJob{tr: tr}
+	v := view{s: s, parent: root.id, start: s.start, end: s.end.Load()}
+	var p publication
+	buf := make([]byte, 0, 1<<16)
+	b.ReportAllocs()
+	for range b.N {
+		buf = p.appendLine(buf[:0], j, &v)
+	}
+	b.SetBytes(int64(len(buf)))
+}
