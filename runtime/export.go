@@ -22,6 +22,8 @@ type Trace struct {
 	refs atomic.Int32 // exporters yet to export it; its Spans are reused after
 	// lines are the spans as json lines, for the json sinks (hasLines)
 	lines []byte
+	// batched is how many traces lines holds
+	batched int32
 }
 
 // spanBufs recycles the Spans of exported traces: a sink must not retain a
@@ -137,8 +139,9 @@ func (e *exporter) enqueue(t *Trace) {
 	select {
 	case e.queue <- t:
 	default:
+		n := int64(max(t.batched, 1))
 		t.release()
-		if e.dropped.Add(1) == 1 {
+		if e.dropped.Add(n) == n {
 			warnOncef("drop:"+e.name, "sink %s: queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", e.name, cap(e.queue))
 		}
 	}
@@ -163,12 +166,20 @@ func (e *exporter) flush(deadline time.Time) bool {
 	}
 }
 
-// The dispatcher converts published spans into Traces and hands them to
-// every sink's exporter. Its queue is bounded like theirs: when full, a
-// publication is dropped and counted.
-var dispatcher struct {
+// The dispatcher converts published traces for the sinks and hands them to
+// every sink's exporter. Publications queue under a mutex, bounded like the
+// exporters' queues (when full, a publication is dropped and counted). The
+// dispatcher is woken only when the queue was empty, and takes everything
+// queued at once: under load one wake-up serves many traces, and the json
+// sinks receive them all as one Trace of lines, written with one Write.
+var dispatcher dispatchQueue
+
+type dispatchQueue struct {
 	once    sync.Once
-	queue   chan any // *pubJob or flushReq
+	mu      sync.Mutex
+	jobs    []*pubJob
+	flushes []flushReq
+	bell    chan struct{} // rung when work arrives in an empty queue
 	dropped atomic.Int64
 }
 
@@ -187,35 +198,118 @@ func needs(exps []*exporter) (data, lines bool) {
 
 func dispatch(j *pubJob) {
 	dispatcher.once.Do(startDispatcher)
-	select {
-	case dispatcher.queue <- j:
-	default:
-		if dispatcher.dropped.Add(1) == 1 {
-			warnOncef("drop:dispatch", "queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", cap(dispatcher.queue))
+	d := &dispatcher
+	d.mu.Lock()
+	if len(d.jobs) >= state.cfg.Queue {
+		d.mu.Unlock()
+		if d.dropped.Add(1) == 1 {
+			warnOncef("drop:dispatch", "queue full, dropping traces (SPANTREE_QUEUE=%d); the count is given at exit", state.cfg.Queue)
 		}
+		return
+	}
+	d.jobs = append(d.jobs, j)
+	ring := len(d.jobs) == 1
+	d.mu.Unlock()
+	if ring {
+		d.ring()
+	}
+}
+
+// queueFlush asks the dispatcher to flush the exporters once the
+// publications queued before it are handed over.
+func queueFlush(req flushReq) {
+	dispatcher.once.Do(startDispatcher)
+	d := &dispatcher
+	d.mu.Lock()
+	d.flushes = append(d.flushes, req)
+	d.mu.Unlock()
+	d.ring()
+}
+
+func (d *dispatchQueue) ring() {
+	select {
+	case d.bell <- struct{}{}:
+	default: // already rung
 	}
 }
 
 func startDispatcher() {
-	dispatcher.queue = make(chan any, state.cfg.Queue)
-	go func() {
-		var p publication
-		for item := range dispatcher.queue {
-			switch v := item.(type) {
-			case *pubJob:
-				exps := *state.exporters.Load()
-				data, lines := needs(exps)
-				t := p.convert(v, data, lines)
-				t.refs.Store(int32(len(exps)))
-				for _, e := range exps {
-					e.enqueue(t)
-				}
-			case flushReq:
-				flushExporters(v.deadline)
-				close(v.done)
+	dispatcher.bell = make(chan struct{}, 1)
+	go runDispatcher()
+}
+
+func runDispatcher() {
+	d := &dispatcher
+	var (
+		p       publication
+		jobs    []*pubJob
+		flushes []flushReq
+	)
+	for range d.bell {
+		for {
+			d.mu.Lock()
+			jobs, d.jobs = d.jobs, jobs[:0]
+			flushes, d.flushes = d.flushes, flushes[:0]
+			d.mu.Unlock()
+			if len(jobs) == 0 && len(flushes) == 0 {
+				break
+			}
+			if len(jobs) > 0 {
+				p.hand(jobs)
+				clear(jobs)
+			}
+			for _, f := range flushes {
+				flushExporters(f.deadline)
+				close(f.done)
+			}
+			clear(flushes)
+		}
+	}
+}
+
+// hand converts jobs and queues them for every exporter: a Trace per job
+// for the sinks that take SpanData, and one Trace holding the lines of all
+// of them for the json sinks.
+func (p *publication) hand(jobs []*pubJob) {
+	exps := *state.exporters.Load()
+	data, lines := needs(exps)
+	var batch *Trace
+	if lines {
+		batch = &Trace{Complete: true, lines: getLineBuf(), batched: int32(len(jobs))}
+	}
+	for _, j := range jobs {
+		t := p.convert(j, data, batch)
+		if t == nil {
+			continue
+		}
+		var n int32
+		for _, e := range exps {
+			if _, ok := e.sink.(*JSON); !ok {
+				n++
 			}
 		}
-	}()
+		t.refs.Store(n)
+		for _, e := range exps {
+			if _, ok := e.sink.(*JSON); !ok {
+				e.enqueue(t)
+			}
+		}
+	}
+	if batch == nil {
+		return
+	}
+	var n int32
+	for _, e := range exps {
+		if _, ok := e.sink.(*JSON); ok {
+			n++
+		}
+	}
+	batch.refs.Store(n)
+	for _, e := range exps {
+		if _, ok := e.sink.(*JSON); ok {
+			e.enqueue(batch)
+		}
+	}
 }
 
 // Flush publishes the spans of every trace still running (status started),
@@ -233,17 +327,11 @@ func Flush() {
 // flushSinks waits for the dispatcher and every sink to export what they were
 // given, within SPANTREE_FLUSH_TIMEOUT.
 func flushSinks() {
-	dispatcher.once.Do(startDispatcher)
 	deadline := time.Now().Add(state.cfg.FlushTimeout)
 	req := flushReq{done: make(chan struct{}), deadline: deadline}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	select {
-	case dispatcher.queue <- req:
-	case <-t.C:
-		warnOncef("flushtimeout", "flush did not finish within %v", state.cfg.FlushTimeout)
-		return
-	}
+	queueFlush(req)
 	select {
 	case <-req.done:
 	case <-t.C:

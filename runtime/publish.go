@@ -39,14 +39,16 @@ type publication struct {
 	preID TraceID
 }
 
-// convert builds the Trace the sinks receive: SpanData when data, json
-// lines when lines.
-func (p *publication) convert(j *pubJob, data, lines bool) *Trace {
+// convert builds the Trace that sinks taking SpanData receive, when data,
+// and appends j's json lines to batch, when batch is not nil. It returns
+// nil when data is false.
+func (p *publication) convert(j *pubJob, data bool, batch *Trace) *Trace {
 	p.gen++
 	p.selectViews(j)
 	tr := j.tr
-	out := &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded}
+	var out *Trace
 	if data {
+		out = &Trace{ID: tr.id, Dropped: j.dropped, Complete: j.rootEnded}
 		out.Spans = getSpanBuf(len(p.views))
 		for i := range p.views {
 			if v := &p.views[i]; !v.merged {
@@ -55,14 +57,16 @@ func (p *publication) convert(j *pubJob, data, lines bool) *Trace {
 			}
 		}
 	}
-	if lines {
-		b := getLineBuf()
+	if batch != nil {
+		if batch.ID.IsZero() {
+			batch.ID = tr.id
+		}
 		for i := range p.views {
 			if v := &p.views[i]; !v.merged {
-				b = p.appendLine(b, j, v)
+				batch.lines = p.appendLine(batch.lines, j, v)
 			}
 		}
-		out.lines = b
+		batch.Dropped += j.dropped
 	}
 	clear(p.views) // drop the references until the next job
 	return out
