@@ -41,25 +41,47 @@ func now() int64 {
 	return nanotime()
 }
 
-// calibrateTSC measures the TSC against nanotime over 50 ms, in the
-// background, and switches now to it when the result is sane.
+// calibrateTSC measures the TSC against nanotime, in the background, and
+// switches now to it when the result is sane: first over 50 ms, then again
+// over the first second and the first minute, each time from the same first
+// reading, so that the rate's error (the time between the two clock reads
+// of a sample, over the interval) shrinks as the interval grows. Each sample
+// is the tightest of several pairs of readings: a preemption between two
+// reads would otherwise make it microseconds wrong on a loaded machine.
 func calibrateTSC() {
 	if !tscTrusted() {
 		return
 	}
 	go func() {
-		t0, m0 := rdtsc(), nanotime()
-		time.Sleep(50 * time.Millisecond)
-		t1, m1 := rdtsc(), nanotime()
-		if t1 <= t0 || m1 <= m0 {
-			return
+		t0, m0 := tscSample()
+		for _, d := range []time.Duration{50 * time.Millisecond, time.Second, time.Minute} {
+			time.Sleep(d - time.Duration(nanotime()-m0))
+			t1, m1 := tscSample()
+			if t1 <= t0 || m1 <= m0 {
+				return
+			}
+			ticksPerNs := float64(t1-t0) / float64(m1-m0)
+			if ticksPerNs < 0.2 || ticksPerNs > 20 { // 200 MHz to 20 GHz
+				return
+			}
+			tsc.Store(&tscCal{tsc0: t1, mono0: m1, mul: uint64(float64(1<<32) / ticksPerNs)})
 		}
-		ticksPerNs := float64(t1-t0) / float64(m1-m0)
-		if ticksPerNs < 0.2 || ticksPerNs > 20 { // 200 MHz to 20 GHz
-			return
-		}
-		tsc.Store(&tscCal{tsc0: t1, mono0: m1, mul: uint64(float64(1<<32) / ticksPerNs)})
 	}()
+}
+
+// tscSample returns a TSC reading and the nanotime at the same moment: of
+// several tries, the one whose two nanotime reads around it are closest.
+func tscSample() (ticks, mono int64) {
+	best := int64(-1)
+	for range 8 {
+		a := nanotime()
+		t := rdtsc()
+		b := nanotime()
+		if gap := b - a; best < 0 || gap < best {
+			best, ticks, mono = gap, t, a+gap/2
+		}
+	}
+	return ticks, mono
 }
 
 // wallAt converts a monotonic reading to wall time, given one pair of
