@@ -26,6 +26,7 @@ import (
 
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/wire"
 )
 
 // Options tune the server; the zero value is ready to use.
@@ -139,7 +140,7 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func badRequest(field, format string, args ...any) error {
-	return &store.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &wire.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // fail answers err with its status (see errorStatus).
@@ -153,7 +154,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // say what is wrong, internal ones are logged and get a generic message.
 // It returns 0 when the client went away and nobody reads the answer.
 func (s *server) errorStatus(r *http.Request, err error) (int, string) {
-	var fe *store.FieldError
+	var fe *wire.FieldError
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
@@ -235,7 +236,7 @@ func (s *server) ingest(w http.ResponseWriter, r *http.Request, ns string) error
 	if err != nil {
 		return err
 	}
-	b, err := DecodeBatch(body)
+	b, err := wire.DecodeBatch(body)
 	if err != nil {
 		return err
 	}
