@@ -3,12 +3,14 @@ package ui
 import (
 	"fmt"
 	"time"
+
+	"github.com/spantree/spantree/store"
 )
 
 // errorGroups is the triage screen: error groups, newest first, each with its
 // verdict, annotated in place.
 type errorGroups struct {
-	groups  []ErrorGroup
+	groups  []store.ErrorGroup
 	cursor  int
 	offset  int
 	want    errorWant // selected once the list arrives (from a failed span)
@@ -21,7 +23,7 @@ type errorGroups struct {
 // span name, location and error type.
 type errorWant struct{ fingerprint, name, location, typ, message string }
 
-func (e *errorGroups) setGroups(gs []ErrorGroup) {
+func (e *errorGroups) setGroups(gs []store.ErrorGroup) {
 	keep := ""
 	if g := e.selected(); g != nil {
 		keep = g.Fingerprint
@@ -56,7 +58,7 @@ func (e *errorGroups) setGroups(gs []ErrorGroup) {
 	e.want = errorWant{}
 }
 
-func (e *errorGroups) selected() *ErrorGroup {
+func (e *errorGroups) selected() *store.ErrorGroup {
 	if e.cursor < 0 || e.cursor >= len(e.groups) {
 		return nil
 	}
@@ -64,7 +66,7 @@ func (e *errorGroups) selected() *ErrorGroup {
 }
 
 // severityOf is the word that picks a verdict's colour.
-func severityOf(a *Annotation) string {
+func severityOf(a *store.Annotation) string {
 	switch {
 	case a == nil:
 		return "unannotated"
@@ -75,7 +77,7 @@ func severityOf(a *Annotation) string {
 }
 
 // verdict is how a group reads in the list: kind/severity or unannotated.
-func verdict(a *Annotation) string {
+func verdict(a *store.Annotation) string {
 	if a == nil {
 		return "unannotated"
 	}
@@ -87,8 +89,8 @@ func verdict(a *Annotation) string {
 
 // amend applies one triage key to the annotation prev (nil: none yet).
 // Marking a crash without a severity makes it an alert; silencing makes it OK.
-func amend(prev *Annotation, key string) (Annotation, bool) {
-	a := Annotation{}
+func amend(prev *store.Annotation, key string) (store.Annotation, bool) {
+	a := store.Annotation{}
 	if prev != nil {
 		a = *prev
 	}
@@ -119,7 +121,7 @@ func (e *errorGroups) view(w, h int, now time.Time) []string {
 	lines := []string{styles.dim.Render(fmt.Sprintf("%d error groups · c crash · m silence · o/w/a OK/WARN/ALERT · i note · enter last trace", len(e.groups)))}
 	switch {
 	case e.err != nil && !e.loaded:
-		return append(lines, "", styles.bad.Render(e.err.Error()))
+		return append(lines, "", styles.bad.Render(describe(e.err)))
 	case !e.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(e.groups) == 0:

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // screen names what the body of the window shows.
@@ -135,7 +137,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				// Nothing to show: go back to where the request came from.
 				m.screens = m.screens[:len(m.screens)-1]
 			}
-			if isStatus(msg.err, http.StatusNotFound) {
+			if client.IsStatus(msg.err, http.StatusNotFound) {
 				return m.failf("no trace %s in this namespace", msg.id), nil
 			}
 			return m.fail(msg.err), nil
@@ -167,7 +169,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		if msg.err != nil {
-			return m.fail(fmt.Errorf("annotate %s: %w", msg.fingerprint, msg.err)), nil
+			return m.failf("annotate %s: %s", msg.fingerprint, describe(msg.err)), nil
 		}
 		if msg.group == nil {
 			return m, nil
@@ -184,7 +186,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // fail shows err on the status line.
 func (m model) fail(err error) model {
-	m.flash, m.flashErr = err.Error(), true
+	m.flash, m.flashErr = describe(err), true
 	return m
 }
 
@@ -238,7 +240,7 @@ func (m *model) reload(force bool) tea.Cmd {
 }
 
 func (m *model) loadList() tea.Cmd {
-	q := m.list.traceQuery(m.filters, 0, m.cfg.Limit)
+	q := m.list.traceQuery(m.filters, m.cfg.Limit)
 	m.list.key, m.list.loading = queryKey(q), true
 	return loadTraces(m.backend, m.list.key, q)
 }
@@ -394,7 +396,7 @@ func (m model) promptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if g == nil {
 			return m, nil
 		}
-		a := Annotation{Kind: "crash", Severity: "warn"}
+		a := store.Annotation{Kind: "crash", Severity: "warn"}
 		if g.Annotation != nil {
 			a = *g.Annotation
 		}
@@ -494,7 +496,7 @@ func (m model) tracesKey(key string) (tea.Model, tea.Cmd) {
 	switch {
 	case keys.Open.is(key):
 		if t := m.list.selected(); t != nil {
-			return m.openTrace(t.TraceID)
+			return m.openTrace(t.TraceID.String())
 		}
 	case keys.Query.is(key):
 		m.prompt = prompt{kind: promptQuery, label: "/", text: m.list.query}
@@ -569,10 +571,10 @@ func (m model) errorsKey(key string) (tea.Model, tea.Cmd) {
 	}
 	switch {
 	case keys.Open.is(key):
-		if g.LastTraceID == "" {
+		if g.LastTraceID.IsZero() {
 			return m.failf("no trace recorded for this group"), nil
 		}
-		return m.openTrace(g.LastTraceID)
+		return m.openTrace(g.LastTraceID.String())
 	case keys.Note.is(key):
 		note := ""
 		if g.Annotation != nil {

@@ -14,7 +14,7 @@ func (n *namespaces) view(w, h int) []string {
 	lines := []string{styles.dim.Render("choose a namespace (enter)")}
 	switch {
 	case n.err != nil:
-		return append(lines, "", styles.bad.Render(n.err.Error()))
+		return append(lines, "", styles.bad.Render(describe(n.err)))
 	case !n.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(n.names) == 0:

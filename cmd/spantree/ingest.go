@@ -33,18 +33,17 @@ const ingestBatch = 2000
 
 func ingest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH] [-tag k=v] FILE...", stderr)
-	var t target
-	t.flags(fs)
+	var t client.Target
+	t.Flags(fs)
 	tags := tagFlags{}
 	fs.Var(tags, "tag", "tag `k=v` for every span read, such as service=api or version=1.2 (repeatable)")
 	if code := parse(fs, args, 1, -1); code >= 0 {
 		return code
 	}
 	ctx := context.Background()
-	c, release, err := t.open(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "spantree ingest: %v\n", err)
-		return 1
+	c, release, code := openTarget(ctx, "ingest", &t, stderr)
+	if code >= 0 {
+		return code
 	}
 	defer release()
 	status := 0

@@ -8,7 +8,10 @@
 //	spantree ui     [-addr URL -key KEY | -db PATH]
 //
 // SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key. Without
-// -db or an address, commands call http://127.0.0.1:7070. The database is
+// -db or an address, commands call http://127.0.0.1:7070. With -db, -ns
+// names the namespace: required when the database holds several (the UI
+// asks instead), and one the database does not hold is bad usage. The
+// target flags are client.Target's, shared with the UI. The database is
 // SQLite in one file: -db, else $SPANTREE_DB, else
 // $XDG_DATA_HOME/spantree/spantree.db (~/.local/share/spantree/spantree.db).
 //
