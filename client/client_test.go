@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store"
 )
 
@@ -179,5 +180,52 @@ func TestClientErrors(t *testing.T) {
 				t.Errorf("Dashboard error = %v; want it to start with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestClientRoutes calls every method of the client against a mux that
+// routes exactly server.Routes, so a path the server does not serve fails.
+func TestClientRoutes(t *testing.T) {
+	mux := http.NewServeMux()
+	var used []string
+	for _, rt := range server.Routes() {
+		mux.HandleFunc(rt, func(w http.ResponseWriter, r *http.Request) {
+			used = append(used, r.Pattern)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{}`)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("%s %s is not in server.Routes", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	})
+	c := NewHandler(mux)
+	ctx := context.Background()
+	if _, err := c.Ingest(ctx, spantree.Batch{}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Trace(ctx, traceA); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Traces(ctx, store.TraceQuery{}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Errors(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Annotate(ctx, "fp", store.Annotation{Kind: "crash", Severity: "ok"}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Slow(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Health(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Dashboard(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if len(used) != 8 {
+		t.Errorf("the client's methods reached %q; want 8 routes", used)
 	}
 }

@@ -98,18 +98,9 @@ func newServer(st store.Store, opts Options) *server {
 		opts.P99Refresh = 5 * time.Minute
 	}
 	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-	})
-	s.handle("POST /v1/spans", s.ingest)
-	s.mux.HandleFunc("POST /v1/traces", s.otlpHandler)
-	s.handle("GET /v1/traces/{id}", s.trace)
-	s.handle("GET /v1/traces", s.traces)
-	s.handle("GET /v1/errors", s.errors)
-	s.handle("PUT /v1/errors/{fingerprint}", s.annotate)
-	s.handle("GET /v1/slow", s.slow)
-	s.handle("GET /v1/health", s.health)
-	s.handle("GET /v1/dashboard", s.dashboard)
+	for _, rt := range routes {
+		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -117,19 +108,6 @@ func newServer(st store.Store, opts Options) *server {
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// handle registers an endpoint that needs a namespace.
-func (s *server) handle(pattern string, h func(w http.ResponseWriter, r *http.Request, ns string) error) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		ns, err := s.ns(r)
-		if err == nil {
-			err = h(w, r, ns)
-		}
-		if err != nil {
-			s.fail(w, r, err)
-		}
-	})
-}
 
 // httpError is an error with its status.
 type httpError struct {
