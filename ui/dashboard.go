@@ -143,6 +143,62 @@ func (d *dashboard) selected() *store.DashboardRow {
 	return &d.rows[d.shown[d.cursor]]
 }
 
+// receive takes the answer to a dashboard request.
+func (d *dashboard) receive(msg dashboardMsg, f filters) error {
+	d.loading = false
+	if msg.err != nil {
+		d.err = msg.err
+		return msg.err
+	}
+	d.rows, d.loaded, d.err = msg.rows, true, nil
+	d.refilter(f)
+	return nil
+}
+
+// update handles the keys of the dashboard.
+func (d dashboard) update(key string, c keyCtx) (dashboard, intent) {
+	if d.move(key, c.page-2) {
+		return d, intent{}
+	}
+	if it, ok := filterKey(key, c.filters); ok {
+		return d, it
+	}
+	switch {
+	case keys.Open.is(key):
+		if r := d.selected(); r != nil {
+			return d, intent{kind: intentTraces, name: r.Name}
+		}
+	case keys.Query.is(key):
+		return d, promptIntent(promptQuery, "/", d.query)
+	case keys.Tags.is(key):
+		return d, tagsPrompt(c.filters)
+	case keys.Sort.is(key):
+		d.sort = (d.sort + 1) % numSortKeys
+		d.refilter(c.filters)
+	}
+	return d, intent{}
+}
+
+// setQuery filters the names by q as it is typed.
+func (d *dashboard) setQuery(q string, f filters) {
+	d.query = q
+	d.refilter(f)
+}
+
+// back is Esc: it clears the query; the dashboard is never popped.
+func (d dashboard) back(f filters) (dashboard, bool) {
+	if d.query != "" {
+		d.setQuery("", f)
+	}
+	return d, true
+}
+
+// bindings are the footer's keys.
+func (d *dashboard) bindings() []binding {
+	k := keys
+	return []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Sort, k.Find, k.Errors, k.Traces, k.Help, k.Quit}
+}
+
 // move handles list navigation keys; it reports whether key was one.
 func (d *dashboard) move(key string, height int) bool {
 	c, ok := moveCursor(key, d.cursor, len(d.shown), height)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spantree/spantree/store"
@@ -63,6 +64,100 @@ func (e *errorGroups) selected() *store.ErrorGroup {
 		return nil
 	}
 	return &e.groups[e.cursor]
+}
+
+// receive takes the answer to an error groups request.
+func (e *errorGroups) receive(msg errorsMsg) error {
+	e.loading = false
+	if msg.err != nil {
+		e.err = msg.err
+		return msg.err
+	}
+	e.setGroups(msg.groups)
+	return nil
+}
+
+// answered takes the receiver's answer to a verdict: the group as stored,
+// or, when refused, the verdict it had before. It reports whether the list
+// holds the group.
+func (e *errorGroups) answered(msg annotatedMsg) (found bool) {
+	e.groups = slices.Clone(e.groups)
+	for i := range e.groups {
+		g := &e.groups[i]
+		if g.Fingerprint != msg.fingerprint {
+			continue
+		}
+		found = true
+		if msg.err != nil {
+			g.Annotation = msg.prev
+		} else if msg.group != nil {
+			*g = *msg.group
+		}
+	}
+	return found
+}
+
+// update handles the keys of the triage screen.
+func (e errorGroups) update(key string, c keyCtx) (errorGroups, intent) {
+	if cur, ok := moveCursor(key, e.cursor, len(e.groups), c.page-4); ok {
+		e.cursor = cur
+		return e, intent{}
+	}
+	g := e.selected()
+	if g == nil {
+		return e, intent{}
+	}
+	switch {
+	case keys.Open.is(key):
+		if g.LastTraceID.IsZero() {
+			return e, failIntent("no trace recorded for this group")
+		}
+		return e, intent{kind: intentTrace, id: g.LastTraceID.String()}
+	case keys.Note.is(key):
+		note := ""
+		if g.Annotation != nil {
+			note = g.Annotation.Note
+		}
+		return e, promptIntent(promptNote, "note:", note)
+	}
+	a, ok := amend(g.Annotation, key)
+	if !ok {
+		return e, intent{}
+	}
+	return e.send(a, "saving…")
+}
+
+// withNote sets the note of the selected group's verdict (a new verdict is
+// a crash at WARN).
+func (e errorGroups) withNote(text string) (errorGroups, intent) {
+	g := e.selected()
+	if g == nil {
+		return e, intent{}
+	}
+	a := store.Annotation{Kind: store.KindCrash, Severity: store.SeverityWarn}
+	if g.Annotation != nil {
+		a = *g.Annotation
+	}
+	a.Note = text
+	return e.send(a, "")
+}
+
+// send shows verdict a on the selected group at once and asks the root to
+// send it; the answer (see answered) keeps it or puts the old one back.
+func (e errorGroups) send(a store.Annotation, status string) (errorGroups, intent) {
+	e.groups = slices.Clone(e.groups)
+	g := &e.groups[e.cursor]
+	prev := g.Annotation
+	g.Annotation = &a
+	return e, intent{kind: intentVerdict, verdict: verdictSent{fingerprint: g.Fingerprint, a: a, prev: prev, status: status}}
+}
+
+func (e *errorGroups) title() string { return "error groups" }
+
+// bindings are the footer's keys.
+func (e *errorGroups) bindings() []binding {
+	k := keys
+	return []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.Open, k.Back, k.Help}
 }
 
 // severityOf is the word that picks a verdict's colour.

@@ -93,6 +93,66 @@ func (l *traceList) refilter(f filters) {
 	}
 }
 
+// receive takes the answer to a trace list request; current reports whether
+// it answers the query of the list shown (a stale one is dropped).
+func (l *traceList) receive(msg tracesMsg, f filters) (current bool, err error) {
+	if msg.key != l.key {
+		return false, nil
+	}
+	l.loading = false
+	if msg.err != nil {
+		l.err = msg.err
+		return true, msg.err
+	}
+	l.items, l.loaded, l.err = msg.items, true, nil
+	l.refilter(f)
+	return true, nil
+}
+
+// update handles the keys of a trace list.
+func (l traceList) update(key string, c keyCtx) (traceList, intent) {
+	if cur, ok := moveCursor(key, l.cursor, len(l.shown), c.page-2); ok {
+		l.cursor = cur
+		return l, intent{}
+	}
+	if it, ok := filterKey(key, c.filters); ok {
+		return l, it
+	}
+	switch {
+	case keys.Open.is(key):
+		if t := l.selected(); t != nil {
+			return l, intent{kind: intentTrace, id: t.TraceID.String()}
+		}
+	case keys.Query.is(key):
+		return l, promptIntent(promptQuery, "/", l.query)
+	case keys.Tags.is(key):
+		return l, tagsPrompt(c.filters)
+	}
+	return l, intent{}
+}
+
+// setQuery filters the list by q as it is typed.
+func (l *traceList) setQuery(q string, f filters) {
+	l.query = q
+	l.refilter(f)
+}
+
+// back is Esc: it clears the query first; handled is false when there was
+// none, and the list is popped.
+func (l traceList) back(f filters) (_ traceList, handled bool) {
+	if l.query == "" {
+		return l, false
+	}
+	l.setQuery("", f)
+	return l, true
+}
+
+// bindings are the footer's keys.
+func (l *traceList) bindings() []binding {
+	k := keys
+	return []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Back, k.Help, k.Quit}
+}
+
 func (l *traceList) selected() *store.TraceSummary {
 	if l.cursor < 0 || l.cursor >= len(l.shown) {
 		return nil

@@ -1,12 +1,18 @@
-// Package ui is the terminal UI of `spantree ui` (issue 7): a dashboard of
-// span names, trace lists, a trace as a waterfall tree with a detail pane, and
-// error triage, over the receiver's HTTP API or a database file.
+// Package ui is the terminal UI of `spantree ui`: a dashboard of span names,
+// trace lists, a trace as a waterfall tree with a detail pane, and error
+// triage, over the receiver's HTTP API or a database file (both through
+// package client).
 //
-// The program is a Bubble Tea model: a root model (model.go) owns the screen
-// stack and delegates to one child per screen (dashboard.go, traces.go,
-// tracetree.go with detail.go, errors.go, namespaces.go). All I/O happens in
-// commands (commands.go) against a [Backend], so Update is a pure function
-// that the tests drive directly.
+// The program is a Bubble Tea model. The root model (model.go) owns what the
+// screens share: the screen stack, the filters, the prompt (prompt.go), the
+// help overlay (help.go), the status line and the [Backend]; it handles the
+// global keys and hands every other key to the child model of the current
+// screen, one per file: namespaces.go, dashboard.go, traces.go, trace.go
+// (drawn by tracetree.go and detail.go) and errors.go. A child changes only
+// itself and returns an intent for what else must happen (intent.go: open a
+// screen, a prompt, send a verdict), which the root carries out in the same
+// Update. All I/O happens in commands (commands.go), so Update is a pure
+// function that the tests drive directly.
 package ui
 
 import (
