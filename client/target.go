@@ -34,7 +34,7 @@ func (t *Target) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.Addr, "addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else "+DefaultAddr+")")
 	fs.StringVar(&t.Key, "key", os.Getenv("SPANTREE_API_KEY"), "API `KEY` (default $SPANTREE_API_KEY)")
 	fs.StringVar(&t.DB, "db", "", "read the database file at `PATH` instead of calling a server")
-	fs.StringVar(&t.NS, "ns", "", "with -db: the `NAMESPACE` (default: the only one; required when there are several)")
+	fs.StringVar(&t.NS, "ns", "", "with -db: the `NAMESPACE` (default: the only one; required when there are several, which spantree ui lets you choose from)")
 }
 
 // Open returns a client of the target and a function that releases it. With

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// TestLocalNamespace checks how -db resolves -ns: the documented rules
-// (DESIGN.md: with several namespaces -ns is required, an unknown one is an
-// error).
+// TestLocalNamespace checks how -db resolves -ns by the documented rules
+// (docs/architecture.md, "Command line"): with several namespaces -ns is
+// required, and an unknown one is an error.
 func TestLocalNamespace(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -1,5 +1,5 @@
-// Package server is the receiver's HTTP API (DESIGN.md, "Receiver
-// contracts"): ingest of span batches, trace queries, error groups and their
+// Package server is the receiver's HTTP API (docs/architecture.md, "HTTP
+// API"; the routes are [Routes]): ingest of span batches, trace queries, error groups and their
 // verdicts, slow spans, health and the dashboard, all JSON, all scoped to the
 // namespace of the caller's X-API-Key.
 //

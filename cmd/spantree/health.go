@@ -13,7 +13,7 @@ import (
 )
 
 func health(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("health", "[-addr URL -key KEY | -db PATH] [-since DURATION]", stderr)
+	fs := newFlags("health", "[-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]", stderr)
 	var t client.Target
 	t.Flags(fs)
 	since := fs.Duration("since", 24*time.Hour, "look at the last `DURATION`")

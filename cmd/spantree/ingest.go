@@ -32,7 +32,7 @@ func (t tagFlags) Set(v string) error {
 const ingestBatch = 2000
 
 func ingest(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH] [-tag k=v] FILE...", stderr)
+	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...", stderr)
 	var t client.Target
 	t.Flags(fs)
 	tags := tagFlags{}

@@ -2,10 +2,10 @@
 //
 //	spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
 //	spantree key create [-db PATH] NAMESPACE
-//	spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
-//	spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
-//	spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
-//	spantree ui     [-addr URL -key KEY | -db PATH]
+//	spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
+//	spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
+//	spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+//	spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 //
 // SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key. Without
 // -db or an address, commands call http://127.0.0.1:7070. With -db, -ns
@@ -34,10 +34,10 @@ func main() {
 const usage = `usage:
   spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
   spantree key create [-db PATH] NAMESPACE
-  spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
-  spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
-  spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
-  spantree ui     [-addr URL -key KEY | -db PATH]
+  spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
+  spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
+  spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+  spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 `
 
 // run is the whole command, for tests to call in process.

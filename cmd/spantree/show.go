@@ -12,7 +12,7 @@ import (
 )
 
 func show(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("show", "[-addr URL -key KEY | -db PATH] [-follow] TRACE_ID", stderr)
+	fs := newFlags("show", "[-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID", stderr)
 	var t client.Target
 	t.Flags(fs)
 	follow := fs.Bool("follow", false, "also print the traces this one links to")
