@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -113,6 +114,22 @@ func object(line []byte) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Strict returns the JSON object of the current line for a reader of a json
+// sink's own file, where every line holds one: a line without is an error
+// naming it, but for the input's unterminated last line, which a writer
+// killed mid-line leaves torn (obj and err are then nil). Blank lines are
+// passed over the same way.
+func (l *Lines) Strict() (obj []byte, err error) {
+	if len(bytes.TrimSpace(l.Bytes())) == 0 {
+		return nil, nil
+	}
+	obj, _ = l.Object()
+	if obj == nil && !l.unterminated {
+		return nil, fmt.Errorf("line %d: no whole JSON object: %.200s", l.n, l.Bytes())
+	}
+	return obj, nil
 }
 
 // Span decodes the span of the current line into d, checking it as

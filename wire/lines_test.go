@@ -115,3 +115,46 @@ func TestLinesNotSpan(t *testing.T) {
 func jsonString(s string) string {
 	return `"` + strings.NewReplacer(`"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
+
+// TestLinesStrict checks the reading of a json sink's own file: every line
+// must hold a span object but the torn unterminated last one.
+func TestLinesStrict(t *testing.T) {
+	tornB := spanB[:70]
+	tests := []struct {
+		name    string
+		in      string
+		want    []string // the objects
+		wantErr string
+	}{
+		{name: "whole", in: spanA + "\n\n" + spanB + "\n", want: []string{spanA, spanB}},
+		{name: "torn, continued", in: tornB + spanA + "\n", want: []string{spanA}},
+		{name: "torn last line", in: spanA + "\n" + tornB, want: []string{spanA}},
+		{name: "torn line inside", in: tornB + "\n" + spanA + "\n", wantErr: "line 1: no whole JSON object"},
+		{name: "not JSON", in: "hello\n", wantErr: "line 1: no whole JSON object: hello"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			var err error
+			l := NewLines(strings.NewReader(tt.in))
+			for err == nil && l.Scan() {
+				var obj []byte
+				if obj, err = l.Strict(); obj != nil {
+					got = append(got, string(obj))
+				}
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Errorf("Strict error = %v; want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("objects (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
