@@ -1,0 +1,401 @@
+package spanhttp
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+)
+
+func sinkTrace(n int, name string) *spantree.Trace {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	tr := &spantree.Trace{ID: spantree.NewTraceID(t0), Complete: true}
+	for i := range n {
+		tr.Spans = append(tr.Spans, spantree.SpanData{TraceID: tr.ID, SpanID: spantree.SpanID{byte(i + 1)}, Name: name,
+			Start: t0, End: t0.Add(time.Millisecond), Status: spantree.StatusSucceeded})
+	}
+	return tr
+}
+
+// fakeReceiver answers each request as script says, given the request's
+// number (0 first) and the names of the spans it carries; it counts the
+// spans of the requests it answered 2xx. It reads both sinks' bodies.
+type fakeReceiver struct {
+	script func(i int, names []string, w http.ResponseWriter, r *http.Request)
+
+	mu       sync.Mutex
+	requests int
+	spans    int
+	at       []time.Time // when each request came
+	header   http.Header // of the first request
+}
+
+func (f *fakeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		in = zr
+	}
+	body, _ := io.ReadAll(in)
+	names, err := spanNames(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	i := f.requests
+	f.requests++
+	f.at = append(f.at, time.Now())
+	if f.header == nil {
+		f.header = r.Header.Clone()
+	}
+	f.mu.Unlock()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	f.script(i, names, rec, r)
+	if rec.status/100 == 2 && !rec.hijacked && r.Context().Err() == nil {
+		f.mu.Lock()
+		f.spans += len(names)
+		f.mu.Unlock()
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status   int
+	hijacked bool
+}
+
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.hijacked = true
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// spanNames reads the span names of an http sink or an OTLP request.
+func spanNames(body []byte) ([]string, error) {
+	type span struct {
+		Name string `json:"name"`
+	}
+	var req struct {
+		Spans         []span `json:"spans"`
+		ResourceSpans []struct {
+			ScopeSpans []struct {
+				Spans []span `json:"spans"`
+			} `json:"scopeSpans"`
+		} `json:"resourceSpans"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, err
+	}
+	spans := req.Spans
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			spans = append(spans, ss.Spans...)
+		}
+	}
+	var names []string
+	for _, s := range spans {
+		names = append(names, s.Name)
+	}
+	return names, nil
+}
+
+// answers scripts a receiver that answers the given statuses in turn, then
+// 200 (202 is what the receiver says; both are 2xx).
+func answers(statuses ...int) func(int, []string, http.ResponseWriter, *http.Request) {
+	return func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
+		if i < len(statuses) {
+			http.Error(w, `{"error":"scripted"}`, statuses[i])
+		}
+	}
+}
+
+// testPolicy retries quickly, so that the table runs in seconds.
+var testPolicy = retryPolicy{min: 10 * time.Millisecond, max: 40 * time.Millisecond, attempt: 2 * time.Second, elapsed: 3 * time.Second}
+
+// sinkKinds opens each network sink on url, with its exporter, which the
+// table drives through the sink's own Export and Flush.
+var sinkKinds = []struct {
+	name string
+	open func(t *testing.T, url string) (spantree.Sink, *exporter)
+}{
+	{"http", func(t *testing.T, url string) (spantree.Sink, *exporter) {
+		s, err := NewHTTP(url, "stk_test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, s.exp
+	}},
+	{"otlp", func(t *testing.T, url string) (spantree.Sink, *exporter) {
+		s, err := NewOTLP(url, OTLPOptions{Resource: map[string]string{"service": "app"}, Gzip: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, s.exp
+	}},
+}
+
+// TestExporterFaults: whatever the receiver does, Flush returns by its
+// deadline; 429, 5xx and network errors are retried (after Retry-After when
+// one is given), 413 splits the batch, other 4xx are final, and every span
+// is either delivered or counted as lost with its reason. The same table runs
+// against both sinks: they share one exporter.
+func TestExporterFaults(t *testing.T) {
+	tests := []struct {
+		name         string
+		spans        int
+		huge         int // of the spans, how many are named "huge"
+		script       func(int, []string, http.ResponseWriter, *http.Request)
+		flush        time.Duration // Flush's deadline
+		wantRequests int           // 0: not checked
+		wantSpans    int
+		wantLost     int64
+		wantWhy      string        // in the loss summary
+		wantGap      time.Duration // at least this between the first two requests
+	}{
+		{name: "accepted", spans: 30, script: answers(), wantRequests: 1, wantSpans: 30},
+		{name: "429 with Retry-After", spans: 30, script: func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
+			if i == 0 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+			}
+		}, wantRequests: 2, wantSpans: 30, wantGap: 900 * time.Millisecond},
+		{name: "503 with Retry-After as a date", spans: 30, script: func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
+			if i == 0 {
+				w.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+				http.Error(w, "overloaded", http.StatusServiceUnavailable)
+			}
+		}, wantRequests: 2, wantSpans: 30, wantGap: 900 * time.Millisecond},
+		{name: "5xx then accepted", spans: 30, script: answers(503, 500, 502), wantRequests: 4, wantSpans: 30},
+		{name: "5xx until the deadline", spans: 30, script: answers(500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500),
+			flush: 500 * time.Millisecond, wantLost: 30, wantWhy: "receiver failing: 500 Internal Server Error: scripted"},
+		{name: "Retry-After past the deadline", spans: 30, script: func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+		}, flush: 500 * time.Millisecond, wantRequests: 1, wantLost: 30, wantWhy: "asked to retry after 30s"},
+		{name: "401 is final", spans: 30, script: answers(401), wantRequests: 1, wantLost: 30, wantWhy: "refused: 401 Unauthorized: scripted"},
+		{name: "400 is final", spans: 30, script: answers(400), wantRequests: 1, wantLost: 30, wantWhy: "refused: 400 Bad Request"},
+		{name: "413 splits until each half fits", spans: 10, script: func(_ int, names []string, w http.ResponseWriter, _ *http.Request) {
+			if len(names) > 3 {
+				http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			}
+		}, wantRequests: 7, wantSpans: 10}, // 10, 5, 2, 3, 5, 2, 3
+		{name: "413 drops a span too large alone", spans: 4, huge: 1, script: func(_ int, names []string, w http.ResponseWriter, _ *http.Request) {
+			for _, n := range names {
+				if n == "huge" {
+					http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+				}
+			}
+		}, wantRequests: 5, wantSpans: 3, wantLost: 1, wantWhy: "too large for the receiver even alone"}, // 4, 2 (huge), 1 (huge), 1, 2
+		{name: "connection closed, then accepted", spans: 30, script: func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
+			if i == 0 {
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			}
+		}, wantRequests: 2, wantSpans: 30},
+		{name: "hangs", spans: 30, script: func(_ int, _ []string, w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}, flush: 300 * time.Millisecond, wantRequests: 1, wantLost: 30, wantWhy: "receiver unreachable: context deadline exceeded"},
+	}
+	for _, kind := range sinkKinds {
+		for _, tt := range tests {
+			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				f := &fakeReceiver{script: tt.script}
+				srv := httptest.NewServer(f)
+				defer srv.Close()
+				s, exp := kind.open(t, srv.URL)
+				exp.policy = testPolicy
+				said := captureWarnings(exp)
+				tr := sinkTrace(tt.spans, "pkg.F")
+				for i := range tt.huge {
+					tr.Spans[i].Name = "huge"
+				}
+				if err := s.Export(context.Background(), tr); err != nil {
+					t.Fatalf("Export: %v", err)
+				}
+				deadline := tt.flush
+				if deadline == 0 {
+					deadline = 10 * time.Second
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				defer cancel()
+				began := time.Now()
+				if err := s.Flush(ctx); err != nil {
+					t.Errorf("Flush: %v", err)
+				}
+				if took := time.Since(began); took > deadline {
+					t.Errorf("Flush took %v; want at most its deadline %v", took, deadline)
+				}
+				f.mu.Lock()
+				defer f.mu.Unlock()
+				if tt.wantRequests != 0 && f.requests != tt.wantRequests {
+					t.Errorf("requests = %d; want %d", f.requests, tt.wantRequests)
+				}
+				if f.spans != tt.wantSpans || exp.sent.Load() != int64(tt.wantSpans) {
+					t.Errorf("spans received, counted sent = %d, %d; want %d", f.spans, exp.sent.Load(), tt.wantSpans)
+				}
+				if got := exp.lost.load(); got != tt.wantLost {
+					t.Errorf("spans lost = %d; want %d", got, tt.wantLost)
+				}
+				lines := said()
+				switch {
+				case tt.wantLost == 0 && len(lines) != 0:
+					t.Errorf("the sink said %q; want nothing when nothing was lost", lines)
+				case tt.wantLost != 0 && (len(lines) != 1 || !strings.Contains(lines[0], tt.wantWhy)):
+					t.Errorf("the sink said %q; want one line that contains %q", lines, tt.wantWhy)
+				}
+				if tt.wantGap > 0 && len(f.at) >= 2 {
+					if gap := f.at[1].Sub(f.at[0]); gap < tt.wantGap {
+						t.Errorf("second request %v after the first; want at least %v (Retry-After)", gap, tt.wantGap)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestExporterDownReceiver: with nothing listening, Flush returns by its
+// deadline and every span is counted as lost, with the network error.
+func TestExporterDownReceiver(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for _, kind := range sinkKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			s, exp := kind.open(t, "http://"+addr)
+			exp.policy = testPolicy
+			said := captureWarnings(exp)
+			s.Export(context.Background(), sinkTrace(5, "pkg.F"))
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			s.Flush(ctx)
+			if ctx.Err() != nil {
+				t.Errorf("Flush returned after its deadline")
+			}
+			if got := exp.lost.load(); got != 5 {
+				t.Errorf("lost = %d; want 5", got)
+			}
+			lines := said()
+			want := "sink http://" + addr + exp.ep.url[len("http://"+addr):] + ": 5 spans lost (receiver unreachable: dial tcp " + addr
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], want) || !strings.Contains(lines[0], "refused") {
+				t.Errorf("the sink said %q; want one line starting %q that names the refused connection", lines, want)
+			}
+		})
+	}
+}
+
+// TestExporterBoundedBuffer: a receiver that never answers does not block
+// Export; past the buffer bound spans are dropped and counted.
+func TestExporterBoundedBuffer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	for _, kind := range sinkKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			s, exp := kind.open(t, srv.URL)
+			said := captureWarnings(exp)
+			big := sinkTrace(16, strings.Repeat("x", 1000))
+			exports := 2 * maxPending / (16 * 1000)
+			for range exports {
+				s.Export(context.Background(), big) // returns at once: the test would time out otherwise
+			}
+			if exp.lost.load() == 0 {
+				t.Errorf("lost = 0 after %d exports of %d bytes each to a stuck receiver; want drops", exports, 16*1000)
+			}
+			exp.mu.Lock()
+			buffered := exp.bytes
+			exp.mu.Unlock()
+			if buffered > maxPending+batchBytes {
+				t.Errorf("buffered %d bytes; want at most about %d", buffered, maxPending)
+			}
+			if lines := said(); len(lines) != 1 || !strings.Contains(lines[0], "losing spans: buffer full") {
+				t.Errorf("the sink said %q; want one line at the first loss, saying the buffer is full", lines)
+			}
+		})
+	}
+}
+
+// TestHTTPSinkRequest: the http sink's request carries the key, gzip and
+// the process's tags.
+func TestHTTPSinkRequest(t *testing.T) {
+	var got bytes.Buffer
+	f := &fakeReceiver{script: func(_ int, _ []string, w http.ResponseWriter, r *http.Request) {}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			t.Errorf("body is not gzip: %v", err)
+			return
+		}
+		io.Copy(&got, zr)
+		f.header = r.Header.Clone()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	s, err := NewHTTP(srv.URL+"/", "stk_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Export(context.Background(), sinkTrace(3, "pkg.F"))
+	s.Flush(context.Background())
+	var b spantree.Batch
+	if err := json.Unmarshal(got.Bytes(), &b); err != nil {
+		t.Fatalf("body %q: %v", got.Bytes(), err)
+	}
+	if len(b.Spans) != 3 || b.Tags["service"] == "" {
+		t.Errorf("batch = %d spans, tags %v; want 3 spans and a service tag", len(b.Spans), b.Tags)
+	}
+	if k := f.header.Get("X-API-Key"); k != "stk_test" {
+		t.Errorf("X-API-Key = %q; want stk_test", k)
+	}
+}
+
+// captureWarnings makes exp's warnings go to the returned function's
+// answer rather than stderr.
+func captureWarnings(exp *exporter) func() []string {
+	var mu sync.Mutex
+	var lines []string
+	exp.warn = func(format string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
+}
