@@ -123,11 +123,17 @@ func (ep *target) post(deadline time.Time, body []byte) answer {
 	if ep.gzip {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
+	began := time.Now()
 	resp, err := ep.client.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) && uerr.Err != nil {
 			err = uerr.Err // the summary names the URL
+		}
+		if ctx.Err() != nil {
+			// Out of time (the attempt's, the batch's or the flush's):
+			// "context canceled" would say nothing.
+			err = fmt.Errorf("no answer within %v", time.Since(began).Round(time.Millisecond))
 		}
 		return answer{err: err}
 	}
