@@ -37,8 +37,8 @@ import (
 //	goroutine           spantree.goroutine
 //	fold                spantree.fold.count, .total_ns, .min_ns, .max_ns
 //	kind                kind: SERVER for handler spans, CLIENT for the
-//	                    client spans of Transport (http.request.method set,
-//	                    no kind), else INTERNAL
+//	                    client spans of Transport (server.address set, no
+//	                    kind), else INTERNAL
 //
 // Running spans (status started) are not encoded: see OTLP.Export.
 
@@ -502,7 +502,8 @@ func appendOTLPDouble(b []byte, f float64) []byte {
 
 // otlpKind maps a span kind to OTLP's SpanKind enum (INTERNAL 1, SERVER 2,
 // CLIENT 3). The runtime gives handler spans their kind; a client span of
-// Transport is known by its http.request.method without a kind.
+// Transport is known by its server.address without a kind (a handler nested
+// in another, which has no kind, records no server.address).
 func otlpKind(d *spantree.SpanData) int64 {
 	switch d.Kind {
 	case spantree.KindServer:
@@ -510,7 +511,7 @@ func otlpKind(d *spantree.SpanData) int64 {
 	case spantree.KindClient:
 		return 3
 	}
-	if _, ok := d.Attrs[attrMethod]; ok {
+	if _, ok := d.Attrs[attrServerAddress]; ok {
 		return 3
 	}
 	return otlpKindInternal
