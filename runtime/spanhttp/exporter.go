@@ -122,7 +122,12 @@ func (e *exporter) add(spans []spantree.SpanData, enc func(b []byte, d *spantree
 		e.spans++
 	}
 	if e.spans > 0 && e.timer == nil {
-		e.timer = time.AfterFunc(e.interval, func() { signal(e.due) })
+		e.timer = time.AfterFunc(e.interval, func() {
+			e.mu.Lock()
+			e.timer = nil // spans added from now on wait for a timer of their own
+			e.mu.Unlock()
+			signal(e.due)
+		})
 	}
 	e.mu.Unlock()
 	if kicked {
@@ -235,9 +240,15 @@ func (e *exporter) flush(ctx context.Context) {
 	select {
 	case e.flushes <- done:
 		signal(e.wake)
+		// The sender's attempts end at by; wait a little longer for it to
+		// count what it lost, and return before the deadline itself (at
+		// which the runtime would say the flush did not finish).
+		wait := time.NewTimer(time.Until(by.Add(deadline.Sub(by) / 2)))
+		defer wait.Stop()
 		select {
 		case <-done:
 			finished = true
+		case <-wait.C:
 		case <-ctx.Done():
 		}
 	case <-ctx.Done():

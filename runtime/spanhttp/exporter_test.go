@@ -219,7 +219,7 @@ func TestExporterFaults(t *testing.T) {
 		}, wantRequests: 2, wantSpans: 30},
 		{name: "hangs", spans: 30, script: func(_ int, _ []string, w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
-		}, flush: 300 * time.Millisecond, wantRequests: 1, wantLost: 30, wantWhy: "receiver unreachable: no answer within "},
+		}, flush: time.Second, wantRequests: 1, wantLost: 30, wantWhy: "receiver unreachable: no answer within "},
 	}
 	for _, kind := range sinkKinds {
 		for _, tt := range tests {

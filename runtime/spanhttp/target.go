@@ -87,6 +87,7 @@ type answer struct {
 	msg        string        // the answer's error message or body, shortened
 	retryAfter time.Duration // asked for by a 429 or 503
 	body       []byte        // of a 2xx
+	outOfTime  bool          // no answer by the attempt's deadline
 }
 
 func (a answer) String() string {
@@ -134,6 +135,7 @@ func (ep *target) post(deadline time.Time, body []byte) answer {
 			// Out of time (the attempt's, the batch's or the flush's):
 			// "context canceled" would say nothing.
 			err = fmt.Errorf("no answer within %v", time.Since(began).Round(time.Millisecond))
+			return answer{err: err, outOfTime: true}
 		}
 		return answer{err: err}
 	}
@@ -180,6 +182,7 @@ func errorMessage(b []byte) string {
 func (e *exporter) send(spans []byte, n int) verdict {
 	body := e.ep.encode(spans)
 	start := time.Now()
+	var last answer // the last failed attempt that got an answer
 	for attempt := 1; ; attempt++ {
 		a := e.ep.post(e.deadline(start, e.policy.attempt), body)
 		v := classify(a.status)
@@ -199,12 +202,20 @@ func (e *exporter) send(spans []byte, n int) verdict {
 			e.lose(lossRefused, n, a.String())
 			return v
 		}
-		kind := lossFailing
-		if a.status == 0 {
-			kind = lossUnreachable
+		if a.status != 0 {
+			last = a
 		}
 		wait := max(e.policy.backoff(attempt), a.retryAfter)
 		if !e.sleep(start, wait) {
+			if a.outOfTime && last.status != 0 {
+				// The attempt cut short by the deadline says less than
+				// the answer before it.
+				a = last
+			}
+			kind := lossFailing
+			if a.status == 0 {
+				kind = lossUnreachable
+			}
 			detail := a.String()
 			if a.retryAfter > 0 {
 				detail += fmt.Sprintf(" (asked to retry after %v)", a.retryAfter)
@@ -230,12 +241,15 @@ func (e *exporter) deadline(start time.Time, limit time.Duration) time.Time {
 }
 
 // sleep waits d before the next attempt of a batch started at start, and
-// reports false, at once, when that attempt would begin past the batch's
-// deadline. A flush that starts meanwhile brings the deadline forward.
+// reports false, at once, when that attempt would begin too late to have a
+// chance (less than a tenth of an attempt's time, at most 100ms, before the
+// batch's deadline). A flush that starts meanwhile brings the deadline
+// forward.
 func (e *exporter) sleep(start time.Time, d time.Duration) bool {
 	until := time.Now().Add(d)
+	least := min(e.policy.attempt/10, 100*time.Millisecond)
 	for {
-		if !until.Before(e.deadline(start, time.Hour)) {
+		if !until.Add(least).Before(e.deadline(start, time.Hour)) {
 			return false
 		}
 		t := time.NewTimer(time.Until(until))
