@@ -114,3 +114,11 @@ func thousands(n int64) string {
 	}
 	return b.String()
 }
+
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -220,7 +220,7 @@ func (e *exporter) send(spans []byte, n int) verdict {
 			if a.retryAfter > 0 {
 				detail += fmt.Sprintf(" (asked to retry after %v)", a.retryAfter)
 			}
-			e.lose(kind, n, fmt.Sprintf("%s, after %d attempts", detail, attempt))
+			e.lose(kind, n, fmt.Sprintf("%s, after %d %s", detail, attempt, plural(attempt, "attempt")))
 			return final
 		}
 	}
