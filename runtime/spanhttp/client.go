@@ -60,10 +60,7 @@ func roundTripSpan(base http.RoundTripper, r *http.Request) (resp *http.Response
 	c := r.WithContext(ctx)
 	c.Header = r.Header.Clone()
 	if tp, ts, ok := spantree.Outgoing(ctx); ok {
-		c.Header.Set("traceparent", tp)
-		if ts != "" {
-			c.Header.Set("tracestate", ts)
-		}
+		setW3C(c.Header, tp, ts)
 	}
 	resp, err = base.RoundTrip(c)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"io"
 	"math"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 )
 
 func init() {

@@ -3,14 +3,15 @@ package spanhttp
 import (
 	"encoding/json"
 	"fmt"
-	spantree "github.com/spantree/spantree/runtime"
-	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"math"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/internal/jsonenc"
 )
 
 // The OTLP/HTTP JSON encoding of spans (the protobuf JSON mapping with OTLP's

@@ -1,10 +1,11 @@
 package spanhttp
 
 import (
-	spantree "github.com/spantree/spantree/runtime"
 	"net/http"
 	"net/url"
 	"os"
+
+	spantree "github.com/spantree/spantree/runtime"
 )
 
 // W3C Trace Context on outgoing HTTP requests, with no code in the traced
@@ -63,10 +64,7 @@ func propagatingProxy(proxy func(*http.Request) (*url.URL, error)) func(*http.Re
 		if tp, ts, ok := outgoingContext(r); ok {
 			// The request's header map is the caller's; only the two W3C
 			// keys are touched, and only when the caller did not set them.
-			r.Header.Set("traceparent", tp)
-			if ts != "" {
-				r.Header.Set("tracestate", ts)
-			}
+			setW3C(r.Header, tp, ts)
 		}
 		if proxy == nil {
 			return nil, nil
@@ -88,4 +86,12 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 		return "", "", false
 	}
 	return spantree.Outgoing(ctx)
+}
+
+// setW3C sets the W3C Trace Context headers.
+func setW3C(h http.Header, traceparent, tracestate string) {
+	h.Set("traceparent", traceparent)
+	if tracestate != "" {
+		h.Set("tracestate", tracestate)
+	}
 }

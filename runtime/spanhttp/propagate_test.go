@@ -2,7 +2,6 @@ package spanhttp_test
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"github.com/spantree/spantree/runtime/spantest"
 )
 
