@@ -54,7 +54,11 @@ func roundTripSpan(base http.RoundTripper, r *http.Request) (resp *http.Response
 		spantree.SetAttr(sctx, attrMethod, r.Method)
 		if r.URL != nil {
 			spantree.SetAttr(sctx, attrServerAddress, r.URL.Hostname())
-			spantree.SetAttr(sctx, attrURLPath, r.URL.Path)
+			path := r.URL.Path
+			if path == "" {
+				path = "/" // what net/http sends
+			}
+			spantree.SetAttr(sctx, attrURLPath, path)
 		}
 	}
 	c := r.WithContext(ctx)
