@@ -58,7 +58,8 @@ func (e *StatusError) Error() string {
 }
 
 // Start begins the span of an HTTP handler, generated code's first
-// statement in a func(http.ResponseWriter, *http.Request). The handler
+// statement in a func(http.ResponseWriter, *http.Request) whose writer is
+// unnamed ([StartHandler] otherwise). The handler
 // starts a trace of its own that continues the W3C traceparent of r when one
 // came in, and links to outer (the span that registered the handler or
 // started the server) or to the span that launched the serving goroutine;
@@ -84,7 +85,8 @@ func Start(outer spantree.Span, r *http.Request, fn *spantree.Func) spantree.Spa
 	return sp
 }
 
-// StartHandler is Start for a handler that also has its ResponseWriter: it
+// StartHandler is Start for a handler that also has its ResponseWriter,
+// generated code's first statement in a handler whose writer is named: it
 // returns w wrapped so that the span records the status of the answer and
 // fails on a failing one. The wrapper keeps what w can do: it flushes, and
 // hijacks and pushes when w does, and http.NewResponseController reaches
