@@ -199,26 +199,39 @@ func (e *exporter) sendBuffered(all bool) {
 			e.timer = nil
 		}
 		e.mu.Unlock()
-		e.deliver(c)
+		alone := 0
+		e.deliver(c, &alone)
 		e.inflight.Store(0)
 	}
 }
 
 // deliver sends one batch, halving it while the receiver answers 413; a
-// single span that is still too large is lost.
-func (e *exporter) deliver(c batch) {
+// single span that is still too large is lost. alone counts the spans of
+// the batch found too large alone: past maxAlone, the receiver is taken to
+// refuse any request (a body limit below a span's size), and the rest of the
+// batch is dropped untried rather than sent one span per request.
+func (e *exporter) deliver(c batch, alone *int) {
 	n := len(c.ends)
+	if *alone >= maxAlone {
+		e.lose(lossTooLarge, n, "")
+		return
+	}
 	if e.send(c.b, n) != tooLarge {
 		return
 	}
 	if n == 1 {
+		*alone++
 		e.lose(lossTooLarge, 1, "")
 		return
 	}
 	first, rest := c.split(n / 2)
-	e.deliver(first)
-	e.deliver(rest)
+	e.deliver(first, alone)
+	e.deliver(rest, alone)
 }
+
+// maxAlone bounds the single-span requests a batch may cost when the
+// receiver answers 413 to everything.
+const maxAlone = 8
 
 // flush sends everything buffered and returns by ctx's deadline, then says
 // in one line how many spans were lost since the last time it said so.

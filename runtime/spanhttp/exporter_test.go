@@ -209,6 +209,8 @@ func TestExporterFaults(t *testing.T) {
 				}
 			}
 		}, wantRequests: 5, wantSpans: 3, wantLost: 1, wantWhy: "too large for the receiver even alone"}, // 4, 2 (huge), 1 (huge), 1, 2
+		{name: "413 to everything costs a bounded number of requests", spans: 64, script: answers(413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413, 413),
+			wantRequests: 18, wantLost: 64, wantWhy: "64 spans lost (too large for the receiver even alone)"}, // 64, 32, 16, 8, 4, 2, 1, 1, 2, 1, 1, 4, 2, 1, 1, 2, 1, 1: 8 alone, the rest untried
 		{name: "connection closed, then accepted", spans: 30, script: func(i int, _ []string, w http.ResponseWriter, _ *http.Request) {
 			if i == 0 {
 				conn, _, err := http.NewResponseController(w).Hijack()
