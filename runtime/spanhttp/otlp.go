@@ -30,17 +30,18 @@ import (
 // slow and it is full, new spans are dropped and counted, so the traced
 // program is never slowed down or stopped by its backend.
 //
-// Retry and timeout contract, the same as the http sink's ([HTTP]): a
-// request that fails on the network, times out (Timeout per attempt) or gets
-// 429 or a 5xx is retried with exponential backoff and jitter (100ms
-// doubling to 5s, times 0.5 to 1.5), waiting at least what Retry-After asks
-// on 429 and 503 (up to a minute), until MaxElapsed has passed since the
-// batch's first attempt. A 413 splits the batch in halves until each fits; a
-// single span still too large is dropped. Any other 4xx (the backend will not
-// take the batch) is final, and spans a 2xx answer's partialSuccess rejects
-// are counted as lost. The first loss is said on stderr at once, and Flush
-// says in one line how many spans were lost and why. Flush sends what is
-// pending and returns by ctx's deadline.
+// Retry and timeout contract, the same as the http sink's ([HTTP]): a request
+// that fails on the network, times out (Timeout per attempt) or gets 429 or a
+// 5xx is retried with exponential backoff and jitter (100ms doubling to 5s,
+// times 0.5 to 1.5), waiting at least what Retry-After asks on 429 and 503
+// (up to a minute), until MaxElapsed has passed since the batch's first
+// attempt. A 413 splits the batch in halves until each fits; a single span
+// still too large is dropped (after 8 of them, the rest of the batch too,
+// untried). Any other 4xx (the backend will not take the batch) is final, and
+// spans a 2xx answer's partialSuccess rejects are counted as lost. The first
+// loss is said on stderr at once, and Flush says in one line how many spans
+// were lost and why. Flush sends what is pending and returns by ctx's
+// deadline.
 //
 // Running spans: OTLP cannot update a span it has received, so spans in
 // status started are held back, and sent when their final copy arrives. Those

@@ -23,17 +23,18 @@ import (
 // dropped and counted, never waited for. A batch (at most 1 MiB of JSON) is
 // sent when full or a second after its first span.
 //
-// Retry and timeout contract: a request that fails on the network, times
-// out (10s per attempt) or gets 429 or a 5xx is retried with exponential
-// backoff and jitter (100ms doubling to 5s, times 0.5 to 1.5), waiting at
-// least what Retry-After asks on 429 and 503 (up to a minute), until 30s
-// have passed since the batch's first attempt. A 413 splits the batch in
-// halves until each fits; a single span still too large is dropped. Any
-// other 4xx (a bad key, a rejected batch) is final. Lost spans are counted
-// by reason; the first loss is said on stderr at once, and Flush (the
-// program's exit) says in one line how many were lost and why. Flush sends
-// what is buffered and returns by ctx's deadline, however the receiver
-// behaves: retries and requests in flight end a little before it.
+// Retry and timeout contract: a request that fails on the network, times out
+// (10s per attempt) or gets 429 or a 5xx is retried with exponential backoff
+// and jitter (100ms doubling to 5s, times 0.5 to 1.5), waiting at least what
+// Retry-After asks on 429 and 503 (up to a minute), until 30s have passed
+// since the batch's first attempt. A 413 splits the batch in halves until
+// each fits; a single span still too large is dropped (after 8 of them, the
+// rest of the batch too, untried). Any other 4xx (a bad key, a rejected
+// batch) is final. Lost spans are counted by reason; the first loss is said
+// on stderr at once, and Flush (the program's exit) says in one line how many
+// were lost and why. Flush sends what is buffered and returns by ctx's
+// deadline, however the receiver behaves: retries and requests in flight end
+// a little before it.
 type HTTP struct {
 	exp *exporter
 }
