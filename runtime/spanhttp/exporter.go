@@ -121,6 +121,9 @@ func (e *exporter) add(spans []spantree.SpanData, enc func(b []byte, d *spantree
 		e.bytes += len(c.b) - before
 		e.spans++
 	}
+	if n := len(e.batches); n > 0 && e.full(&e.batches[n-1]) {
+		kicked = true // do not wait for the next span to send a full batch
+	}
 	if e.spans > 0 && e.timer == nil {
 		e.timer = time.AfterFunc(e.interval, func() {
 			e.mu.Lock()
@@ -212,6 +215,9 @@ func (e *exporter) sendBuffered(all bool) {
 // batch is dropped untried rather than sent one span per request.
 func (e *exporter) deliver(c batch, alone *int) {
 	n := len(c.ends)
+	if n == 0 {
+		return // a batch begun for a span the sink then left out
+	}
 	if *alone >= maxAlone {
 		e.lose(lossTooLarge, n, "")
 		return

@@ -401,3 +401,31 @@ func captureWarnings(exp *exporter) func() []string {
 		return append([]string(nil), lines...)
 	}
 }
+
+// TestExporterFullBatchAtOnce: a batch that the last span of an Export
+// fills goes at once, without waiting for the interval or another span; a
+// batch of spans all left out (running OTLP spans) sends nothing.
+func TestExporterFullBatchAtOnce(t *testing.T) {
+	f := &fakeReceiver{script: answers()}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	s, err := NewOTLP(srv.URL, OTLPOptions{MaxBatch: 4, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := sinkTrace(3, "pkg.Running")
+	for i := range running.Spans {
+		running.Spans[i].Status = spantree.StatusStarted
+		running.Spans[i].End = time.Time{}
+	}
+	s.Export(context.Background(), running) // held back: nothing to send
+	s.Export(context.Background(), sinkTrace(4, "pkg.F"))
+	for i := 0; i < 200 && s.exp.sent.Load() < 4; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.requests != 1 || f.spans != 4 {
+		t.Errorf("requests, spans = %d, %d; want 1, 4 (the full batch, at once)", f.requests, f.spans)
+	}
+}
