@@ -44,25 +44,3 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
-
-func TestBatchSplit(t *testing.T) {
-	var b batch
-	for _, s := range []string{`{"a":1}`, `{"b":22}`, `{"c":333}`} {
-		if len(b.ends) > 0 {
-			b.b = append(b.b, ',')
-		}
-		b.b = append(b.b, s...)
-		b.ends = append(b.ends, len(b.b))
-	}
-	first, rest := b.split(1)
-	if string(first.b) != `{"a":1}` || len(first.ends) != 1 {
-		t.Errorf("first = %q %v; want {\"a\":1}", first.b, first.ends)
-	}
-	if string(rest.b) != `{"b":22},{"c":333}` || len(rest.ends) != 2 || rest.ends[0] != 8 || rest.ends[1] != len(rest.b) {
-		t.Errorf("rest = %q %v; want {\"b\":22},{\"c\":333} [8 18]", rest.b, rest.ends)
-	}
-	a, c := rest.split(1)
-	if string(a.b) != `{"b":22}` || string(c.b) != `{"c":333}` {
-		t.Errorf("rest.split(1) = %q, %q", a.b, c.b)
-	}
-}
