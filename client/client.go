@@ -1,6 +1,8 @@
-// Package client calls the receiver's HTTP API (package server) with typed
-// results from package store. The CLI uses it for both a remote server
-// (-addr, -key) and a database file, through server.Local in process.
+// Package client calls the receiver's HTTP API (package server) and returns
+// the result types of package store. The CLI (cmd/spantree) and the terminal
+// UI (package ui) use it for both a remote server (-addr, -key) and a
+// database file (-db), the latter through server.Local in process, so both
+// have a single data path; [Target] is the flags that choose between them.
 package client
 
 import (
@@ -8,11 +10,14 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +26,8 @@ import (
 	"github.com/spantree/spantree/store"
 )
 
-// Client calls one receiver. Its fields may be set before the first call.
+// Client calls one receiver. Its fields may be set before the first call;
+// it is then safe for concurrent use.
 type Client struct {
 	// Base is the receiver's URL, such as http://127.0.0.1:7070.
 	Base string
@@ -55,8 +61,8 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // Error is an answer other than 2xx: the status and the server's message.
 type Error struct {
-	Status  int
-	Message string
+	Status  int    // HTTP status
+	Message string // the "error" field of the body, or the body itself
 }
 
 func (e *Error) Error() string {
@@ -93,7 +99,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return fmt.Errorf("cannot reach the receiver at %s: %w", c.Base, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
@@ -116,6 +122,21 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// unwrapURLError drops the *url.Error layer, whose text repeats the URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// IsStatus reports whether err is a receiver's answer with the given status.
+func IsStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == status
 }
 
 // Ingest posts a batch, gzip-compressed, and returns how many spans the
@@ -176,8 +197,8 @@ func (c *Client) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceS
 	if q.Name != "" {
 		v.Set("name", q.Name)
 	}
-	for k, val := range q.Tags {
-		v.Add("tag", k+":"+val)
+	for _, k := range slices.Sorted(maps.Keys(q.Tags)) {
+		v.Add("tag", k+":"+q.Tags[k])
 	}
 	if q.MinDuration > 0 {
 		v.Set("min_duration", q.MinDuration.String())

@@ -284,9 +284,10 @@ func TestJaeger(t *testing.T) {
 		t.Errorf("the server's runtime complained:\n%s", serverErr.String())
 	}
 
-	// 5 client spans (main, run, fetch x2, health) and 7 server spans
-	// (price handler x2, price x2, lookup x2, healthz handler).
-	const wantSpans = 12
+	// 8 client spans (main, run, fetch x2, health, and the client span of
+	// each request x3) and 7 server spans (price handler x2, price x2,
+	// lookup x2, healthz handler).
+	const wantSpans = 15
 	var tr jTrace
 	waitFor(t, 30*time.Second, "the trace in jaeger", func() bool {
 		found := traces(t, query, "e2e-client")
@@ -320,6 +321,9 @@ func TestJaeger(t *testing.T) {
 	}
 	sort.Strings(edges)
 	wantEdges := []string{
+		"e2e-client HTTP GET <- e2e-client main.fetch",
+		"e2e-client HTTP GET <- e2e-client main.fetch",
+		"e2e-client HTTP GET <- e2e-client main.health",
 		"e2e-client main.fetch <- e2e-client main.run",
 		"e2e-client main.fetch <- e2e-client main.run",
 		"e2e-client main.health <- e2e-client main.run",
@@ -327,9 +331,9 @@ func TestJaeger(t *testing.T) {
 		"e2e-client main.run <- e2e-client main.main",
 		"e2e-server main.lookup <- e2e-server main.price",
 		"e2e-server main.lookup <- e2e-server main.price",
-		"e2e-server main.main.HandleFunc(/healthz) <- e2e-client main.health",
-		"e2e-server main.main.HandleFunc(/price) <- e2e-client main.fetch",
-		"e2e-server main.main.HandleFunc(/price) <- e2e-client main.fetch",
+		"e2e-server main.main.HandleFunc(/healthz) <- e2e-client HTTP GET",
+		"e2e-server main.main.HandleFunc(/price) <- e2e-client HTTP GET",
+		"e2e-server main.main.HandleFunc(/price) <- e2e-client HTTP GET",
 		"e2e-server main.price <- e2e-server main.main.HandleFunc(/price)",
 		"e2e-server main.price <- e2e-server main.main.HandleFunc(/price)",
 	}
@@ -360,6 +364,9 @@ func TestJaeger(t *testing.T) {
 	}
 	for i := range tr.Spans {
 		s := &tr.Spans[i]
+		if strings.HasPrefix(s.OperationName, "HTTP ") {
+			continue // a client span: no code of the program's
+		}
 		svc := service(s)
 		got := kv(s.Tags)
 		want := map[string]string{
@@ -372,6 +379,33 @@ func TestJaeger(t *testing.T) {
 				t.Errorf("%s %s: %s = %q; want %q", svc, s.OperationName, k, got[k], v)
 			}
 		}
+	}
+
+	// HTTP on spans: OpenTelemetry's names and kinds, on the handler spans
+	// and on the client spans of the requests.
+	var httpSpans []string
+	for i := range tr.Spans {
+		s := &tr.Spans[i]
+		tags := kv(s.Tags)
+		if tags["http.request.method"] == "" {
+			continue
+		}
+		httpSpans = append(httpSpans, strings.Join([]string{service(s), s.OperationName, tags["span.kind"],
+			tags["http.request.method"], tags["http.route"], tags["server.address"], tags["url.path"],
+			tags["http.response.status_code"]}, " "))
+	}
+	sort.Strings(httpSpans)
+	host := strings.Split(addr, ":")[0]
+	wantHTTP := []string{
+		"e2e-client HTTP GET client GET  " + host + " /healthz 200",
+		"e2e-client HTTP GET client GET  " + host + " /price 200",
+		"e2e-client HTTP GET client GET  " + host + " /price 404",
+		"e2e-server main.main.HandleFunc(/healthz) server GET /healthz   200",
+		"e2e-server main.main.HandleFunc(/price) server GET /price   200",
+		"e2e-server main.main.HandleFunc(/price) server GET /price   404",
+	}
+	if diff := cmp.Diff(wantHTTP, httpSpans); diff != "" {
+		t.Errorf("HTTP spans: service, name, kind, method, route, host, path, status (-want +got):\n%s", diff)
 	}
 
 	// Errors: the failed spans have status ERROR and an exception event;

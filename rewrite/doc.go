@@ -28,7 +28,9 @@
 // the caller's: `if ctx == nil` and `ctx.(*T)` would see the span's context)
 // or StartLit (function literals, whose lexical parent is the enclosing __sp)
 // in place of Start; an HTTP handler (func(http.ResponseWriter,
-// *http.Request)) starts with __spanhttp.Start(outer, r, &...) instead (see
+// *http.Request)) starts with `w, __sp := __spanhttp.StartHandler(outer, w,
+// r, &...)` instead, which makes w record the answer's status on the span
+// (__spanhttp.Start(outer, r, &...) when the writer is unnamed; see
 // "net/http" below).
 // A function whose last result is a named error ends with `defer __sp.DoneErr(&err)`; a function
 // whose last result is an unnamed error wraps the error of each return
@@ -58,7 +60,7 @@
 // imports spanhttp, right after the runtime's import, where the program
 // needs it:
 //
-//   - as __spanhttp in a file with a handler, which calls __spanhttp.Start;
+//   - as __spanhttp in a file with a handler, which calls __spanhttp.StartHandler;
 //   - blank (import _ "...") in every other instrumented file that imports
 //     net/http itself, so that a program whose own code uses net/http links
 //     propagation and the HTTP sinks;

@@ -392,6 +392,11 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		}
 		in.handlers = true
 		start = fmt.Sprintf("__sp := %s.Start(%s, %s, %s)", HTTPImportName, outerSp, r, ref)
+		if w := ps[0].name; w != "" && w != "_" {
+			// w becomes the writer that records the answer's status on
+			// the span (a parameter may be redeclared by := in the body).
+			start = fmt.Sprintf("%s, __sp := %s.StartHandler(%s, %s, %s, %s)", w, HTTPImportName, outerSp, w, r, ref)
+		}
 	case len(ps) > 0 && ps[0].name != "" && ps[0].name != "_" && in.isPkgType(ps[0].typ, "context", "Context"):
 		ctx := ps[0].name
 		if inspectsValue(f.body, ctx) {

@@ -39,7 +39,7 @@ func Users(w http.ResponseWriter, r *http.Request) {
 }
 `,
 		imports: []string{"__spantree runtime", "__spanhttp runtime/spanhttp"},
-		call:    "__sp := __spanhttp.Start(__spantree.Span{}, r, &__spantree_fns_srv[0])",
+		call:    "w, __sp := __spanhttp.StartHandler(__spantree.Span{}, w, r, &__spantree_fns_srv[0])",
 	},
 	{
 		name: "handler literal inside a function",
@@ -55,7 +55,7 @@ func Register(mux *http.ServeMux) {
 }
 `,
 		imports: []string{"__spantree runtime", "__spanhttp runtime/spanhttp"},
-		call:    "__sp := __spanhttp.Start(__sp, nil, &__spantree_fns_mux[1])",
+		call:    "w, __sp := __spanhttp.StartHandler(__sp, w, nil, &__spantree_fns_mux[1])",
 	},
 	{
 		name: "handler with net/http under another name",
@@ -70,7 +70,7 @@ func Health(w nethttp.ResponseWriter, req *nethttp.Request) {
 }
 `,
 		imports: []string{"__spantree runtime", "__spanhttp runtime/spanhttp"},
-		call:    "__sp := __spanhttp.Start(__spantree.Span{}, req, &__spantree_fns_renamed[0])",
+		call:    "w, __sp := __spanhttp.StartHandler(__spantree.Span{}, w, req, &__spantree_fns_renamed[0])",
 	},
 	{
 		name: "client only",
@@ -266,7 +266,7 @@ func H(w http.ResponseWriter, r *http.Request) {
 }
 `,
 		imports: []string{" runtime/spanhttp", "__spantree runtime", "__spanhttp runtime/spanhttp"},
-		call:    "__sp := __spanhttp.Start(__spantree.Span{}, r, &__spantree_fns_own[0])",
+		call:    "w, __sp := __spanhttp.StartHandler(__spantree.Span{}, w, r, &__spantree_fns_own[0])",
 	},
 }
 

@@ -468,7 +468,8 @@ func (s *stripper) stripSwitchTemps(st ast.Stmt) bool {
 }
 
 // prologue reports whether st is `__sp := __spantree.StartX(..., &table[idx])`
-// or `__sp := __spanhttp.Start(..., &table[idx])`.
+// or `__sp := __spanhttp.Start(..., &table[idx])` or `w, __sp :=
+// __spanhttp.StartHandler(..., &table[idx])`.
 func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	as, isAssign := st.(*ast.AssignStmt)
 	if !isAssign || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) == 0 {
@@ -480,7 +481,7 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	c, isCall := as.Rhs[0].(*ast.CallExpr)
 	// StartRequest: handlers before spanhttp.Start (issue 5).
 	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") &&
-		!isSelCall(c, HTTPImportName, "Start") {
+		!isSelCall(c, HTTPImportName, "Start", "StartHandler") {
 		return "", 0, false
 	}
 	u, isAddr := c.Args[len(c.Args)-1].(*ast.UnaryExpr)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/spantree/spantree/otlp"
+	"github.com/spantree/spantree/wire"
 )
 
 // otlpHandler is POST /v1/traces, the OTLP/HTTP trace export endpoint: the
@@ -60,7 +61,7 @@ func (s *server) otlpIngest(w http.ResponseWriter, r *http.Request, contentType 
 	if err != nil {
 		return badRequest("body", "%v", err)
 	}
-	if err := checkBatches(batches); err != nil {
+	if err := wire.CheckOTLP(batches); err != nil {
 		return err
 	}
 	_, err = s.st.Ingest(r.Context(), ns, batches)

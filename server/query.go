@@ -9,6 +9,7 @@ import (
 
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/wire"
 )
 
 // since reads the since= parameter: a duration back from now ("15m") or an
@@ -36,7 +37,7 @@ func since(r *http.Request, now time.Time, def time.Duration) (time.Time, error)
 
 // trace is GET /v1/traces/{id}.
 func (s *server) trace(w http.ResponseWriter, r *http.Request, ns string) error {
-	id, err := parseTraceID(r.PathValue("id"))
+	id, err := wire.ParseTraceID(r.PathValue("id"))
 	if err != nil {
 		return badRequest("id", "%v", err)
 	}
@@ -152,7 +153,7 @@ func (s *server) annotate(w http.ResponseWriter, r *http.Request, ns string) err
 		return err
 	}
 	var a store.Annotation
-	if err := unmarshal(body, &a, ""); err != nil {
+	if err := wire.Unmarshal(body, &a, ""); err != nil {
 		return err
 	}
 	if err := a.Validate(); err != nil {

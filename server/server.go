@@ -1,5 +1,5 @@
-// Package server is the receiver's HTTP API (DESIGN.md, "Receiver
-// contracts"): ingest of span batches, trace queries, error groups and their
+// Package server is the receiver's HTTP API (docs/architecture.md, "HTTP
+// API"; the routes are [Routes]): ingest of span batches, trace queries, error groups and their
 // verdicts, slow spans, health and the dashboard, all JSON, all scoped to the
 // namespace of the caller's X-API-Key.
 //
@@ -26,6 +26,7 @@ import (
 
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/wire"
 )
 
 // Options tune the server; the zero value is ready to use.
@@ -97,18 +98,9 @@ func newServer(st store.Store, opts Options) *server {
 		opts.P99Refresh = 5 * time.Minute
 	}
 	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-	})
-	s.handle("POST /v1/spans", s.ingest)
-	s.mux.HandleFunc("POST /v1/traces", s.otlpHandler)
-	s.handle("GET /v1/traces/{id}", s.trace)
-	s.handle("GET /v1/traces", s.traces)
-	s.handle("GET /v1/errors", s.errors)
-	s.handle("PUT /v1/errors/{fingerprint}", s.annotate)
-	s.handle("GET /v1/slow", s.slow)
-	s.handle("GET /v1/health", s.health)
-	s.handle("GET /v1/dashboard", s.dashboard)
+	for _, rt := range routes {
+		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -116,19 +108,6 @@ func newServer(st store.Store, opts Options) *server {
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// handle registers an endpoint that needs a namespace.
-func (s *server) handle(pattern string, h func(w http.ResponseWriter, r *http.Request, ns string) error) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		ns, err := s.ns(r)
-		if err == nil {
-			err = h(w, r, ns)
-		}
-		if err != nil {
-			s.fail(w, r, err)
-		}
-	})
-}
 
 // httpError is an error with its status.
 type httpError struct {
@@ -139,7 +118,7 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func badRequest(field, format string, args ...any) error {
-	return &store.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &wire.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // fail answers err with its status (see errorStatus).
@@ -153,7 +132,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // say what is wrong, internal ones are logged and get a generic message.
 // It returns 0 when the client went away and nobody reads the answer.
 func (s *server) errorStatus(r *http.Request, err error) (int, string) {
-	var fe *store.FieldError
+	var fe *wire.FieldError
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
@@ -235,7 +214,7 @@ func (s *server) ingest(w http.ResponseWriter, r *http.Request, ns string) error
 	if err != nil {
 		return err
 	}
-	b, err := DecodeBatch(body)
+	b, err := wire.DecodeBatch(body)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/wire"
 )
 
 // Store is a storage engine. Implementations are safe for concurrent use.
@@ -38,7 +39,7 @@ type Store interface {
 	// replacing spans with the same (trace, span) ids, and returns how many
 	// spans it stored. It returns only once they are durable, and stores
 	// all of them or none. Spans must have been validated (see
-	// server.DecodeBatch).
+	// wire.DecodeBatch).
 	Ingest(ctx context.Context, namespace string, batches []spantree.Batch) (int, error)
 
 	// Trace returns one trace by the payload of id (its time prefix is
@@ -152,31 +153,24 @@ type Annotation struct {
 	Version string    `json:"version,omitempty"`
 }
 
-// Validate checks Kind and Severity, naming the bad field.
+// Validate checks Kind and Severity, naming the bad field in a
+// [*wire.FieldError].
 func (a *Annotation) Validate() error {
 	switch a.Kind {
 	case KindCrash, KindSilenced:
 	default:
-		return &FieldError{Field: "kind", Msg: `want "crash" or "silenced"`}
+		return &wire.FieldError{Field: "kind", Msg: `want "crash" or "silenced"`}
 	}
 	switch a.Severity {
 	case SeverityOK, SeverityWarn, SeverityAlert:
 	default:
-		return &FieldError{Field: "severity", Msg: `want "ok", "warn" or "alert"`}
+		return &wire.FieldError{Field: "severity", Msg: `want "ok", "warn" or "alert"`}
 	}
 	if len(a.Note) > 10000 {
-		return &FieldError{Field: "note", Msg: "longer than 10000 bytes"}
+		return &wire.FieldError{Field: "note", Msg: "longer than 10000 bytes"}
 	}
 	return nil
 }
-
-// FieldError is bad input, naming the field (such as "spans[3].span_id").
-type FieldError struct {
-	Field string
-	Msg   string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // ErrorGroup is the errors that share a fingerprint: GET /v1/errors.
 type ErrorGroup struct {

@@ -1,13 +1,11 @@
 package toolexec
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,6 +15,8 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/spantree/spantree/wire"
 )
 
 // sharedCache is the spangen cache of this test run (SPANGEN_CACHE), made
@@ -151,48 +151,35 @@ type span struct {
 // each (running spans may be written more than once).
 func readSpans(t *testing.T, name string) []span {
 	t.Helper()
-	b, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		t.Fatal(err)
 	}
+	defer f.Close()
 	var spans []span
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<24)
-	var torn error // a line that did not parse: allowed only as the file's unterminated last line
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		if torn != nil {
-			t.Fatal(torn)
-		}
-		line := sc.Bytes()
-		var s span
-		err := json.Unmarshal(line, &s)
-		if i := bytes.LastIndex(line, []byte(`{"trace_id"`)); err != nil && i > 0 {
-			// go test ./... runs test binaries side by side, appending to
-			// one file; a binary that exits (os.Exit kills its threads)
-			// while its sink writes leaves a torn line, which the next
-			// process's line follows: that one is whole, as spantree
-			// ingest reads it.
-			t.Logf("%s: a torn line: %.80s...", name, line)
-			err = json.Unmarshal(line[i:], &s)
-		}
+	// Test binaries run side by side append to one file, and one that
+	// exits while its sink writes tears its line: wire.Lines reads past
+	// that as spantree ingest does.
+	lines := wire.NewLines(f)
+	for lines.Scan() {
+		obj, err := lines.Strict()
 		if err != nil {
-			torn = fmt.Errorf("%s: %v in %s", name, err, line)
+			t.Fatalf("%s: %v", name, err)
+		}
+		if obj == nil {
 			continue
+		}
+		var s span
+		if err := json.Unmarshal(obj, &s); err != nil {
+			t.Fatalf("%s: line %d: %v", name, lines.Line(), err)
 		}
 		spans = append(spans, s)
 	}
-	if torn != nil {
-		if bytes.HasSuffix(b, []byte("\n")) {
-			t.Fatal(torn)
-		}
-		// The last line, torn by the last binary's exit.
-		t.Logf("the last line is torn (a test binary exited while its sink wrote): %v", torn)
+	if err := lines.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return spans
 }

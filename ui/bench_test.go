@@ -143,7 +143,7 @@ func fillDB(path string) error {
 // server.Local, the model update and the view.
 func BenchmarkDashboard(b *testing.B) {
 	path := benchDB(b)
-	conn, closeDB, err := openDB(path)
+	conn, closeDB, err := openDB(context.Background(), path, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func BenchmarkDashboard(b *testing.B) {
 // the tree and the view.
 func BenchmarkOpenTrace(b *testing.B) {
 	path := benchDB(b)
-	conn, closeDB, err := openDB(path)
+	conn, closeDB, err := openDB(context.Background(), path, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func BenchmarkAPI(b *testing.B) {
 func BenchmarkBigTrace(b *testing.B) {
 	const n = 100_000
 	id := spantree.NewTraceID(testNow)
-	tr := &Trace{TraceID: id.String(), Hex: id.Hex(), Spans: make([]spantree.SpanData, n)}
+	tr := &store.Trace{TraceID: id, Hex: id.Hex(), Spans: make([]spantree.SpanData, n)}
 	for s := range n {
 		sp := &tr.Spans[s]
 		*sp = spantree.SpanData{TraceID: id, SpanID: spantree.SpanID{0, 0, 0, 0, 0, byte(s >> 16), byte(s >> 8), byte(s) + 1},
@@ -250,9 +250,9 @@ func BenchmarkBigTrace(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m2 := m
-		m2.tree = traceView{id: tr.TraceID, level: spantree.LevelInfo}
+		m2.tree = traceView{id: tr.TraceID.String(), level: spantree.LevelInfo}
 		m2.screens = []screen{screenDashboard, screenTrace}
-		next, _ := m2.Update(traceMsg{id: tr.TraceID, trace: tr})
+		next, _ := m2.Update(traceMsg{id: tr.TraceID.String(), trace: tr})
 		_ = next.(model).View()
 		if got := len(next.(model).tree.nodes); got != n {
 			b.Fatalf("tree has %d nodes; want %d", got, n)

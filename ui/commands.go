@@ -5,6 +5,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/spantree/spantree/store"
 )
 
 // Messages: each carries the answer to one command.
@@ -14,27 +16,27 @@ type (
 		err   error
 	}
 	dashboardMsg struct {
-		rows []Row
+		rows []store.DashboardRow
 		err  error
 	}
 	tracesMsg struct {
 		key   string // the query the list was loaded for
-		items []TraceSummary
+		items []store.TraceSummary
 		err   error
 	}
 	traceMsg struct {
 		id    string
-		trace *Trace
+		trace *store.Trace
 		err   error
 	}
 	errorsMsg struct {
-		groups []ErrorGroup
+		groups []store.ErrorGroup
 		err    error
 	}
 	annotatedMsg struct {
 		fingerprint string
-		prev        *Annotation // restored when the receiver refuses
-		group       *ErrorGroup
+		prev        *store.Annotation // restored when the receiver refuses
+		group       *store.ErrorGroup
 		err         error
 	}
 	tickMsg struct{}
@@ -59,35 +61,35 @@ func loadNamespaces(list func(context.Context) ([]string, error)) tea.Cmd {
 
 func loadDashboard(b Backend, since time.Duration) tea.Cmd {
 	return func() tea.Msg {
-		rows, err := call(func(ctx context.Context) ([]Row, error) { return b.Dashboard(ctx, since) })
+		rows, err := call(func(ctx context.Context) ([]store.DashboardRow, error) { return b.Dashboard(ctx, since) })
 		return dashboardMsg{rows: rows, err: err}
 	}
 }
 
-func loadTraces(b Backend, key string, q TraceQuery) tea.Cmd {
+func loadTraces(b Backend, key string, q store.TraceQuery) tea.Cmd {
 	return func() tea.Msg {
-		items, err := call(func(ctx context.Context) ([]TraceSummary, error) { return b.Traces(ctx, q) })
+		items, err := call(func(ctx context.Context) ([]store.TraceSummary, error) { return b.Traces(ctx, q) })
 		return tracesMsg{key: key, items: items, err: err}
 	}
 }
 
 func loadTrace(b Backend, id string) tea.Cmd {
 	return func() tea.Msg {
-		t, err := call(func(ctx context.Context) (*Trace, error) { return b.Trace(ctx, id) })
+		t, err := call(func(ctx context.Context) (*store.Trace, error) { return b.Trace(ctx, id) })
 		return traceMsg{id: id, trace: t, err: err}
 	}
 }
 
 func loadErrors(b Backend, since time.Duration) tea.Cmd {
 	return func() tea.Msg {
-		gs, err := call(func(ctx context.Context) ([]ErrorGroup, error) { return b.Errors(ctx, since) })
+		gs, err := call(func(ctx context.Context) ([]store.ErrorGroup, error) { return b.Errors(ctx, since) })
 		return errorsMsg{groups: gs, err: err}
 	}
 }
 
-func annotate(b Backend, fp string, a Annotation, prev *Annotation) tea.Cmd {
+func annotate(b Backend, fp string, a store.Annotation, prev *store.Annotation) tea.Cmd {
 	return func() tea.Msg {
-		g, err := call(func(ctx context.Context) (*ErrorGroup, error) { return b.Annotate(ctx, fp, a) })
+		g, err := call(func(ctx context.Context) (*store.ErrorGroup, error) { return b.Annotate(ctx, fp, a) })
 		return annotatedMsg{fingerprint: fp, prev: prev, group: g, err: err}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/spantree/spantree/store"
 )
 
 // statusFilter is the error / crash / ok / all toggle.
@@ -43,7 +45,7 @@ type filters struct {
 	tags   []string      // k:v, for trace lists (the dashboard endpoint has no tags)
 }
 
-func (f filters) keepRow(r *Row) bool {
+func (f filters) keepRow(r *store.DashboardRow) bool {
 	switch f.status {
 	case statusError:
 		if r.Failed == 0 {
@@ -60,9 +62,9 @@ func (f filters) keepRow(r *Row) bool {
 	}
 	switch f.speed {
 	case speedSlow:
-		return time.Duration(r.P95NS) >= f.slow
+		return time.Duration(r.P95) >= f.slow
 	case speedFast:
-		return time.Duration(r.P95NS) < f.slow
+		return time.Duration(r.P95) < f.slow
 	}
 	return true
 }
@@ -85,7 +87,7 @@ func (s sortKey) String() string {
 
 // dashboard is the first screen: one row per span name.
 type dashboard struct {
-	rows    []Row
+	rows    []store.DashboardRow
 	shown   []int // indexes into rows after filter and sort
 	cursor  int   // index into shown
 	offset  int
@@ -118,7 +120,7 @@ func (d *dashboard) refilter(f filters) {
 		case sortLast:
 			c = y.LastSeen.Compare(x.LastSeen)
 		case sortP95:
-			c = cmp.Compare(y.P95NS, x.P95NS)
+			c = cmp.Compare(y.P95, x.P95)
 		case sortFailures:
 			c = cmp.Or(cmp.Compare(y.Failed, x.Failed), cmp.Compare(y.Count, x.Count))
 		}
@@ -134,11 +136,67 @@ func (d *dashboard) refilter(f filters) {
 	}
 }
 
-func (d *dashboard) selected() *Row {
+func (d *dashboard) selected() *store.DashboardRow {
 	if d.cursor < 0 || d.cursor >= len(d.shown) {
 		return nil
 	}
 	return &d.rows[d.shown[d.cursor]]
+}
+
+// receive takes the answer to a dashboard request.
+func (d *dashboard) receive(msg dashboardMsg, f filters) error {
+	d.loading = false
+	if msg.err != nil {
+		d.err = msg.err
+		return msg.err
+	}
+	d.rows, d.loaded, d.err = msg.rows, true, nil
+	d.refilter(f)
+	return nil
+}
+
+// update handles the keys of the dashboard.
+func (d dashboard) update(key string, c keyCtx) (dashboard, intent) {
+	if d.move(key, c.page-2) {
+		return d, intent{}
+	}
+	if it, ok := filterKey(key, c.filters); ok {
+		return d, it
+	}
+	switch {
+	case keys.Open.is(key):
+		if r := d.selected(); r != nil {
+			return d, intent{kind: intentTraces, name: r.Name}
+		}
+	case keys.Query.is(key):
+		return d, promptIntent(promptQuery, "/", d.query)
+	case keys.Tags.is(key):
+		return d, tagsPrompt(c.filters)
+	case keys.Sort.is(key):
+		d.sort = (d.sort + 1) % numSortKeys
+		d.refilter(c.filters)
+	}
+	return d, intent{}
+}
+
+// setQuery filters the names by q as it is typed.
+func (d *dashboard) setQuery(q string, f filters) {
+	d.query = q
+	d.refilter(f)
+}
+
+// back is Esc: it clears the query; the dashboard is never popped.
+func (d dashboard) back(f filters) (dashboard, bool) {
+	if d.query != "" {
+		d.setQuery("", f)
+	}
+	return d, true
+}
+
+// bindings are the footer's keys.
+func (d *dashboard) bindings() []binding {
+	k := keys
+	return []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Sort, k.Find, k.Errors, k.Traces, k.Help, k.Quit}
 }
 
 // move handles list navigation keys; it reports whether key was one.
@@ -174,7 +232,7 @@ func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
 	lines := []string{filterLine(len(d.shown), len(d.rows), "names", d.query, f, "sort: "+d.sort.String())}
 	switch {
 	case d.err != nil && !d.loaded:
-		return append(lines, "", styles.bad.Render(d.err.Error()), "", styles.dim.Render("r retries, q quits"))
+		return append(lines, "", styles.bad.Render(describe(d.err)), "", styles.dim.Render("r retries, q quits"))
 	case !d.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(d.rows) == 0:
@@ -198,8 +256,8 @@ func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
 			status = styles.bad.Render("FAIL")
 		}
 		name := r.Name + " " + styles.dim.Render(r.Location)
-		p95 := fmtDuration(time.Duration(r.P95NS))
-		if f.slow > 0 && time.Duration(r.P95NS) >= f.slow {
+		p95 := fmtDuration(time.Duration(r.P95))
+		if f.slow > 0 && time.Duration(r.P95) >= f.slow {
 			p95 = styles.slow.Render(p95)
 		}
 		failed := fmt.Sprint(r.Failed)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // levels is the cycle of the detail pane's level toggle.
@@ -24,7 +25,7 @@ func nextLevel(l spantree.Level) spantree.Level {
 
 // detailLines describes s fully: location, timing, error and stack, handled
 // errors, attrs, events at or above level, links. Lines are not wrapped.
-func detailLines(s *spantree.SpanData, level spantree.Level, slow bool, group *SpanError) []string {
+func detailLines(s *spantree.SpanData, level spantree.Level, slow bool, group *store.SpanError) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	section := func(title string) { out = append(out, "", styles.header.Render(title)) }
@@ -176,7 +177,7 @@ func (v *traceView) detailPane(w, h int) []string {
 	if cur == nil {
 		return nil
 	}
-	var group *SpanError
+	var group *store.SpanError
 	if g, ok := v.groups[cur.span.SpanID]; ok {
 		group = &g
 	}

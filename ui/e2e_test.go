@@ -14,6 +14,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // TestEndToEnd runs the real spantree binary: `serve` on a loopback port with
@@ -74,14 +75,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}()
 
-	ingest := func(tr *Trace) {
+	ingest := func(tr *store.Trace) {
 		t.Helper()
 		var b bytes.Buffer
 		for i := range tr.Spans {
 			b.Write(tr.Spans[i].AppendJSON(nil))
 			b.WriteByte('\n')
 		}
-		file := filepath.Join(dir, tr.TraceID+".jsonl")
+		file := filepath.Join(dir, tr.TraceID.String()+".jsonl")
 		if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +150,7 @@ func TestEndToEnd(t *testing.T) {
 	// Live refresh: a new trace shows up without a key press.
 	later := shifted(time.Now())
 	id := spantree.NewTraceID(time.Now())
-	later.TraceID = id.String()
+	later.TraceID = id
 	for i := range later.Spans {
 		later.Spans[i].TraceID = id
 		later.Spans[i].Name = strings.Replace(later.Spans[i].Name, "Checkout", "Refund", 1)
@@ -169,7 +170,7 @@ func TestEndToEnd(t *testing.T) {
 	waitFor("find prompt", "trace id (KSUID or 32 hex):")
 	send("-l", tr.Hex)
 	send("Enter")
-	waitFor("trace view", "trace "+tr.TraceID, "▾ ✗ shop.(*Server).Checkout", "go shop.(*Server).Checkout.Go#1", "×250", "Handled errors")
+	waitFor("trace view", "trace "+tr.TraceID.String(), "▾ ✗ shop.(*Server).Checkout", "go shop.(*Server).Checkout.Go#1", "×250", "Handled errors")
 	send("l", "j", "j")
 	waitFor("navigation", "shop.dialPayments  shop/pay.go:20")
 	send("a")

@@ -2,13 +2,16 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/spantree/spantree/store"
 )
 
 // errorGroups is the triage screen: error groups, newest first, each with its
 // verdict, annotated in place.
 type errorGroups struct {
-	groups  []ErrorGroup
+	groups  []store.ErrorGroup
 	cursor  int
 	offset  int
 	want    errorWant // selected once the list arrives (from a failed span)
@@ -21,7 +24,7 @@ type errorGroups struct {
 // span name, location and error type.
 type errorWant struct{ fingerprint, name, location, typ, message string }
 
-func (e *errorGroups) setGroups(gs []ErrorGroup) {
+func (e *errorGroups) setGroups(gs []store.ErrorGroup) {
 	keep := ""
 	if g := e.selected(); g != nil {
 		keep = g.Fingerprint
@@ -56,15 +59,109 @@ func (e *errorGroups) setGroups(gs []ErrorGroup) {
 	e.want = errorWant{}
 }
 
-func (e *errorGroups) selected() *ErrorGroup {
+func (e *errorGroups) selected() *store.ErrorGroup {
 	if e.cursor < 0 || e.cursor >= len(e.groups) {
 		return nil
 	}
 	return &e.groups[e.cursor]
 }
 
+// receive takes the answer to an error groups request.
+func (e *errorGroups) receive(msg errorsMsg) error {
+	e.loading = false
+	if msg.err != nil {
+		e.err = msg.err
+		return msg.err
+	}
+	e.setGroups(msg.groups)
+	return nil
+}
+
+// answered takes the receiver's answer to a verdict: the group as stored,
+// or, when refused, the verdict it had before. It reports whether the list
+// holds the group.
+func (e *errorGroups) answered(msg annotatedMsg) (found bool) {
+	e.groups = slices.Clone(e.groups)
+	for i := range e.groups {
+		g := &e.groups[i]
+		if g.Fingerprint != msg.fingerprint {
+			continue
+		}
+		found = true
+		if msg.err != nil {
+			g.Annotation = msg.prev
+		} else if msg.group != nil {
+			*g = *msg.group
+		}
+	}
+	return found
+}
+
+// update handles the keys of the triage screen.
+func (e errorGroups) update(key string, c keyCtx) (errorGroups, intent) {
+	if cur, ok := moveCursor(key, e.cursor, len(e.groups), c.page-4); ok {
+		e.cursor = cur
+		return e, intent{}
+	}
+	g := e.selected()
+	if g == nil {
+		return e, intent{}
+	}
+	switch {
+	case keys.Open.is(key):
+		if g.LastTraceID.IsZero() {
+			return e, failIntent("no trace recorded for this group")
+		}
+		return e, intent{kind: intentTrace, id: g.LastTraceID.String()}
+	case keys.Note.is(key):
+		note := ""
+		if g.Annotation != nil {
+			note = g.Annotation.Note
+		}
+		return e, promptIntent(promptNote, "note:", note)
+	}
+	a, ok := amend(g.Annotation, key)
+	if !ok {
+		return e, intent{}
+	}
+	return e.send(a, "saving…")
+}
+
+// withNote sets the note of the selected group's verdict (a new verdict is
+// a crash at WARN).
+func (e errorGroups) withNote(text string) (errorGroups, intent) {
+	g := e.selected()
+	if g == nil {
+		return e, intent{}
+	}
+	a := store.Annotation{Kind: store.KindCrash, Severity: store.SeverityWarn}
+	if g.Annotation != nil {
+		a = *g.Annotation
+	}
+	a.Note = text
+	return e.send(a, "")
+}
+
+// send shows verdict a on the selected group at once and asks the root to
+// send it; the answer (see answered) keeps it or puts the old one back.
+func (e errorGroups) send(a store.Annotation, status string) (errorGroups, intent) {
+	e.groups = slices.Clone(e.groups)
+	g := &e.groups[e.cursor]
+	prev := g.Annotation
+	g.Annotation = &a
+	return e, intent{kind: intentVerdict, verdict: verdictSent{fingerprint: g.Fingerprint, a: a, prev: prev, status: status}}
+}
+
+func (e *errorGroups) title() string { return "error groups" }
+
+// bindings are the footer's keys.
+func (e *errorGroups) bindings() []binding {
+	k := keys
+	return []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.Open, k.Back, k.Help}
+}
+
 // severityOf is the word that picks a verdict's colour.
-func severityOf(a *Annotation) string {
+func severityOf(a *store.Annotation) string {
 	switch {
 	case a == nil:
 		return "unannotated"
@@ -75,7 +172,7 @@ func severityOf(a *Annotation) string {
 }
 
 // verdict is how a group reads in the list: kind/severity or unannotated.
-func verdict(a *Annotation) string {
+func verdict(a *store.Annotation) string {
 	if a == nil {
 		return "unannotated"
 	}
@@ -87,8 +184,8 @@ func verdict(a *Annotation) string {
 
 // amend applies one triage key to the annotation prev (nil: none yet).
 // Marking a crash without a severity makes it an alert; silencing makes it OK.
-func amend(prev *Annotation, key string) (Annotation, bool) {
-	a := Annotation{}
+func amend(prev *store.Annotation, key string) (store.Annotation, bool) {
+	a := store.Annotation{}
 	if prev != nil {
 		a = *prev
 	}
@@ -119,7 +216,7 @@ func (e *errorGroups) view(w, h int, now time.Time) []string {
 	lines := []string{styles.dim.Render(fmt.Sprintf("%d error groups · c crash · m silence · o/w/a OK/WARN/ALERT · i note · enter last trace", len(e.groups)))}
 	switch {
 	case e.err != nil && !e.loaded:
-		return append(lines, "", styles.bad.Render(e.err.Error()))
+		return append(lines, "", styles.bad.Render(describe(e.err)))
 	case !e.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(e.groups) == 0:

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // testNow is the wall clock of every test: "Last" columns read relative to it.
@@ -21,31 +23,31 @@ func fixedNow() time.Time { return testNow }
 // returned by every call instead.
 type fake struct {
 	mu        sync.Mutex
-	rows      []Row
-	traces    map[string]*Trace
-	summaries []TraceSummary
-	groups    []ErrorGroup
+	rows      []store.DashboardRow
+	traces    map[spantree.TraceID]*store.Trace
+	summaries []store.TraceSummary
+	groups    []store.ErrorGroup
 	err       error
-	queries   []TraceQuery
-	annotated []Annotation
+	queries   []store.TraceQuery
+	annotated []store.Annotation
 }
 
 var _ Backend = (*fake)(nil)
 
-func (f *fake) Dashboard(ctx context.Context, since time.Duration) ([]Row, error) {
+func (f *fake) Dashboard(ctx context.Context, since time.Duration) ([]store.DashboardRow, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.rows), f.err
 }
 
-func (f *fake) Traces(ctx context.Context, q TraceQuery) ([]TraceSummary, error) {
+func (f *fake) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceSummary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
 	if f.err != nil {
 		return nil, f.err
 	}
-	var out []TraceSummary
+	var out []store.TraceSummary
 	for _, s := range f.summaries {
 		if q.Status != "" && s.Status != q.Status {
 			continue
@@ -53,7 +55,7 @@ func (f *fake) Traces(ctx context.Context, q TraceQuery) ([]TraceSummary, error)
 		if q.Name != "" && !f.hasSpan(s.TraceID, q.Name) {
 			continue
 		}
-		if q.MinDuration > 0 && time.Duration(s.DurationNS) < q.MinDuration {
+		if q.MinDuration > 0 && time.Duration(s.Duration) < q.MinDuration {
 			continue
 		}
 		out = append(out, s)
@@ -63,7 +65,7 @@ func (f *fake) Traces(ctx context.Context, q TraceQuery) ([]TraceSummary, error)
 
 // hasSpan reports whether trace id has a span called name, as the receiver's
 // name filter does.
-func (f *fake) hasSpan(id, name string) bool {
+func (f *fake) hasSpan(id spantree.TraceID, name string) bool {
 	for _, s := range f.traces[id].Spans {
 		if s.Name == name {
 			return true
@@ -72,27 +74,27 @@ func (f *fake) hasSpan(id, name string) bool {
 	return false
 }
 
-func (f *fake) Trace(ctx context.Context, id string) (*Trace, error) {
+func (f *fake) Trace(ctx context.Context, id string) (*store.Trace, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
 	for k, t := range f.traces {
-		if k == id || t.Hex == id {
+		if k.String() == id || t.Hex == id {
 			return t, nil
 		}
 	}
-	return nil, &Error{Status: 404, Message: "trace " + id + " not found"}
+	return nil, &client.Error{Status: 404, Message: "trace " + id + " not found"}
 }
 
-func (f *fake) Errors(ctx context.Context, since time.Duration) ([]ErrorGroup, error) {
+func (f *fake) Errors(ctx context.Context, since time.Duration) ([]store.ErrorGroup, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.groups), f.err
 }
 
-func (f *fake) Annotate(ctx context.Context, fp string, a Annotation) (*ErrorGroup, error) {
+func (f *fake) Annotate(ctx context.Context, fp string, a store.Annotation) (*store.ErrorGroup, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -106,7 +108,7 @@ func (f *fake) Annotate(ctx context.Context, fp string, a Annotation) (*ErrorGro
 			return &g, nil
 		}
 	}
-	return nil, &Error{Status: 404, Message: "no error group " + fp}
+	return nil, &client.Error{Status: 404, Message: "no error group " + fp}
 }
 
 // Fixture ids.
@@ -127,7 +129,7 @@ func mustTraceID(s string) spantree.TraceID {
 
 // checkoutTrace is a request that fails: a goroutine, a folded loop, a handled
 // error, a panic with a stack, attrs and events at every level.
-func checkoutTrace() *Trace {
+func checkoutTrace() *store.Trace {
 	t0 := testNow.Add(-90 * time.Second)
 	at := func(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
 	tid := mustTraceID(traceA)
@@ -157,54 +159,54 @@ func checkoutTrace() *Trace {
 	audit := span(6, 1, "shop.(*Server).Checkout.Go#1", "shop/server.go:52", 3, 110, spantree.StatusSucceeded)
 	audit.Goroutine = true
 	write := span(7, 6, "audit.Write", "audit/log.go:9", 4, 100, spantree.StatusSucceeded)
-	return &Trace{
-		TraceID: traceA, Hex: tid.Hex(), Tags: map[string]string{"service": "shop", "version": "1.4.2"},
+	return &store.Trace{
+		TraceID: tid, Hex: tid.Hex(), Tags: map[string]string{"service": "shop", "version": "1.4.2"},
 		Spans:     []spantree.SpanData{root, cart, price, dial, charge, audit, write},
-		SlowSpans: []string{sid(7).String()},
-		Errors: []SpanError{
-			{SpanID: sid(1).String(), Fingerprint: "fp-declined"},
-			{SpanID: sid(4).String(), Fingerprint: "fp-dial", Annotation: &Annotation{Kind: "silenced", Severity: "ok"}},
-			{SpanID: sid(5).String(), Fingerprint: "fp-panic", Annotation: &Annotation{Kind: "crash", Severity: "alert"}},
+		SlowSpans: []spantree.SpanID{sid(7)},
+		Errors: []store.SpanError{
+			{SpanID: sid(1), Fingerprint: "fp-declined"},
+			{SpanID: sid(4), Fingerprint: "fp-dial", Annotation: &store.Annotation{Kind: "silenced", Severity: "ok"}},
+			{SpanID: sid(5), Fingerprint: "fp-panic", Annotation: &store.Annotation{Kind: "crash", Severity: "alert"}},
 		},
 	}
 }
 
 func newFake() *fake {
 	a := checkoutTrace()
-	b := &Trace{TraceID: traceB, Hex: mustTraceID(traceB).Hex(), Spans: []spantree.SpanData{{
+	b := &store.Trace{TraceID: mustTraceID(traceB), Hex: mustTraceID(traceB).Hex(), Spans: []spantree.SpanData{{
 		TraceID: mustTraceID(traceB), SpanID: sid(9), Name: "shop.(*Server).Health", Location: "shop/server.go:90",
 		Start: testNow.Add(-10 * time.Second), End: testNow.Add(-10*time.Second + 300*time.Microsecond), Status: spantree.StatusSucceeded}}}
 	return &fake{
-		rows: []Row{
+		rows: []store.DashboardRow{
 			{Name: "shop.(*Server).Checkout", Location: "shop/server.go:40", App: "shop", Count: 1200, Failed: 31,
-				LastSeen: testNow.Add(-90 * time.Second), P50NS: 40e6, P95NS: 210e6, MaxNS: 900e6, LastTraceID: traceA,
+				LastSeen: testNow.Add(-90 * time.Second), P50: 40e6, P95: 210e6, Max: 900e6, LastTraceID: mustTraceID(traceA),
 				Fingerprints: []string{"fp-declined"}, Verdict: "unannotated"},
 			{Name: "shop.charge", Location: "shop/pay.go:44", App: "shop", Count: 1100, Failed: 12,
-				LastSeen: testNow.Add(-91 * time.Second), P50NS: 30e6, P95NS: 95e6, MaxNS: 300e6, Verdict: "alert"},
+				LastSeen: testNow.Add(-91 * time.Second), P50: 30e6, P95: 95e6, Max: 300e6, Verdict: "alert"},
 			{Name: "shop.dialPayments", Location: "shop/pay.go:20", App: "shop", Count: 1100, Failed: 400,
-				LastSeen: testNow.Add(-2 * time.Minute), P50NS: 20e6, P95NS: 41e6, MaxNS: 80e6, Verdict: "silenced"},
+				LastSeen: testNow.Add(-2 * time.Minute), P50: 20e6, P95: 41e6, Max: 80e6, Verdict: "silenced"},
 			{Name: "shop.(*Server).Health", Location: "shop/server.go:90", App: "shop", Count: 8640,
-				LastSeen: testNow.Add(-10 * time.Second), P50NS: 250e3, P95NS: 300e3, MaxNS: 2e6},
+				LastSeen: testNow.Add(-10 * time.Second), P50: 250e3, P95: 300e3, Max: 2e6},
 			{Name: "audit.Write", Location: "audit/log.go:9", App: "shop", Count: 1200,
-				LastSeen: testNow.Add(-3 * time.Hour), P50NS: 80e6, P95NS: 130e6, MaxNS: 400e6},
+				LastSeen: testNow.Add(-3 * time.Hour), P50: 80e6, P95: 130e6, Max: 400e6},
 		},
-		traces: map[string]*Trace{traceA: a, traceB: b},
-		summaries: []TraceSummary{
-			{TraceID: traceB, Hex: b.Hex, Name: "shop.(*Server).Health", App: "shop", Start: testNow.Add(-10 * time.Second),
-				DurationNS: 300e3, Status: "succeeded", Spans: 1, Tags: map[string]string{"service": "shop"}},
-			{TraceID: traceA, Hex: a.Hex, Name: "shop.(*Server).Checkout", App: "shop", Start: testNow.Add(-90 * time.Second),
-				DurationNS: 120e6, Status: "failed", Spans: 7, Errors: 3, Tags: map[string]string{"service": "shop", "version": "1.4.2"}},
+		traces: map[spantree.TraceID]*store.Trace{a.TraceID: a, b.TraceID: b},
+		summaries: []store.TraceSummary{
+			{TraceID: b.TraceID, Hex: b.Hex, Name: "shop.(*Server).Health", App: "shop", Start: testNow.Add(-10 * time.Second),
+				Duration: 300e3, Status: spantree.StatusSucceeded, Spans: 1, Tags: map[string]string{"service": "shop"}},
+			{TraceID: a.TraceID, Hex: a.Hex, Name: "shop.(*Server).Checkout", App: "shop", Start: testNow.Add(-90 * time.Second),
+				Duration: 120e6, Status: spantree.StatusFailed, Spans: 7, Errors: 3, Tags: map[string]string{"service": "shop", "version": "1.4.2"}},
 		},
-		groups: []ErrorGroup{
+		groups: []store.ErrorGroup{
 			{Fingerprint: "fp-declined", Type: "*errors.errorString", Message: "charge card: declined", Name: "shop.(*Server).Checkout",
 				Location: "shop/server.go:40", App: "shop", FirstSeen: testNow.Add(-48 * time.Hour), LastSeen: testNow.Add(-90 * time.Second),
-				Count: 31, LastTraceID: traceA},
+				Count: 31, LastTraceID: mustTraceID(traceA)},
 			{Fingerprint: "fp-panic", Type: "*errors.errorString", Message: "declined", Name: "shop.charge", Location: "shop/pay.go:44",
-				App: "shop", FirstSeen: testNow.Add(-5 * time.Hour), LastSeen: testNow.Add(-91 * time.Second), Count: 12, LastTraceID: traceA,
-				Annotation: &Annotation{Kind: "crash", Severity: "alert", Note: "card processor bug, ticket PAY-12"}},
+				App: "shop", FirstSeen: testNow.Add(-5 * time.Hour), LastSeen: testNow.Add(-91 * time.Second), Count: 12, LastTraceID: mustTraceID(traceA),
+				Annotation: &store.Annotation{Kind: "crash", Severity: "alert", Note: "card processor bug, ticket PAY-12"}},
 			{Fingerprint: "fp-dial", Type: "*net.OpError", Message: "dial tcp: timeout", Name: "shop.dialPayments", Location: "shop/pay.go:20",
-				App: "shop", FirstSeen: testNow.Add(-72 * time.Hour), LastSeen: testNow.Add(-2 * time.Minute), Count: 400, LastTraceID: traceA,
-				Annotation: &Annotation{Kind: "silenced", Severity: "ok"}, Regressed: true},
+				App: "shop", FirstSeen: testNow.Add(-72 * time.Hour), LastSeen: testNow.Add(-2 * time.Minute), Count: 400, LastTraceID: mustTraceID(traceA),
+				Annotation: &store.Annotation{Kind: "silenced", Severity: "ok"}, Regressed: true},
 		},
 	}
 }

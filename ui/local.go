@@ -2,37 +2,34 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/http"
-	"os"
 
-	"github.com/spantree/spantree/server"
-	"github.com/spantree/spantree/store/sqlite"
+	"github.com/spantree/spantree/client"
 )
 
 // openDB opens the database at path for `-db PATH`: the namespaces come from
-// the store, and each namespace's [Backend] is the HTTP API of server.Local
-// called in process through handlerTransport, so -db and -addr share one
-// code path and no port is opened. The returned function closes the store.
-func openDB(path string) (*connector, func(), error) {
-	// sqlite.Open creates a missing file; a typo must not yield an empty
-	// database and a puzzling "no namespace".
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("open database %q: no such file", path)
-	}
-	st, err := sqlite.Open(path)
+// the store, and each namespace's [Backend] is a client of server.Local
+// called in process, so -db and -addr share one code path and no port is
+// opened. A namespace given with -ns is checked (a [*client.NamespaceError]
+// when unknown) and is then the only one. The returned function closes the
+// store.
+func openDB(ctx context.Context, path, namespace string) (*connector, func(), error) {
+	l, err := client.OpenExisting(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	conn := &connector{
-		list: st.Namespaces,
-		open: func(ns string) Backend {
-			return &HTTP{Base: "http://local", Client: &http.Client{Transport: handlerTransport{server.Local(st, ns)}}}
-		},
+		list: l.Namespaces,
+		open: func(ns string) Backend { return l.Client(ns) },
 	}
-	return conn, func() { st.Close() }, nil
+	if namespace != "" {
+		name, err := l.Namespace(ctx, namespace)
+		if err != nil {
+			l.Close()
+			return nil, nil, err
+		}
+		conn.list = fixedNamespaces(name)
+	}
+	return conn, func() { l.Close() }, nil
 }
 
 // fixedNamespaces lists just name, for `-db PATH -ns NAME`.

@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/store/sqlite"
 )
 
 // shifted returns the checkout trace moved to end at now.
-func shifted(now time.Time) *Trace {
+func shifted(now time.Time) *store.Trace {
 	t := checkoutTrace()
 	d := now.Sub(testNow.Add(-90 * time.Second).Add(120 * time.Millisecond))
 	for i := range t.Spans {
@@ -50,7 +52,7 @@ func TestOpenDB(t *testing.T) {
 	tr := shifted(time.Now())
 	writeDB(t, path, tr.Spans, "prod", "staging")
 
-	conn, closeDB, err := openDB(path)
+	conn, closeDB, err := openDB(context.Background(), path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestOpenDB(t *testing.T) {
 	if len(got.Spans) != len(tr.Spans) || len(got.Errors) == 0 {
 		t.Errorf("trace has %d spans and %d grouped errors; want %d and some", len(got.Spans), len(got.Errors), len(tr.Spans))
 	}
-	if _, err := conn.open("nobody").Trace(ctx, tr.Hex); !isStatus(err, 404) {
+	if _, err := conn.open("nobody").Trace(ctx, tr.Hex); !client.IsStatus(err, 404) {
 		t.Errorf("another namespace's trace: error %v; want a 404", err)
 	}
 
@@ -90,7 +92,7 @@ func TestOpenDB(t *testing.T) {
 
 func TestOpenDBMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "typo.db")
-	if _, _, err := openDB(path); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, _, err := openDB(context.Background(), path, ""); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("openDB(missing) error = %v; want no such file", err)
 	}
 }

@@ -3,9 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -97,77 +94,45 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case namespacesMsg:
-		m.ns.loaded, m.ns.names, m.ns.err = true, msg.names, msg.err
+		m.ns.receive(msg)
 		if len(msg.names) == 1 && m.backend == nil {
 			return m.useNamespace(msg.names[0])
 		}
 		return m, nil
 	case dashboardMsg:
-		m.dash.loading = false
-		if msg.err != nil {
-			m.dash.err = msg.err
-			return m.fail(msg.err), nil
+		if err := m.dash.receive(msg, m.filters); err != nil {
+			return m.fail(err), nil
 		}
-		m.dash.rows, m.dash.loaded, m.dash.err = msg.rows, true, nil
-		m.dash.refilter(m.filters)
 		m.clearStaleError()
 		return m, nil
 	case tracesMsg:
-		if msg.key != m.list.key {
-			return m, nil // an answer to a query since replaced
-		}
-		m.list.loading = false
-		if msg.err != nil {
-			m.list.err = msg.err
-			return m.fail(msg.err), nil
-		}
-		m.list.items, m.list.loaded, m.list.err = msg.items, true, nil
-		m.list.refilter(m.filters)
-		m.clearStaleError()
-		return m, nil
+		current, err := m.list.receive(msg, m.filters)
+		return m.answered(current, err), nil
 	case traceMsg:
-		if msg.id != m.tree.id {
-			return m, nil
-		}
-		m.tree.loading = false
-		if msg.err != nil {
+		current, err := m.tree.receive(msg)
+		if current && err != nil {
 			if m.tree.trace == nil && m.current() == screenTrace {
 				// Nothing to show: go back to where the request came from.
 				m.screens = m.screens[:len(m.screens)-1]
 			}
-			if isStatus(msg.err, http.StatusNotFound) {
+			if notFound(err) {
 				return m.failf("no trace %s in this namespace", msg.id), nil
 			}
-			return m.fail(msg.err), nil
 		}
-		m.tree.setTrace(msg.trace)
-		m.clearStaleError()
-		return m, nil
+		return m.answered(current, err), nil
 	case errorsMsg:
-		m.errs.loading = false
-		if msg.err != nil {
-			m.errs.err = msg.err
-			return m.fail(msg.err), nil
+		if err := m.errs.receive(msg); err != nil {
+			return m.fail(err), nil
 		}
-		m.errs.setGroups(msg.groups)
 		m.clearStaleError()
 		return m, nil
 	case annotatedMsg:
-		m.errs.groups = slices.Clone(m.errs.groups)
-		for i := range m.errs.groups {
-			g := &m.errs.groups[i]
-			if g.Fingerprint != msg.fingerprint {
-				continue
-			}
-			if msg.err != nil {
-				g.Annotation = msg.prev
-				m.tree.setVerdict(msg.fingerprint, msg.prev)
-			} else if msg.group != nil {
-				*g = *msg.group
-			}
-		}
+		found := m.errs.answered(msg)
 		if msg.err != nil {
-			return m.fail(fmt.Errorf("annotate %s: %w", msg.fingerprint, msg.err)), nil
+			if found {
+				m.tree.setVerdict(msg.fingerprint, msg.prev)
+			}
+			return m.failf("annotate %s: %s", msg.fingerprint, describe(msg.err)), nil
 		}
 		if msg.group == nil {
 			return m, nil
@@ -184,7 +149,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // fail shows err on the status line.
 func (m model) fail(err error) model {
-	m.flash, m.flashErr = err.Error(), true
+	m.flash, m.flashErr = describe(err), true
 	return m
 }
 
@@ -198,6 +163,19 @@ func (m *model) clearStaleError() {
 	if m.flashErr {
 		m.flash, m.flashErr = "", false
 	}
+}
+
+// answered shows the outcome of an answer to a screen's request: its error,
+// or none any more. An answer to a request since replaced changes nothing.
+func (m model) answered(current bool, err error) model {
+	switch {
+	case !current:
+	case err != nil:
+		return m.fail(err)
+	default:
+		m.clearStaleError()
+	}
+	return m
 }
 
 // reload fetches the data of the current screen again. Unless forced it
@@ -238,7 +216,7 @@ func (m *model) reload(force bool) tea.Cmd {
 }
 
 func (m *model) loadList() tea.Cmd {
-	q := m.list.traceQuery(m.filters, 0, m.cfg.Limit)
+	q := m.list.traceQuery(m.filters, m.cfg.Limit)
 	m.list.key, m.list.loading = queryKey(q), true
 	return loadTraces(m.backend, m.list.key, q)
 }
@@ -312,128 +290,30 @@ func (m model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.loadList()
 		}
 	}
-	switch m.current() {
-	case screenNamespaces:
-		return m.namespacesKey(key)
-	case screenDashboard:
-		return m.dashboardKey(key)
-	case screenTraces:
-		return m.tracesKey(key)
-	case screenTrace:
-		return m.traceKey(key)
-	case screenErrors:
-		return m.errorsKey(key)
-	}
-	return m, nil
+	return m.screenKey(key)
 }
 
-// back is Esc: clear the query of a list first, then pop the screen.
+// back is Esc: the current screen may take it (to clear a query or move the
+// focus); otherwise the screen is popped.
 func (m model) back() (tea.Model, tea.Cmd) {
 	m.flash, m.flashErr = "", false
+	handled := false
 	switch m.current() {
 	case screenDashboard:
-		if m.dash.query != "" {
-			m.dash.query = ""
-			m.dash.refilter(m.filters)
-		}
-		return m, nil
+		m.dash, handled = m.dash.back(m.filters)
 	case screenTraces:
-		if m.list.query != "" {
-			m.list.query = ""
-			m.list.refilter(m.filters)
-			return m, nil
-		}
+		m.list, handled = m.list.back(m.filters)
 	case screenTrace:
-		if m.tree.focusDetail {
-			m.tree.focusDetail = false
-			return m, nil
-		}
+		m.tree, handled = m.tree.back()
+	}
+	if handled {
+		return m, nil
 	}
 	if len(m.screens) > 1 {
 		m.screens = m.screens[:len(m.screens)-1]
 		return m, m.reload(false)
 	}
 	return m, nil
-}
-
-func (m model) promptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	p := &m.prompt
-	done, cancelled := p.edit(k)
-	kind, text := p.kind, strings.TrimSpace(p.text)
-	if cancelled {
-		m.prompt = prompt{}
-		if kind == promptQuery { // esc also drops the half-typed query
-			m.setQuery("")
-		}
-		return m, nil
-	}
-	if kind == promptQuery {
-		m.setQuery(text)
-	}
-	if !done {
-		return m, nil
-	}
-	m.prompt = prompt{}
-	switch kind {
-	case promptTags:
-		tags, err := parseTags(text)
-		if err != nil {
-			return m.fail(err), nil
-		}
-		m.filters.tags = tags
-		if m.current() == screenTraces {
-			return m, m.loadList()
-		}
-		m.list = traceList{}
-		m = m.push(screenTraces)
-		return m, m.loadList()
-	case promptFind:
-		return m.openTrace(text)
-	case promptNote:
-		g := m.errs.selected()
-		if g == nil {
-			return m, nil
-		}
-		a := Annotation{Kind: "crash", Severity: "warn"}
-		if g.Annotation != nil {
-			a = *g.Annotation
-		}
-		a.Note = text
-		m.errs.groups = slices.Clone(m.errs.groups)
-		g = &m.errs.groups[m.errs.cursor]
-		prev := g.Annotation
-		g.Annotation = &a
-		m.tree.setVerdict(g.Fingerprint, &a)
-		return m, annotate(m.backend, g.Fingerprint, a, prev)
-	}
-	return m, nil
-}
-
-func (m *model) setQuery(q string) {
-	switch m.current() {
-	case screenDashboard:
-		m.dash.query = q
-		m.dash.refilter(m.filters)
-	case screenTraces:
-		m.list.query = q
-		m.list.refilter(m.filters)
-	}
-}
-
-// parseTags reads "k:v,k:v" (or k=v); empty clears the filter.
-func parseTags(s string) ([]string, error) {
-	var tags []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		k, v, ok := strings.Cut(f, ":")
-		if !ok {
-			k, v, ok = strings.Cut(f, "=")
-		}
-		if !ok || k == "" {
-			return nil, fmt.Errorf("tag filter %q: want key:value", f)
-		}
-		tags = append(tags, k+":"+v)
-	}
-	return tags, nil
 }
 
 // openTrace validates id and opens the trace screen for it.
@@ -445,152 +325,4 @@ func (m model) openTrace(id string) (model, tea.Cmd) {
 	m.tree = traceView{id: id, level: level, loading: true}
 	m = m.push(screenTrace)
 	return m, loadTrace(m.backend, id)
-}
-
-func (m model) namespacesKey(key string) (tea.Model, tea.Cmd) {
-	if c, ok := moveCursor(key, m.ns.cursor, len(m.ns.names), m.bodyHeight()); ok {
-		m.ns.cursor = c
-		return m, nil
-	}
-	if keys.Open.is(key) && m.ns.cursor < len(m.ns.names) {
-		return m.useNamespace(m.ns.names[m.ns.cursor])
-	}
-	return m, nil
-}
-
-func (m model) dashboardKey(key string) (tea.Model, tea.Cmd) {
-	if m.dash.move(key, m.bodyHeight()-2) {
-		return m, nil
-	}
-	switch {
-	case keys.Open.is(key):
-		if r := m.dash.selected(); r != nil {
-			m.list = traceList{name: r.Name}
-			m = m.push(screenTraces)
-			return m, m.loadList()
-		}
-	case keys.Query.is(key):
-		m.prompt = prompt{kind: promptQuery, label: "/", text: m.dash.query}
-	case keys.Tags.is(key):
-		m.prompt = prompt{kind: promptTags, label: "tags (k:v,k:v; empty clears):", text: strings.Join(m.filters.tags, ",")}
-	case keys.Status.is(key):
-		m.filters.status = (m.filters.status + 1) % 4
-		m.dash.refilter(m.filters)
-	case keys.Speed.is(key):
-		m.filters.speed = (m.filters.speed + 1) % 3
-		m.dash.refilter(m.filters)
-	case keys.Sort.is(key):
-		m.dash.sort = (m.dash.sort + 1) % numSortKeys
-		m.dash.refilter(m.filters)
-	}
-	return m, nil
-}
-
-func (m model) tracesKey(key string) (tea.Model, tea.Cmd) {
-	if c, ok := moveCursor(key, m.list.cursor, len(m.list.shown), m.bodyHeight()-2); ok {
-		m.list.cursor = c
-		return m, nil
-	}
-	switch {
-	case keys.Open.is(key):
-		if t := m.list.selected(); t != nil {
-			return m.openTrace(t.TraceID)
-		}
-	case keys.Query.is(key):
-		m.prompt = prompt{kind: promptQuery, label: "/", text: m.list.query}
-	case keys.Tags.is(key):
-		m.prompt = prompt{kind: promptTags, label: "tags (k:v,k:v; empty clears):", text: strings.Join(m.filters.tags, ",")}
-	case keys.Status.is(key):
-		m.filters.status = (m.filters.status + 1) % 4
-		m.dash.refilter(m.filters)
-		return m, m.loadList()
-	case keys.Speed.is(key):
-		m.filters.speed = (m.filters.speed + 1) % 3
-		m.dash.refilter(m.filters)
-		return m, m.loadList()
-	}
-	return m, nil
-}
-
-func (m model) traceKey(key string) (tea.Model, tea.Cmd) {
-	t := &m.tree
-	if t.trace == nil {
-		return m, nil
-	}
-	switch {
-	case keys.Focus.is(key):
-		t.focusDetail = !t.focusDetail
-		return m, nil
-	case keys.Level.is(key):
-		t.level = nextLevel(t.level)
-		return m, nil
-	case keys.Triage.is(key):
-		cur := t.current()
-		if cur == nil {
-			return m, nil
-		}
-		if cur.span.Error == nil {
-			return m.failf("%s did not fail: nothing to triage", cur.span.Name), nil
-		}
-		s := cur.span
-		m.errs.want = errorWant{fingerprint: t.groups[s.SpanID].Fingerprint, name: s.Name, location: s.Location, typ: s.Error.Type, message: s.Error.Message}
-		m = m.push(screenErrors)
-		return m, m.reload(true)
-	}
-	if t.focusDetail {
-		switch {
-		case keys.Up.is(key):
-			t.detailOffset = max(t.detailOffset-1, 0)
-		case keys.Down.is(key):
-			t.detailOffset++
-		case keys.PageUp.is(key):
-			t.detailOffset = max(t.detailOffset-m.bodyHeight()/2, 0)
-		case keys.PageDown.is(key):
-			t.detailOffset += m.bodyHeight() / 2
-		}
-		return m, nil
-	}
-	// The tree's slices are shared with the previous model value: copy
-	// before changing them, so Update stays pure.
-	t.folded, t.visible = slices.Clone(t.folded), slices.Clone(t.visible)
-	t.navigate(key, m.treeHeight())
-	return m, nil
-}
-
-func (m model) errorsKey(key string) (tea.Model, tea.Cmd) {
-	e := &m.errs
-	if c, ok := moveCursor(key, e.cursor, len(e.groups), m.bodyHeight()-4); ok {
-		e.cursor = c
-		return m, nil
-	}
-	g := e.selected()
-	if g == nil {
-		return m, nil
-	}
-	switch {
-	case keys.Open.is(key):
-		if g.LastTraceID == "" {
-			return m.failf("no trace recorded for this group"), nil
-		}
-		return m.openTrace(g.LastTraceID)
-	case keys.Note.is(key):
-		note := ""
-		if g.Annotation != nil {
-			note = g.Annotation.Note
-		}
-		m.prompt = prompt{kind: promptNote, label: "note:", text: note}
-		return m, nil
-	}
-	a, ok := amend(g.Annotation, key)
-	if !ok {
-		return m, nil
-	}
-	// Shown at once; put back if the receiver refuses.
-	e.groups = slices.Clone(e.groups)
-	g = &e.groups[e.cursor]
-	prev := g.Annotation
-	g.Annotation = &a
-	m.tree.setVerdict(g.Fingerprint, &a)
-	m.flash, m.flashErr = "saving…", false
-	return m, annotate(m.backend, g.Fingerprint, a, prev)
 }

@@ -14,7 +14,7 @@ func (n *namespaces) view(w, h int) []string {
 	lines := []string{styles.dim.Render("choose a namespace (enter)")}
 	switch {
 	case n.err != nil:
-		return append(lines, "", styles.bad.Render(n.err.Error()))
+		return append(lines, "", styles.bad.Render(describe(n.err)))
 	case !n.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(n.names) == 0:
@@ -27,4 +27,28 @@ func (n *namespaces) view(w, h int) []string {
 		lines = append(lines, cursorLine(n.names[i], i == n.cursor, w))
 	}
 	return lines
+}
+
+// receive takes the list of namespaces.
+func (n *namespaces) receive(msg namespacesMsg) {
+	n.loaded, n.names, n.err = true, msg.names, msg.err
+}
+
+// update handles the keys of the picker.
+func (n namespaces) update(key string, c keyCtx) (namespaces, intent) {
+	if cur, ok := moveCursor(key, n.cursor, len(n.names), c.page); ok {
+		n.cursor = cur
+		return n, intent{}
+	}
+	if keys.Open.is(key) && n.cursor < len(n.names) {
+		return n, intent{kind: intentNamespace, name: n.names[n.cursor]}
+	}
+	return n, intent{}
+}
+
+func (n *namespaces) title() string { return "namespaces" }
+
+// bindings are the footer's keys.
+func (n *namespaces) bindings() []binding {
+	return []binding{keys.Up, keys.Down, keys.Open, keys.Quit}
 }

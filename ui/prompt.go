@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
@@ -50,4 +52,70 @@ func (p *prompt) edit(k tea.KeyPressMsg) (done, cancelled bool) {
 
 func (p *prompt) view() string {
 	return styles.key.Render(p.label) + " " + p.text + "█"
+}
+
+func (m model) promptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	p := &m.prompt
+	done, cancelled := p.edit(k)
+	kind, text := p.kind, strings.TrimSpace(p.text)
+	if cancelled {
+		m.prompt = prompt{}
+		if kind == promptQuery { // esc also drops the half-typed query
+			m.setQuery("")
+		}
+		return m, nil
+	}
+	if kind == promptQuery {
+		m.setQuery(text)
+	}
+	if !done {
+		return m, nil
+	}
+	m.prompt = prompt{}
+	switch kind {
+	case promptTags:
+		tags, err := parseTags(text)
+		if err != nil {
+			return m.fail(err), nil
+		}
+		m.filters.tags = tags
+		if m.current() == screenTraces {
+			return m, m.loadList()
+		}
+		m.list = traceList{}
+		m = m.push(screenTraces)
+		return m, m.loadList()
+	case promptFind:
+		return m.openTrace(text)
+	case promptNote:
+		var it intent
+		m.errs, it = m.errs.withNote(text)
+		return m.carryOut(it)
+	}
+	return m, nil
+}
+
+func (m *model) setQuery(q string) {
+	switch m.current() {
+	case screenDashboard:
+		m.dash.setQuery(q, m.filters)
+	case screenTraces:
+		m.list.setQuery(q, m.filters)
+	}
+}
+
+// parseTags reads "k:v,k:v" (or k=v); empty clears the filter.
+func parseTags(s string) ([]string, error) {
+	var tags []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		k, v, ok := strings.Cut(f, ":")
+		if !ok {
+			k, v, ok = strings.Cut(f, "=")
+		}
+		if !ok || k == "" {
+			return nil, fmt.Errorf("tag filter %q: want key:value", f)
+		}
+		tags = append(tags, k+":"+v)
+	}
+	return tags, nil
 }

@@ -2,16 +2,21 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // traceList is a list of traces: those of one span name (enter on the
 // dashboard), or the most recent of all (T).
 type traceList struct {
 	name    string // "" for all names
-	items   []TraceSummary
+	items   []store.TraceSummary
 	shown   []int
 	cursor  int
 	offset  int
@@ -23,13 +28,13 @@ type traceList struct {
 }
 
 // query builds the receiver query for the list under f.
-func (l *traceList) traceQuery(f filters, since time.Duration, limit int) TraceQuery {
-	q := TraceQuery{Name: l.name, Tags: f.tags, Since: since, Limit: limit}
+func (l *traceList) traceQuery(f filters, limit int) store.TraceQuery {
+	q := store.TraceQuery{Name: l.name, Tags: tagMap(f.tags), Limit: limit}
 	switch f.status {
 	case statusError, statusCrash:
-		q.Status = "failed"
+		q.Status = spantree.StatusFailed
 	case statusOK:
-		q.Status = "succeeded"
+		q.Status = spantree.StatusSucceeded
 	}
 	if f.speed == speedSlow {
 		q.MinDuration = f.slow
@@ -37,27 +42,44 @@ func (l *traceList) traceQuery(f filters, since time.Duration, limit int) TraceQ
 	return q
 }
 
-// queryKey identifies a TraceQuery, to match answers to requests.
-func queryKey(q TraceQuery) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%d", q.Name, q.Status, strings.Join(q.Tags, ","), q.MinDuration, q.Since, q.Limit)
+// tagMap turns the filter's "k:v" tags into the query's map (nil: none).
+func tagMap(tags []string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		k, v, _ := strings.Cut(t, ":")
+		m[k] = v
+	}
+	return m
+}
+
+// queryKey identifies a [store.TraceQuery], to match answers to requests.
+func queryKey(q store.TraceQuery) string {
+	tags := make([]string, 0, len(q.Tags))
+	for _, k := range slices.Sorted(maps.Keys(q.Tags)) {
+		tags = append(tags, k+":"+q.Tags[k])
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%d", q.Name, q.Status, strings.Join(tags, ","), q.MinDuration, q.Since, q.Limit)
 }
 
 func (l *traceList) refilter(f filters) {
-	keep := ""
+	var keep spantree.TraceID
 	if t := l.selected(); t != nil {
 		keep = t.TraceID
 	}
 	l.shown = make([]int, 0, len(l.items))
 	for i := range l.items {
 		t := &l.items[i]
-		if f.speed == speedFast && time.Duration(t.DurationNS) >= f.slow {
+		if f.speed == speedFast && time.Duration(t.Duration) >= f.slow {
 			continue
 		}
 		tags := make([]string, 0, len(t.Tags))
 		for k, v := range t.Tags {
 			tags = append(tags, k+"="+v)
 		}
-		if !matchQuery(l.query, append(tags, t.TraceID, t.Hex, t.Name, t.App, t.Status)...) {
+		if !matchQuery(l.query, append(tags, t.TraceID.String(), t.Hex, t.Name, t.App, string(t.Status))...) {
 			continue
 		}
 		l.shown = append(l.shown, i)
@@ -71,7 +93,67 @@ func (l *traceList) refilter(f filters) {
 	}
 }
 
-func (l *traceList) selected() *TraceSummary {
+// receive takes the answer to a trace list request; current reports whether
+// it answers the query of the list shown (a stale one is dropped).
+func (l *traceList) receive(msg tracesMsg, f filters) (current bool, err error) {
+	if msg.key != l.key {
+		return false, nil
+	}
+	l.loading = false
+	if msg.err != nil {
+		l.err = msg.err
+		return true, msg.err
+	}
+	l.items, l.loaded, l.err = msg.items, true, nil
+	l.refilter(f)
+	return true, nil
+}
+
+// update handles the keys of a trace list.
+func (l traceList) update(key string, c keyCtx) (traceList, intent) {
+	if cur, ok := moveCursor(key, l.cursor, len(l.shown), c.page-2); ok {
+		l.cursor = cur
+		return l, intent{}
+	}
+	if it, ok := filterKey(key, c.filters); ok {
+		return l, it
+	}
+	switch {
+	case keys.Open.is(key):
+		if t := l.selected(); t != nil {
+			return l, intent{kind: intentTrace, id: t.TraceID.String()}
+		}
+	case keys.Query.is(key):
+		return l, promptIntent(promptQuery, "/", l.query)
+	case keys.Tags.is(key):
+		return l, tagsPrompt(c.filters)
+	}
+	return l, intent{}
+}
+
+// setQuery filters the list by q as it is typed.
+func (l *traceList) setQuery(q string, f filters) {
+	l.query = q
+	l.refilter(f)
+}
+
+// back is Esc: it clears the query first; handled is false when there was
+// none, and the list is popped.
+func (l traceList) back(f filters) (_ traceList, handled bool) {
+	if l.query == "" {
+		return l, false
+	}
+	l.setQuery("", f)
+	return l, true
+}
+
+// bindings are the footer's keys.
+func (l *traceList) bindings() []binding {
+	k := keys
+	return []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Back, k.Help, k.Quit}
+}
+
+func (l *traceList) selected() *store.TraceSummary {
 	if l.cursor < 0 || l.cursor >= len(l.shown) {
 		return nil
 	}
@@ -89,7 +171,7 @@ func (l *traceList) view(w, h int, f filters, now time.Time) []string {
 	lines := []string{filterLine(len(l.shown), len(l.items), "traces", l.query, f, "")}
 	switch {
 	case l.err != nil && !l.loaded:
-		return append(lines, "", styles.bad.Render(l.err.Error()))
+		return append(lines, "", styles.bad.Render(describe(l.err)))
 	case !l.loaded:
 		return append(lines, "", styles.dim.Render("loading…"))
 	case len(l.shown) == 0:
@@ -115,13 +197,13 @@ func (l *traceList) view(w, h int, f filters, now time.Time) []string {
 		if t.Errors > 0 {
 			errs = styles.bad.Render(errs)
 		}
-		dur := fmtDuration(time.Duration(t.DurationNS))
-		if f.slow > 0 && time.Duration(t.DurationNS) >= f.slow {
+		dur := fmtDuration(time.Duration(t.Duration))
+		if f.slow > 0 && time.Duration(t.Duration) >= f.slow {
 			dur = styles.slow.Render(dur)
 		}
-		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(statusText(t.Status), statusW) + " " + fitLeft(dur, durW) + " " +
+		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(statusText(string(t.Status)), statusW) + " " + fitLeft(dur, durW) + " " +
 			fitLeft(fmt.Sprint(t.Spans), spansW) + " " + fitLeft(errs, errW) + " " + fit(t.Name, nameW) + " " +
-			fit(styles.dim.Render(t.TraceID), idW)
+			fit(styles.dim.Render(t.TraceID.String()), idW)
 		if tagsW > 0 {
 			line += " " + fit(styles.dim.Render(tagString(t.Tags)), tagsW-1)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // node is one span of the open trace, linked into the tree.
@@ -19,93 +20,9 @@ type node struct {
 	slow     bool
 }
 
-// traceView is the trace screen: the waterfall tree and the detail pane.
-type traceView struct {
-	id      string // as requested
-	trace   *Trace
-	nodes   []node // depth-first order
-	folded  []bool // by node index
-	visible []int  // node indexes of the drawn lines
-	line    int    // index into visible of the selection
-	offset  int
-	start   time.Time
-	total   time.Duration
-	failed  int
-	running int
-
-	groups map[spantree.SpanID]SpanError // failed spans' error groups
-
-	focusDetail  bool
-	detailOffset int
-	level        spantree.Level // events below it are hidden
-	loading      bool
-	err          error
-}
-
-// setTrace builds the tree of t, keeping the selection (by span id) and the
-// folds when t is a refresh of the trace already shown.
-func (v *traceView) setTrace(t *Trace) {
-	var keepSel spantree.SpanID
-	keepFolded := map[spantree.SpanID]bool{}
-	if cur := v.current(); cur != nil {
-		keepSel = cur.span.SpanID
-		for i, f := range v.folded {
-			if f {
-				keepFolded[v.nodes[i].span.SpanID] = true
-			}
-		}
-	}
-	v.trace, v.err = t, nil
-	v.nodes = buildTree(t)
-	v.groups = make(map[spantree.SpanID]SpanError, len(t.Errors))
-	for _, e := range t.Errors {
-		if id, err := spantree.ParseSpanID(e.SpanID); err == nil {
-			v.groups[id] = e
-		}
-	}
-	v.folded = make([]bool, len(v.nodes))
-	v.failed, v.running = 0, 0
-	v.start, v.total = time.Time{}, 0
-	var end time.Time
-	for i := range v.nodes {
-		s := v.nodes[i].span
-		v.folded[i] = keepFolded[s.SpanID]
-		if v.start.IsZero() || s.Start.Before(v.start) {
-			v.start = s.Start
-		}
-		if s.End.After(end) {
-			end = s.End
-		}
-		switch s.Status {
-		case spantree.StatusFailed:
-			v.failed++
-		case spantree.StatusStarted:
-			v.running++
-		}
-	}
-	if v.running > 0 {
-		// A running span reaches the latest time the trace knows of.
-		for i := range v.nodes {
-			for _, ev := range v.nodes[i].span.Events {
-				if ev.Time.After(end) {
-					end = ev.Time
-				}
-			}
-		}
-	}
-	v.total = end.Sub(v.start)
-	v.relayout()
-	v.line = 0
-	for i, n := range v.visible {
-		if v.nodes[n].span.SpanID == keepSel {
-			v.line = i
-		}
-	}
-}
-
 // buildTree links t's spans into a depth-first ordered tree. Spans whose
 // parent is missing become roots, so partial traces still show.
-func buildTree(t *Trace) []node {
+func buildTree(t *store.Trace) []node {
 	spans := t.Spans
 	byID := make(map[spantree.SpanID]int, len(spans))
 	for i := range spans {
@@ -123,7 +40,7 @@ func buildTree(t *Trace) []node {
 	}
 	byStart := func(a, b int) int { return spans[a].Start.Compare(spans[b].Start) }
 	slices.SortStableFunc(roots, byStart)
-	slow := make(map[string]bool, len(t.SlowSpans))
+	slow := make(map[spantree.SpanID]bool, len(t.SlowSpans))
 	for _, id := range t.SlowSpans {
 		slow[id] = true
 	}
@@ -145,7 +62,7 @@ func buildTree(t *Trace) []node {
 		seen[f.span] = true
 		ix := len(nodes)
 		s := &spans[f.span]
-		nodes = append(nodes, node{span: s, parent: f.parent, depth: f.depth, slow: len(slow) > 0 && slow[s.SpanID.String()]})
+		nodes = append(nodes, node{span: s, parent: f.parent, depth: f.depth, slow: len(slow) > 0 && slow[s.SpanID]})
 		if f.parent >= 0 {
 			nodes[f.parent].children = append(nodes[f.parent].children, ix)
 		}
@@ -285,8 +202,8 @@ func (v *traceView) navigate(key string, page int) bool {
 }
 
 // setVerdict shows a new verdict on every span of the group fingerprint.
-func (v *traceView) setVerdict(fingerprint string, a *Annotation) {
-	groups := make(map[spantree.SpanID]SpanError, len(v.groups))
+func (v *traceView) setVerdict(fingerprint string, a *store.Annotation) {
+	groups := make(map[spantree.SpanID]store.SpanError, len(v.groups))
 	for id, g := range v.groups {
 		if g.Fingerprint == fingerprint {
 			g.Annotation = a
@@ -308,7 +225,7 @@ func (v *traceView) foldSubtree(n int) {
 // header is the line above the tree.
 func (v *traceView) header() string {
 	t := v.trace
-	parts := []string{styles.title.Render("trace " + t.TraceID), styles.dim.Render(t.Hex),
+	parts := []string{styles.title.Render("trace " + t.TraceID.String()), styles.dim.Render(t.Hex),
 		fmt.Sprintf("%d spans", len(v.nodes)), fmtDuration(v.total)}
 	if v.failed > 0 {
 		parts = append(parts, styles.bad.Render(fmt.Sprintf("%d failed", v.failed)))

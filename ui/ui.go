@@ -1,43 +1,51 @@
-// Package ui is the terminal UI of `spantree ui` (issue 7): a dashboard of
-// span names, trace lists, a trace as a waterfall tree with a detail pane, and
-// error triage, over the receiver's HTTP API or a database file.
+// Package ui is the terminal UI of `spantree ui`: a dashboard of span names,
+// trace lists, a trace as a waterfall tree with a detail pane, and error
+// triage, over the receiver's HTTP API or a database file (both through
+// package client).
 //
-// The program is a Bubble Tea model: a root model (model.go) owns the screen
-// stack and delegates to one child per screen (dashboard.go, traces.go,
-// tracetree.go with detail.go, errors.go, namespaces.go). All I/O happens in
-// commands (commands.go) against a [Backend], so Update is a pure function
-// that the tests drive directly.
+// The program is a Bubble Tea model. The root model (model.go) owns what the
+// screens share: the screen stack, the filters, the prompt (prompt.go), the
+// help overlay (help.go), the status line and the [Backend]; it handles the
+// global keys and hands every other key to the child model of the current
+// screen, one per file: namespaces.go, dashboard.go, traces.go, trace.go
+// (drawn by tracetree.go and detail.go) and errors.go. A child changes only
+// itself and returns an intent for what else must happen (intent.go: open a
+// screen, a prompt, send a verdict), which the root carries out in the same
+// Update. All I/O happens in commands (commands.go), so Update is a pure
+// function that the tests drive directly.
 package ui
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/spantree/spantree/client"
 )
 
 // Main runs `spantree ui` with the arguments after "ui" and returns the exit
 // status: 0 after q, 1 when the terminal or the database cannot be used, 2 on
-// bad usage.
+// bad usage (a -ns the database does not hold included). The target flags
+// are [client.Target]'s; with -db and several namespaces but no -ns, the
+// first screen asks which one.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("spantree ui", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else http://127.0.0.1:7070)")
-	key := fs.String("key", os.Getenv("SPANTREE_API_KEY"), "API `key` (default $SPANTREE_API_KEY)")
-	db := fs.String("db", "", "read the database at `PATH` directly instead of a receiver")
-	ns := fs.String("ns", "", "with -db: the `NAMESPACE` (default: the only one, else a choice)")
+	var t client.Target
+	t.Flags(fs)
 	since := fs.Duration("since", time.Hour, "the dashboard's time window")
 	slow := fs.Duration("slow", 100*time.Millisecond, "the slow / fast threshold")
 	refresh := fs.Duration("refresh", 2*time.Second, "live refresh interval (0: off)")
 	limit := fs.Int("limit", 200, "traces per list")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: spantree ui [-addr URL -key KEY | -db PATH] [flags]")
+		fmt.Fprintln(stderr, "usage: spantree ui [-addr URL -key KEY | -db PATH [-ns NS]] [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -53,16 +61,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := Config{Since: *since, Slow: *slow, Refresh: *refresh, Limit: *limit}
 	var m model
-	if *db != "" {
-		conn, closeDB, err := openDB(*db)
+	if t.DB != "" {
+		conn, closeDB, err := openDB(context.Background(), t.DB, t.NS)
 		if err != nil {
 			fmt.Fprintf(stderr, "spantree ui: %v\n", err)
+			var nsErr *client.NamespaceError
+			if errors.As(err, &nsErr) {
+				return 2
+			}
 			return 1
 		}
 		defer closeDB()
-		if *ns != "" {
-			conn.list = fixedNamespaces(*ns)
-		}
 		// The in-process server logs through the standard logger, whose
 		// stderr would scribble over the screen: keep its lines until the
 		// terminal is restored.
@@ -72,15 +81,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			log.SetOutput(stderr)
 			stderr.Write(logs.Bytes())
 		}()
-		cfg.Source = *db
+		cfg.Source = t.DB
 		m = newModel(cfg, nil, conn, time.Now)
 	} else {
-		if *addr == "" {
-			*addr = "http://127.0.0.1:7070"
-		}
-		b := &HTTP{Base: *addr, Key: *key}
-		cfg.Source = b.base()
-		m = newModel(cfg, b, nil, time.Now)
+		c := t.Remote()
+		cfg.Source = c.Base
+		m = newModel(cfg, c, nil, time.Now)
 	}
 	p := tea.NewProgram(m, tea.WithOutput(stdout), tea.WithContext(context.Background()))
 	if _, err := p.Run(); err != nil {

@@ -8,7 +8,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
 )
 
 // selectedSpan names the span under the cursor of the trace screen.
@@ -200,15 +202,15 @@ func TestUpdateFilters(t *testing.T) {
 func TestUpdateTraceQueries(t *testing.T) {
 	tests := []struct {
 		keys string
-		want TraceQuery
+		want store.TraceQuery
 	}{
-		{"enter", TraceQuery{Name: "shop.dialPayments", Limit: 100}},
-		{"T", TraceQuery{Limit: 100}},
-		{"s T", TraceQuery{Status: "failed", Limit: 100}},
-		{"s s s T", TraceQuery{Status: "succeeded", Limit: 100}},
-		{"d T", TraceQuery{MinDuration: 100 * time.Millisecond, Limit: 100}},
-		{"t 'service:shop,version=1.4.2' enter", TraceQuery{Tags: []string{"service:shop", "version:1.4.2"}, Limit: 100}},
-		{"T s", TraceQuery{Status: "failed", Limit: 100}}, // toggles reload the list
+		{"enter", store.TraceQuery{Name: "shop.dialPayments", Limit: 100}},
+		{"T", store.TraceQuery{Limit: 100}},
+		{"s T", store.TraceQuery{Status: "failed", Limit: 100}},
+		{"s s s T", store.TraceQuery{Status: "succeeded", Limit: 100}},
+		{"d T", store.TraceQuery{MinDuration: 100 * time.Millisecond, Limit: 100}},
+		{"t 'service:shop,version=1.4.2' enter", store.TraceQuery{Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Limit: 100}},
+		{"T s", store.TraceQuery{Status: "failed", Limit: 100}}, // toggles reload the list
 	}
 	for _, tt := range tests {
 		t.Run(tt.keys, func(t *testing.T) {
@@ -229,24 +231,24 @@ func TestUpdateTraceQueries(t *testing.T) {
 func TestUpdateTriage(t *testing.T) {
 	tests := []struct {
 		keys    string
-		want    Annotation // sent and shown on the first group
+		want    store.Annotation // sent and shown on the first group
 		refused bool
 	}{
-		{keys: "c", want: Annotation{Kind: "crash", Severity: "alert"}},
-		{keys: "m", want: Annotation{Kind: "silenced", Severity: "ok"}},
-		{keys: "o", want: Annotation{Kind: "crash", Severity: "ok"}},
-		{keys: "w", want: Annotation{Kind: "crash", Severity: "warn"}},
-		{keys: "i 'flaky card gateway' enter", want: Annotation{Kind: "crash", Severity: "warn", Note: "flaky card gateway"}},
-		{keys: "j m", want: Annotation{Kind: "silenced", Severity: "ok", Note: "card processor bug, ticket PAY-12"}},
-		{keys: "j m c", want: Annotation{Kind: "crash", Severity: "alert", Note: "card processor bug, ticket PAY-12"}},
-		{keys: "w", want: Annotation{Kind: "crash", Severity: "warn"}, refused: true},
+		{keys: "c", want: store.Annotation{Kind: "crash", Severity: "alert"}},
+		{keys: "m", want: store.Annotation{Kind: "silenced", Severity: "ok"}},
+		{keys: "o", want: store.Annotation{Kind: "crash", Severity: "ok"}},
+		{keys: "w", want: store.Annotation{Kind: "crash", Severity: "warn"}},
+		{keys: "i 'flaky card gateway' enter", want: store.Annotation{Kind: "crash", Severity: "warn", Note: "flaky card gateway"}},
+		{keys: "j m", want: store.Annotation{Kind: "silenced", Severity: "ok", Note: "card processor bug, ticket PAY-12"}},
+		{keys: "j m c", want: store.Annotation{Kind: "crash", Severity: "alert", Note: "card processor bug, ticket PAY-12"}},
+		{keys: "w", want: store.Annotation{Kind: "crash", Severity: "warn"}, refused: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.keys, func(t *testing.T) {
 			f := newFake()
 			m := drive(started(f, 100, 30), keysOf("e"), nil)
 			if tt.refused {
-				f.err = &Error{Status: 400, Message: "severity: bad"}
+				f.err = &client.Error{Status: 400, Message: "severity: bad"}
 			}
 			// Press the keys without running the PUT: the verdict is on screen already.
 			var cmd tea.Cmd
@@ -289,7 +291,7 @@ func TestUpdateVerdictInTrace(t *testing.T) {
 	}
 	m = drive(m, keysOf("w esc"), nil)
 	got := m.tree.groups[sid(1)].Annotation
-	if want := (&Annotation{Kind: "crash", Severity: "warn"}); got == nil || *got != *want {
+	if want := (&store.Annotation{Kind: "crash", Severity: "warn"}); got == nil || *got != *want {
 		t.Errorf("the root span's verdict is %+v; want %+v", got, want)
 	}
 }
@@ -339,7 +341,7 @@ func TestUpdateNamespaces(t *testing.T) {
 func TestUpdateRefresh(t *testing.T) {
 	f := newFake()
 	m := started(f, 100, 30)
-	f.rows = append(f.rows, Row{Name: "shop.newThing", Count: 1, LastSeen: testNow})
+	f.rows = append(f.rows, store.DashboardRow{Name: "shop.newThing", Count: 1, LastSeen: testNow})
 	m = drive(m, []tea.Msg{tickMsg{}}, nil)
 	if got := len(m.dash.rows); got != 6 {
 		t.Errorf("after a tick the dashboard has %d rows; want 6", got)
@@ -360,8 +362,8 @@ func TestUpdateRefresh(t *testing.T) {
 	}
 
 	// The same trace, still running: the tick fetches it again.
-	f.traces[traceA].Spans[0].Status = spantree.StatusStarted
-	f.traces[traceA].Spans[0].End = time.Time{}
+	f.traces[mustTraceID(traceA)].Spans[0].Status = spantree.StatusStarted
+	f.traces[mustTraceID(traceA)].Spans[0].End = time.Time{}
 	m = drive(m, keysOf("r"), nil)
 	if m.tree.running != 1 {
 		t.Fatalf("after r the trace has %d running spans; want 1", m.tree.running)

@@ -66,19 +66,20 @@ func (m model) title() string {
 func (m model) screenTitle() string {
 	switch m.current() {
 	case screenNamespaces:
-		return "namespaces"
+		return m.ns.title()
 	case screenDashboard:
 		return "dashboard (last " + fmtWindow(m.cfg.Since) + ")"
 	case screenTraces:
 		return m.list.title()
 	case screenTrace:
-		return "trace"
+		return m.tree.title()
 	case screenErrors:
-		return "error groups"
+		return m.errs.title()
 	}
 	return ""
 }
 
+// body draws the current screen: each child model draws itself.
 func (m model) body(w, h int) []string {
 	now := m.now()
 	switch m.current() {
@@ -91,40 +92,13 @@ func (m model) body(w, h int) []string {
 	case screenErrors:
 		return m.errs.view(w, h, now)
 	case screenTrace:
-		return m.traceBody(w, h)
+		return m.tree.view(w, h)
 	}
 	return nil
 }
 
-// treeHeight is how many tree lines the trace screen shows: as many as the
-// tree has, up to three fifths of the body; the rest (less the header and a
-// rule) is the detail pane's.
-func (m model) treeHeight() int {
-	return clamp(len(m.tree.visible), 1, max(m.bodyHeight()*3/5-1, 1))
-}
-
-func (m model) traceBody(w, h int) []string {
-	t := &m.tree
-	if t.trace == nil {
-		return []string{"", styles.dim.Render("loading trace " + t.id + "…")}
-	}
-	lines := []string{fit(t.header(), w)}
-	th := m.treeHeight()
-	lines = append(lines, t.treeLines(w, th)...)
-	for len(lines) < th+1 {
-		lines = append(lines, "")
-	}
-	focus := "tab: focus the detail"
-	if t.focusDetail {
-		focus = "detail focused: j/k scroll, tab back to the tree"
-	}
-	lines = append(lines, styles.dim.Render(fit("── detail · events ≥ "+string(t.level)+" (v) · "+focus+" ", w)))
-	return append(lines, t.detailPane(w, h-len(lines))...)
-}
-
-// footer lists the keys of the focused pane.
+// footer lists the keys of the focused pane, as its child model names them.
 func (m model) footer() string {
-	k := keys
 	var bs []binding
 	switch {
 	case m.prompt.kind == promptQuery:
@@ -134,17 +108,15 @@ func (m model) footer() string {
 	case m.help:
 		return styles.dim.Render("any key closes the help · q quits")
 	case m.current() == screenNamespaces:
-		bs = []binding{k.Up, k.Down, k.Open, k.Quit}
+		bs = m.ns.bindings()
 	case m.current() == screenDashboard:
-		bs = []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Sort, k.Find, k.Errors, k.Traces, k.Help, k.Quit}
+		bs = m.dash.bindings()
 	case m.current() == screenTraces:
-		bs = []binding{k.Open, k.Query, k.Status, k.Speed, k.Tags, k.Back, k.Help, k.Quit}
-	case m.current() == screenTrace && m.tree.focusDetail:
-		bs = []binding{k.Up, k.Down, k.Focus, k.Level, k.Back, k.Help, k.Quit}
+		bs = m.list.bindings()
 	case m.current() == screenTrace:
-		bs = []binding{k.Prev, k.Next, k.Parent, k.Child, k.Fold, k.NextFailed, k.Focus, k.Level, k.Triage, k.Back, k.Help}
+		bs = m.tree.bindings()
 	case m.current() == screenErrors:
-		bs = []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.Open, k.Back, k.Help}
+		bs = m.errs.bindings()
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {

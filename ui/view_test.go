@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"flag"
+	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/internal/golden"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ func TestViewGolden(t *testing.T) {
 		{name: "dashboard_empty", w: 100, h: 10, setup: func(f *fake) { f.rows = nil }},
 		{name: "dashboard_unreachable", w: 100, h: 10, setup: func(f *fake) { f.err = errRefused }},
 		{name: "dashboard_wrong_key", w: 100, h: 10, setup: func(f *fake) {
-			f.err = &Error{Status: 401, Message: "missing or unknown API key"}
+			f.err = &client.Error{Status: 401, Message: "missing or unknown API key"}
 		}},
 		{name: "traces_of_name", w: 140, h: 10, keys: "j j enter"},
 		{name: "traces_recent", w: 110, h: 10, keys: "T"},

@@ -1,6 +1,6 @@
 // Package web is the browser view of spantree: a single page, plain
 // JavaScript and CSS embedded in the binary (no build step, no CDN), that
-// reads the receiver's JSON API (DESIGN.md, "Receiver contracts") with the
+// reads the receiver's JSON API (docs/architecture.md, "HTTP API") with the
 // API key the user types once.
 //
 // [Handler] serves the page under whatever prefix it is mounted at. The page

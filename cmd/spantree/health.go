@@ -8,13 +8,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/store"
 )
 
 func health(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("health", "[-addr URL -key KEY | -db PATH] [-since DURATION]", stderr)
-	var t target
-	t.flags(fs)
+	fs := newFlags("health", "[-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]", stderr)
+	var t client.Target
+	t.Flags(fs)
 	since := fs.Duration("since", 24*time.Hour, "look at the last `DURATION`")
 	if code := parse(fs, args, 0, 0); code >= 0 {
 		return code
@@ -24,10 +25,9 @@ func health(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ctx := context.Background()
-	c, release, err := t.open(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "spantree health: %v\n", err)
-		return 1
+	c, release, code := openTarget(ctx, "health", &t, stderr)
+	if code >= 0 {
+		return code
 	}
 	defer release()
 	h, err := c.Health(ctx, *since)

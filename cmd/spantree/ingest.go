@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
-	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/wire"
 )
 
 // tagFlags collects repeated -tag k=v flags.
@@ -36,19 +32,18 @@ func (t tagFlags) Set(v string) error {
 const ingestBatch = 2000
 
 func ingest(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH] [-tag k=v] FILE...", stderr)
-	var t target
-	t.flags(fs)
+	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...", stderr)
+	var t client.Target
+	t.Flags(fs)
 	tags := tagFlags{}
 	fs.Var(tags, "tag", "tag `k=v` for every span read, such as service=api or version=1.2 (repeatable)")
 	if code := parse(fs, args, 1, -1); code >= 0 {
 		return code
 	}
 	ctx := context.Background()
-	c, release, err := t.open(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "spantree ingest: %v\n", err)
-		return 1
+	c, release, code := openTarget(ctx, "ingest", &t, stderr)
+	if code >= 0 {
+		return code
 	}
 	defer release()
 	status := 0
@@ -66,10 +61,10 @@ func ingest(args []string, stdout, stderr io.Writer) int {
 
 type ingestResult struct{ spans, skipped int }
 
-// ingestFile reads JSON lines from a json sink or a container log, where span
-// lines are mixed with other output and may carry a prefix (a timestamp, a
-// stream name) or be wrapped by Docker's json-file driver. Spans are sent by
-// their ids, so ingesting a file twice stores nothing twice.
+// ingestFile reads the spans of a json sink's file or a container log (see
+// [wire.Lines]: prefixes, Docker's json-file wrapping and torn lines are
+// handled there). Spans are sent by their ids, so ingesting a file twice
+// stores nothing twice.
 func ingestFile(ctx context.Context, c *client.Client, name string, tags map[string]string, stderr io.Writer) (ingestResult, error) {
 	var res ingestResult
 	var in io.Reader = os.Stdin
@@ -96,15 +91,14 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 		b.Spans = b.Spans[:0]
 		return nil
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	lines := wire.NewLines(in)
 	warned := 0
-	for line := 1; sc.Scan(); line++ {
+	for lines.Scan() {
 		var d spantree.SpanData
-		lineTags, err := spanLine(sc.Bytes(), &d, "line "+strconv.Itoa(line))
+		lineTags, err := lines.Span(&d)
 		if err != nil {
 			res.skipped++
-			if err != errNotSpan && warned < 3 {
+			if err != wire.ErrNotSpan && warned < 3 {
 				warned++
 				fmt.Fprintf(stderr, "spantree ingest: %s: skipped: %v\n", name, err)
 			}
@@ -128,7 +122,7 @@ func ingestFile(ctx context.Context, c *client.Client, name string, tags map[str
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := lines.Err(); err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
 	}
 	for _, k := range slices.Sorted(maps.Keys(batches)) {
@@ -146,47 +140,4 @@ func tagKey(tags map[string]string) string {
 		fmt.Fprintf(&b, "%q=%q,", k, tags[k])
 	}
 	return b.String()
-}
-
-var errNotSpan = fmt.Errorf("not a span")
-
-// spanLine finds a span object in one log line, and the tags the json sink
-// wrote with it.
-func spanLine(line []byte, d *spantree.SpanData, where string) (map[string]string, error) {
-	// Try the first few objects of the line: a prefix may hold braces.
-	rest := line
-	for try := 0; try < 3; try++ {
-		i := bytes.Index(rest, []byte(`{"`))
-		if i < 0 {
-			return nil, errNotSpan
-		}
-		obj := bytes.TrimSpace(rest[i:])
-		rest = rest[i+1:]
-		if bytes.HasPrefix(obj, []byte(`{"log":`)) {
-			// Docker's json-file driver: {"log":"<line>\n","stream":..,"time":..}
-			var dl struct {
-				Log string `json:"log"`
-			}
-			if json.Unmarshal(obj, &dl) == nil {
-				return spanLine([]byte(dl.Log), d, where)
-			}
-		}
-		if !bytes.Contains(obj, []byte(`"span_id"`)) {
-			continue
-		}
-		err := server.DecodeSpan(obj, d, where)
-		if err == nil {
-			var t struct {
-				Tags map[string]string `json:"tags"`
-			}
-			if bytes.Contains(obj, []byte(`"tags":`)) {
-				_ = json.Unmarshal(obj, &t) // the span decoded: tags of another shape are ignored
-			}
-			return t.Tags, nil
-		}
-		if try == 2 || !bytes.Contains(rest, []byte(`{"`)) {
-			return nil, err
-		}
-	}
-	return nil, errNotSpan
 }

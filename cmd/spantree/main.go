@@ -2,13 +2,16 @@
 //
 //	spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
 //	spantree key create [-db PATH] NAMESPACE
-//	spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
-//	spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
-//	spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
-//	spantree ui     [-addr URL -key KEY | -db PATH]
+//	spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
+//	spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
+//	spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+//	spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 //
 // SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key. Without
-// -db or an address, commands call http://127.0.0.1:7070. The database is
+// -db or an address, commands call http://127.0.0.1:7070. With -db, -ns
+// names the namespace: required when the database holds several (the UI
+// asks instead), and one the database does not hold is bad usage. The
+// target flags are client.Target's, shared with the UI. The database is
 // SQLite in one file: -db, else $SPANTREE_DB, else
 // $XDG_DATA_HOME/spantree/spantree.db (~/.local/share/spantree/spantree.db).
 //
@@ -31,10 +34,10 @@ func main() {
 const usage = `usage:
   spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
   spantree key create [-db PATH] NAMESPACE
-  spantree ingest [-addr URL -key KEY | -db PATH] [-tag k=v] FILE...
-  spantree show   [-addr URL -key KEY | -db PATH] [-follow] TRACE_ID
-  spantree health [-addr URL -key KEY | -db PATH] [-since DURATION]
-  spantree ui     [-addr URL -key KEY | -db PATH]
+  spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
+  spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
+  spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+  spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 `
 
 // run is the whole command, for tests to call in process.

@@ -103,3 +103,32 @@ func TestHealthExit(t *testing.T) {
 		t.Errorf("health with an ALERT group = %d\n%s; want 1 naming the group", code, out)
 	}
 }
+
+// TestNamespaceExit checks the exit status of -ns with -db: 2 (bad usage)
+// when the database holds several namespaces and none is named, or the one
+// named is not there.
+func TestNamespaceExit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	for _, ns := range []string{"prod", "staging"} {
+		var out, errOut strings.Builder
+		if code := run([]string{"key", "create", "-db", db, ns}, &out, &errOut); code != 0 {
+			t.Fatalf("key create %s = %d: %s", ns, code, errOut.String())
+		}
+	}
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"health", "-db", db}, 2},
+		{[]string{"health", "-db", db, "-ns", "nobody"}, 2},
+		{[]string{"health", "-db", db, "-ns", "prod"}, 0},
+		{[]string{"ingest", "-db", db, "-ns", "nobody", "-"}, 2},
+		{[]string{"ui", "-db", db, "-ns", "nobody"}, 2},
+	}
+	for _, tt := range tests {
+		var out, errOut strings.Builder
+		if code := run(tt.args, &out, &errOut); code != tt.want {
+			t.Errorf("spantree %s = %d; want %d\n%s%s", strings.Join(tt.args, " "), code, tt.want, out.String(), errOut.String())
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store/sqlite"
 	"github.com/spantree/spantree/web"
@@ -20,7 +21,7 @@ import (
 
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "[-addr 127.0.0.1:7070] [-db PATH]", stderr)
-	addr := fs.String("addr", defaultAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
+	addr := fs.String("addr", client.DefaultAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
 	db := fs.String("db", "", "database `PATH` (default $SPANTREE_DB, else the user data directory)")
 	if code := parse(fs, args, 0, 0); code >= 0 {
 		return code

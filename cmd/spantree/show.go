@@ -6,14 +6,15 @@ import (
 	"io"
 	"os"
 
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
 
 func show(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("show", "[-addr URL -key KEY | -db PATH] [-follow] TRACE_ID", stderr)
-	var t target
-	t.flags(fs)
+	fs := newFlags("show", "[-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID", stderr)
+	var t client.Target
+	t.Flags(fs)
 	follow := fs.Bool("follow", false, "also print the traces this one links to")
 	if code := parse(fs, args, 1, 1); code >= 0 {
 		return code
@@ -23,10 +24,9 @@ func show(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ctx := context.Background()
-	c, release, err := t.open(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "spantree show: %v\n", err)
-		return 1
+	c, release, code := openTarget(ctx, "show", &t, stderr)
+	if code >= 0 {
+		return code
 	}
 	defer release()
 	tr, err := c.Trace(ctx, fs.Arg(0))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,52 +11,22 @@ import (
 	"slices"
 
 	"github.com/spantree/spantree/client"
-	"github.com/spantree/spantree/server"
-	"github.com/spantree/spantree/store/sqlite"
 )
 
-// defaultAddr is where serve listens and other commands call by default.
-const defaultAddr = "127.0.0.1:7070"
-
-// target is the receiver a command talks to: a server (-addr, -key) or a
-// database file (-db) opened in process.
-type target struct {
-	addr, key, db, ns string
-}
-
-func (t *target) flags(fs *flag.FlagSet) {
-	fs.StringVar(&t.addr, "addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else "+defaultAddr+")")
-	fs.StringVar(&t.key, "key", os.Getenv("SPANTREE_API_KEY"), "API `KEY` (default $SPANTREE_API_KEY)")
-	fs.StringVar(&t.db, "db", "", "read the database file at `PATH` instead of calling a server")
-	fs.StringVar(&t.ns, "ns", "", "with -db: the `NAMESPACE` (default: the only one, else \"default\")")
-}
-
-// open returns a client of the target and a function that releases it.
-func (t *target) open(ctx context.Context) (*client.Client, func(), error) {
-	if t.db == "" {
-		addr := t.addr
-		if addr == "" {
-			addr = defaultAddr
-		}
-		return client.New(addr, t.key), func() {}, nil
+// openTarget opens the receiver of a command's -addr/-key/-db/-ns flags,
+// printing why it cannot and returning the exit status then: 2 for a
+// namespace that -ns must name, 1 otherwise.
+func openTarget(ctx context.Context, cmd string, t *client.Target, stderr io.Writer) (*client.Client, func(), int) {
+	c, release, err := t.Open(ctx)
+	if err == nil {
+		return c, release, -1
 	}
-	st, err := sqlite.Open(t.db)
-	if err != nil {
-		return nil, nil, err
+	fmt.Fprintf(stderr, "spantree %s: %v\n", cmd, err)
+	var nsErr *client.NamespaceError
+	if errors.As(err, &nsErr) {
+		return nil, nil, 2
 	}
-	ns := t.ns
-	if ns == "" {
-		names, err := st.Namespaces(ctx)
-		if err != nil {
-			st.Close()
-			return nil, nil, err
-		}
-		ns = "default"
-		if len(names) == 1 {
-			ns = names[0]
-		}
-	}
-	return client.NewHandler(server.Local(st, ns)), func() { st.Close() }, nil
+	return nil, nil, 1
 }
 
 // defaultDB is the database file when -db is not given.

@@ -1,7 +1,6 @@
 package realmod
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/wire"
 )
 
 var traceLine = regexp.MustCompile(`(?m)^trace [0-9A-Za-z]{27}( \([0-9a-f]{32}\))?`)
@@ -86,11 +86,10 @@ func renderTrees(t *testing.T, name string) []byte {
 	// has its own KSUID time prefix (the contract's rule for receivers).
 	traces := map[[16]byte]*spantree.Trace{}
 	index := map[spantree.SpanID]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
+	lines := wire.NewLines(f)
+	for lines.Scan() {
 		var d spantree.SpanData
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+		if err := json.Unmarshal(lines.Bytes(), &d); err != nil {
 			t.Fatalf("bad span line: %v", err)
 		}
 		tr := traces[d.TraceID.Payload()]
@@ -104,6 +103,9 @@ func renderTrees(t *testing.T, name string) []byte {
 		}
 		index[d.SpanID] = len(tr.Spans)
 		tr.Spans = append(tr.Spans, d)
+	}
+	if err := lines.Err(); err != nil {
+		t.Fatal(err)
 	}
 	var list []*spantree.Trace
 	for _, tr := range traces {

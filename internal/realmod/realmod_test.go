@@ -1,10 +1,8 @@
 package realmod
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/wire"
 )
 
 // modules are the published modules instrumented; skip lists tests of theirs
@@ -149,30 +148,22 @@ func checkSpans(t *testing.T, name string) {
 	}
 	spans := map[key]spantree.SpanData{}
 	var order []key
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	line := 0
-	var torn error // a line that did not parse: allowed only as the file's unterminated last line
-	for sc.Scan() {
-		line++
-		if torn != nil {
-			t.Fatal(torn)
-		}
-		b := sc.Bytes()
-		var raw map[string]any
-		err := json.Unmarshal(b, &raw)
-		if i := bytes.LastIndex(b, []byte(`{"trace_id"`)); err != nil && i > 0 {
-			// go test ./... runs test binaries side by side, appending to
-			// one file; a binary that exits (os.Exit kills its threads)
-			// while its sink writes leaves a torn line, which the next
-			// process's whole line follows (spantree ingest reads it so).
-			t.Logf("line %d: torn: %.80s...", line, b)
-			b = b[i:]
-			err = json.Unmarshal(b, &raw)
-		}
+	// go test ./... runs test binaries side by side, appending to one
+	// file, and one that exits while its sink writes tears its line:
+	// wire.Lines reads past that as spantree ingest does.
+	lines := wire.NewLines(f)
+	for lines.Scan() {
+		line := lines.Line()
+		b, err := lines.Strict()
 		if err != nil {
-			torn = fmt.Errorf("line %d: not JSON: %v\n%s", line, err, b)
+			t.Fatal(err)
+		}
+		if b == nil {
 			continue
+		}
+		var raw map[string]any
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("line %d: %v", line, err)
 		}
 		for _, field := range []string{"start", "end"} {
 			if s, ok := raw[field].(string); ok {
@@ -203,16 +194,8 @@ func checkSpans(t *testing.T, name string) {
 		}
 		spans[k] = d
 	}
-	if err := sc.Err(); err != nil {
+	if err := lines.Err(); err != nil {
 		t.Fatal(err)
-	}
-	if torn != nil {
-		// The last line, torn by the last binary's exit: whole lines
-		// end with a newline.
-		if last := lastByte(t, f); last == '\n' {
-			t.Fatal(torn)
-		}
-		t.Logf("the last line is torn (a test binary exited while its sink wrote): %v", torn)
 	}
 	if len(spans) == 0 {
 		t.Fatal("the instrumented tests wrote no spans")
@@ -230,7 +213,7 @@ func checkSpans(t *testing.T, name string) {
 			}
 		}
 	}
-	t.Logf("%d spans in %d lines, %d with a parent missing", len(spans), line, missing)
+	t.Logf("%d spans in %d lines, %d with a parent missing", len(spans), lines.Line(), missing)
 }
 
 // compareTrees checks that every file of orig is in dir with the same bytes
@@ -271,18 +254,4 @@ func compareTrees(t *testing.T, orig, dir string) {
 		}
 		return nil
 	})
-}
-
-// lastByte returns the last byte of f.
-func lastByte(t *testing.T, f *os.File) byte {
-	t.Helper()
-	fi, err := f.Stat()
-	if err != nil || fi.Size() == 0 {
-		t.Fatalf("stat %s: %v", f.Name(), err)
-	}
-	var b [1]byte
-	if _, err := f.ReadAt(b[:], fi.Size()-1); err != nil {
-		t.Fatal(err)
-	}
-	return b[0]
 }

@@ -2,11 +2,11 @@ package spanhttp_test
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"log"
 	"net/http"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 )
 
 // A program that configures tracing in code rather than with

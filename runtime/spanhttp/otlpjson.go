@@ -3,14 +3,15 @@ package spanhttp
 import (
 	"encoding/json"
 	"fmt"
-	spantree "github.com/spantree/spantree/runtime"
-	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"math"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/internal/jsonenc"
 )
 
 // The OTLP/HTTP JSON encoding of spans (the protobuf JSON mapping with OTLP's
@@ -36,6 +37,9 @@ import (
 //	links               links; a message ref as the attribute spantree.ref
 //	goroutine           spantree.goroutine
 //	fold                spantree.fold.count, .total_ns, .min_ns, .max_ns
+//	kind                kind: SERVER for handler spans, CLIENT for the
+//	                    client spans of Transport (server.address set, no
+//	                    kind), else INTERNAL
 //
 // Running spans (status started) are not encoded: see OTLP.Export.
 
@@ -118,7 +122,7 @@ func appendOTLPSpan(b []byte, d *spantree.SpanData, end time.Time) []byte {
 	b = append(b, `,"name":`...)
 	b = jsonenc.AppendString(b, d.Name)
 	b = append(b, `,"kind":`...)
-	b = strconv.AppendInt(b, otlpKind(d.Kind), 10)
+	b = strconv.AppendInt(b, otlpKind(d), 10)
 	b = append(b, `,"startTimeUnixNano":"`...)
 	b = strconv.AppendInt(b, d.Start.UnixNano(), 10)
 	if !d.End.IsZero() {
@@ -498,12 +502,17 @@ func appendOTLPDouble(b []byte, f float64) []byte {
 }
 
 // otlpKind maps a span kind to OTLP's SpanKind enum (INTERNAL 1, SERVER 2,
-// CLIENT 3).
-func otlpKind(k spantree.SpanKind) int64 {
-	switch k {
+// CLIENT 3). The runtime gives handler spans their kind; a client span of
+// Transport is known by its server.address without a kind (a handler nested
+// in another, which has no kind, records no server.address).
+func otlpKind(d *spantree.SpanData) int64 {
+	switch d.Kind {
 	case spantree.KindServer:
 		return 2
 	case spantree.KindClient:
+		return 3
+	}
+	if _, ok := d.Attrs[attrServerAddress]; ok {
 		return 3
 	}
 	return otlpKindInternal

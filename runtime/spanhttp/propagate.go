@@ -1,10 +1,11 @@
 package spanhttp
 
 import (
-	spantree "github.com/spantree/spantree/runtime"
 	"net/http"
 	"net/url"
 	"os"
+
+	spantree "github.com/spantree/spantree/runtime"
 )
 
 // W3C Trace Context on outgoing HTTP requests, with no code in the traced
@@ -20,12 +21,19 @@ import (
 // so replacing it with a wrapping RoundTripper would make that code panic.
 // Instead its Proxy function, which the transport calls once per request, on
 // the goroutine that makes the request and before anything is written, is
-// wrapped so that it also sets the headers. That reaches http.Get and
-// friends, http.DefaultClient, every client whose Transport is nil or
-// http.DefaultTransport, and every transport cloned from it after set-up.
-// When http.DefaultTransport is something else (another tracing library
-// wrapped it), it is wrapped in a RoundTripper that sets the headers on a
-// copy of the request.
+// wrapped so that it also sets the headers. That reaches every client whose
+// Transport is nil or http.DefaultTransport, and every transport cloned from
+// it after set-up (Clone copies Proxy). The Proxy function never sees the
+// answer, so those requests get no span of their own: their traceparent
+// names the calling span. http.DefaultClient (http.Get and friends) is given
+// the Transport wrapper instead, which makes a client span per request
+// (client.go), unless the program set its Transport. When
+// http.DefaultTransport is something else (another tracing library wrapped
+// it), it is itself wrapped in Transport.
+//
+// Not reached: transports built from scratch (&http.Transport{...}, which is
+// what httptest.Server.Client uses), transports cloned before set-up, and
+// clients with their own stack; Transport wraps any of them.
 //
 // A request that already carries a traceparent keeps it: the program (or
 // another library) decided. SPANTREE_PROPAGATE=off leaves net/http alone.
@@ -40,6 +48,9 @@ func installPropagation(spantree.Config) {
 		// Set-up runs when the first span starts, normally at the top of
 		// main or of a test, before the program makes requests.
 		t.Proxy = propagatingProxy(t.Proxy)
+		if http.DefaultClient.Transport == nil {
+			http.DefaultClient.Transport = &propagator{}
+		}
 	case *propagator:
 		// Already installed (set-up runs once; this guards tests).
 	default:
@@ -53,38 +64,13 @@ func propagatingProxy(proxy func(*http.Request) (*url.URL, error)) func(*http.Re
 		if tp, ts, ok := outgoingContext(r); ok {
 			// The request's header map is the caller's; only the two W3C
 			// keys are touched, and only when the caller did not set them.
-			r.Header.Set("traceparent", tp)
-			if ts != "" {
-				r.Header.Set("tracestate", ts)
-			}
+			setW3C(r.Header, tp, ts)
 		}
 		if proxy == nil {
 			return nil, nil
 		}
 		return proxy(r)
 	}
-}
-
-// propagator is the RoundTripper used when http.DefaultTransport is not an
-// *http.Transport.
-type propagator struct{ base http.RoundTripper }
-
-// RoundTrip sets the W3C headers on a copy of r, as RoundTrippers must not
-// change the request they are given.
-func (p *propagator) RoundTrip(r *http.Request) (*http.Response, error) {
-	if tp, ts, ok := outgoingContext(r); ok {
-		c := *r
-		c.Header = r.Header.Clone()
-		if c.Header == nil {
-			c.Header = http.Header{}
-		}
-		c.Header.Set("traceparent", tp)
-		if ts != "" {
-			c.Header.Set("tracestate", ts)
-		}
-		r = &c
-	}
-	return p.base.RoundTrip(r)
 }
 
 // outgoingContext returns the traceparent and tracestate to send with r, and
@@ -100,4 +86,12 @@ func outgoingContext(r *http.Request) (traceparent, tracestate string, ok bool) 
 		return "", "", false
 	}
 	return spantree.Outgoing(ctx)
+}
+
+// setW3C sets the W3C Trace Context headers.
+func setW3C(h http.Header, traceparent, tracestate string) {
+	h.Set("traceparent", traceparent)
+	if tracestate != "" {
+		h.Set("tracestate", tracestate)
+	}
 }

@@ -2,7 +2,6 @@ package spanhttp_test
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"github.com/spantree/spantree/runtime/spantest"
 )
 
@@ -74,6 +74,10 @@ func TestPropagationClient(t *testing.T) {
 			return http.Post(srv.URL, "text/plain", strings.NewReader("body"))
 		},
 	}
+	// Through http.DefaultClient a request has a client span of its own, a
+	// child of the goroutine's span (TestClientSpans); the other ways name
+	// the goroutine's span itself.
+	viaDefaultClient := map[string]bool{"http.Get": true, "http.DefaultClient": true, "http.Post": true}
 	for name, f := range do {
 		t.Run(name, func(t *testing.T) {
 			resp, err := f()
@@ -81,7 +85,14 @@ func TestPropagationClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if got := e.last(t).Get("traceparent"); got != want {
+			got := e.last(t).Get("traceparent")
+			if viaDefaultClient[name] {
+				if len(got) != 55 || got[:36] != want[:36] || got == want {
+					t.Errorf("traceparent = %q; want a client span in trace %q", got, want[:35])
+				}
+				return
+			}
+			if got != want {
 				t.Errorf("traceparent = %q; want %q (the goroutine's span)", got, want)
 			}
 		})
@@ -97,8 +108,8 @@ func TestPropagationClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if got, want := e.last(t).Get("traceparent"), spantree.Traceparent(itr, ispan); got != want {
-			t.Errorf("traceparent = %q; want %q (the context's span)", got, want)
+		if got, want := e.last(t).Get("traceparent"), spantree.Traceparent(itr, ispan); len(got) != 55 || got[:36] != want[:36] {
+			t.Errorf("traceparent = %q; want the trace of the context's span, %q", got, want)
 		}
 	})
 
@@ -145,8 +156,8 @@ func TestPropagationNoSpan(t *testing.T) {
 var fnHandler = spantree.Func{Name: "prop.handler", Loc: "prop/server.go:5", Kind: spantree.KindHandler}
 
 // TestPropagationRoundTrip: an instrumented client calling an instrumented
-// handler gives one trace: the handler's span has the client's span as its
-// parent and the client's trace id payload. A malformed traceparent starts a
+// handler gives one trace: the handler's span has the request's client span
+// as its parent and the client's trace id payload. A malformed traceparent starts a
 // trace of the handler's own.
 func TestPropagationRoundTrip(t *testing.T) {
 	rec := spantest.Record(t)
@@ -177,12 +188,21 @@ func TestPropagationRoundTrip(t *testing.T) {
 	}()
 
 	var handlers []*spantree.SpanData
+	var get *spantree.SpanData // the client span of http.Get
 	for _, tr := range rec.Traces() {
 		for i := range tr.Spans {
-			if tr.Spans[i].Name == fnHandler.Name {
+			switch tr.Spans[i].Name {
+			case fnHandler.Name:
 				handlers = append(handlers, &tr.Spans[i])
+			case "HTTP GET":
+				if tr.Spans[i].ParentID == client.SpanID && get == nil {
+					get = &tr.Spans[i]
+				}
 			}
 		}
+	}
+	if get == nil {
+		t.Fatalf("no client span under the client's span")
 	}
 	if len(handlers) != 2 {
 		t.Fatalf("%d handler spans recorded; want 2", len(handlers))
@@ -191,8 +211,8 @@ func TestPropagationRoundTrip(t *testing.T) {
 	for _, h := range handlers {
 		if h.TraceID.Hex() == client.TraceID.Hex() {
 			continued++
-			if h.ParentID != client.SpanID {
-				t.Errorf("handler parent = %s; want the client's span %s", h.ParentID, client.SpanID)
+			if h.ParentID != get.SpanID {
+				t.Errorf("handler parent = %s; want the client span of http.Get %s", h.ParentID, get.SpanID)
 			}
 			continue
 		}

@@ -12,30 +12,13 @@
 package spanhttp
 
 import (
-	"net/http"
 	"strings"
 
 	spantree "github.com/spantree/spantree/runtime"
 )
 
-// Start begins the span of an HTTP handler, generated code's first
-// statement in a func(http.ResponseWriter, *http.Request). The handler
-// starts a trace of its own that continues the W3C traceparent of r when one
-// came in, and links to outer (the span that registered the handler or
-// started the server) or to the span that launched the serving goroutine;
-// see spantree.StartRemote. outer may be the zero Span, r may be nil.
-//
-//	__sp := __spanhttp.Start(__sp, r, &__spantree_fns[3])
-//	defer __sp.Done()
-func Start(outer spantree.Span, r *http.Request, fn *spantree.Func) spantree.Span {
-	var tp, ts string
-	if r != nil {
-		tp, ts = r.Header.Get("traceparent"), r.Header.Get("tracestate")
-	}
-	return spantree.StartRemote(outer, tp, ts, fn)
-}
-
 func init() {
+	spantree.OnSetup(readHTTPEnv)
 	spantree.OnSetup(installPropagation)
 	for _, p := range []string{"http://", "https://"} {
 		spantree.RegisterSink(p, newHTTPSink)

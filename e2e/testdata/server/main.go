@@ -34,7 +34,7 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/price", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spanhttp.Start(__sp, r, &__spantree_fns_main[1])
+		w, __sp := __spanhttp.StartHandler(__sp, w, r, &__spantree_fns_main[1])
 		defer __sp.Done()
 		p, err := price(r.Context(), r.URL.Query().Get("item"))
 		if errors.Is(err, errNotFound) {
@@ -44,7 +44,7 @@ func main() {
 		fmt.Fprintln(w, p)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		__sp := __spanhttp.Start(__sp, r, &__spantree_fns_main[2])
+		w, __sp := __spanhttp.StartHandler(__sp, w, r, &__spantree_fns_main[2])
 		defer __sp.Done()
 		fmt.Fprintln(w, "ok")
 	})

@@ -1,4 +1,4 @@
-package ui
+package client
 
 import (
 	"context"
@@ -12,10 +12,16 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store"
 )
 
-// receiverDouble answers like the receiver's HTTP API, with the wire shapes of
-// /work/briefs/receiver-api.md, and records the requests.
+// traceA is the trace the receiver double knows.
+const traceA = "2JZqQbHJxyBDEqWcFgCkgFXsyq7"
+
+// receiverDouble answers like the receiver's HTTP API, with its wire shapes,
+// and records the requests.
 func receiverDouble(t *testing.T, key string) (http.Handler, *[]string) {
 	var seen []string
 	mux := http.NewServeMux()
@@ -49,13 +55,13 @@ func receiverDouble(t *testing.T, key string) (http.Handler, *[]string) {
 			"count":12,"last_trace_id":"`+traceA+`","annotation":{"kind":"crash","severity":"alert","note":"PAY-12","updated":"2026-11-25T08:00:00Z"},"regressed":false}]}`)
 	})
 	mux.HandleFunc("PUT /v1/errors/{fp}", func(w http.ResponseWriter, r *http.Request) {
-		var a Annotation
+		var a store.Annotation
 		if err := json.NewDecoder(r.Body).Decode(&a); err != nil || (a.Kind != "crash" && a.Kind != "silenced") {
 			w.WriteHeader(http.StatusBadRequest)
 			write(w, `{"error":"kind: want \"crash\" or \"silenced\""}`)
 			return
 		}
-		b, _ := json.Marshal(ErrorGroup{Fingerprint: r.PathValue("fp"), Annotation: &a})
+		b, _ := json.Marshal(store.ErrorGroup{Fingerprint: r.PathValue("fp"), Annotation: &a})
 		write(w, string(b))
 	})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,62 +76,73 @@ func receiverDouble(t *testing.T, key string) (http.Handler, *[]string) {
 	return h, &seen
 }
 
-// TestHTTP checks each call against a receiver over a socket and in-process
-// (the -db path), the queries sent and the shapes decoded.
-func TestHTTP(t *testing.T) {
+func mustTraceID(s string) spantree.TraceID {
+	id, err := spantree.ParseTraceID(s)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// TestClient checks each call against a receiver over a socket and in
+// process (the -db path), the queries sent and the shapes decoded.
+func TestClient(t *testing.T) {
 	h, seen := receiverDouble(t, "k1")
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	for _, b := range []*HTTP{
-		{Base: srv.URL, Key: "k1"},
-		{Base: strings.TrimPrefix(srv.URL, "http://"), Key: "k1"}, // a bare host:port
-		{Base: "http://in-process", Key: "k1", Client: &http.Client{Transport: handlerTransport{h}}},
+	inProcess := NewHandler(h)
+	inProcess.Key = "k1"
+	for _, c := range []*Client{
+		New(srv.URL, "k1"),
+		New(strings.TrimPrefix(srv.URL, "http://"), "k1"), // a bare host:port
+		inProcess,
 	} {
-		t.Run(b.Base, func(t *testing.T) {
+		t.Run(c.Base, func(t *testing.T) {
 			*seen = nil
 			ctx := context.Background()
-			rows, err := b.Dashboard(ctx, 15*time.Minute)
+			rows, err := c.Dashboard(ctx, 15*time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantRow := Row{Name: "shop.charge", Location: "shop/pay.go:44", App: "shop", Count: 3, Failed: 1,
-				LastSeen: time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC), P50NS: 1000, P95NS: 2000, MaxNS: 3000,
-				LastTraceID: traceA, Fingerprints: []string{"fp-panic"}, Verdict: "alert"}
-			if diff := cmp.Diff([]Row{wantRow}, rows); diff != "" {
+			wantRow := store.DashboardRow{Name: "shop.charge", Location: "shop/pay.go:44", App: "shop", Count: 3, Failed: 1,
+				LastSeen: time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC), P50: 1000, P95: 2000, Max: 3000,
+				LastTraceID: mustTraceID(traceA), Fingerprints: []string{"fp-panic"}, Verdict: "alert"}
+			if diff := cmp.Diff([]store.DashboardRow{wantRow}, rows); diff != "" {
 				t.Errorf("Dashboard (-want +got):\n%s", diff)
 			}
-			list, err := b.Traces(ctx, TraceQuery{Status: "failed", Name: "shop.charge", Tags: []string{"service:shop", "env:prod"},
-				MinDuration: 100 * time.Millisecond, Since: time.Hour, Limit: 50})
-			if err != nil || len(list) != 1 || list[0].Errors != 3 || list[0].DurationNS != 120e6 {
+			list, err := c.Traces(ctx, store.TraceQuery{Status: spantree.StatusFailed, Name: "shop.charge",
+				Tags:        map[string]string{"service": "shop", "env": "prod"},
+				MinDuration: 100 * time.Millisecond, Since: time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC), Limit: 50})
+			if err != nil || len(list) != 1 || list[0].Errors != 3 || list[0].Duration != 120e6 {
 				t.Errorf("Traces = %+v, %v; want one failed trace with 3 errors", list, err)
 			}
-			tr, err := b.Trace(ctx, traceA)
+			tr, err := c.Trace(ctx, traceA)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(tr.Spans) != 1 || tr.Spans[0].Error == nil || tr.Errors[0].Fingerprint != "fp-declined" || tr.SlowSpans[0] != "0000000000000001" {
+			if len(tr.Spans) != 1 || tr.Spans[0].Error == nil || tr.Errors[0].Fingerprint != "fp-declined" || tr.SlowSpans[0] != (spantree.SpanID{7: 1}) {
 				t.Errorf("Trace = %+v; want one failed span grouped as fp-declined and slow", tr)
 			}
-			_, err = b.Trace(ctx, "2JZqQbHJxyBDEqWcFgCkgFXsyq9")
-			if !isStatus(err, http.StatusNotFound) {
+			_, err = c.Trace(ctx, "2JZqQbHJxyBDEqWcFgCkgFXsyq9")
+			if !IsStatus(err, http.StatusNotFound) {
 				t.Errorf("Trace(unknown) error = %v; want a 404", err)
 			}
-			gs, err := b.Errors(ctx, 0)
+			gs, err := c.Errors(ctx, 0)
 			if err != nil || len(gs) != 1 || gs[0].Annotation == nil || gs[0].Annotation.Note != "PAY-12" {
 				t.Errorf("Errors = %+v, %v; want one annotated group", gs, err)
 			}
-			g, err := b.Annotate(ctx, "fp-panic", Annotation{Kind: "silenced", Severity: "ok"})
+			g, err := c.Annotate(ctx, "fp-panic", store.Annotation{Kind: "silenced", Severity: "ok"})
 			if err != nil || g.Annotation.Kind != "silenced" {
 				t.Errorf("Annotate = %+v, %v; want the group silenced", g, err)
 			}
-			_, err = b.Annotate(ctx, "fp-panic", Annotation{Kind: "bogus"})
+			_, err = c.Annotate(ctx, "fp-panic", store.Annotation{Kind: "bogus"})
 			var e *Error
 			if !errors.As(err, &e) || e.Status != 400 || !strings.Contains(e.Message, "kind") {
 				t.Errorf("Annotate(bad kind) error = %v; want a 400 naming the field", err)
 			}
 			want := []string{
 				"GET /v1/dashboard?since=15m0s",
-				"GET /v1/traces?limit=50&min_duration=100ms&name=shop.charge&since=1h0m0s&status=failed&tag=service%3Ashop&tag=env%3Aprod",
+				"GET /v1/traces?limit=50&min_duration=100ms&name=shop.charge&since=2026-11-25T11%3A00%3A00Z&status=failed&tag=env%3Aprod&tag=service%3Ashop",
 				"GET /v1/traces/" + traceA,
 				"GET /v1/traces/2JZqQbHJxyBDEqWcFgCkgFXsyq9",
 				"GET /v1/errors",
@@ -139,9 +156,9 @@ func TestHTTP(t *testing.T) {
 	}
 }
 
-// TestHTTPErrors checks the messages the UI shows for a wrong key and an
-// unreachable receiver.
-func TestHTTPErrors(t *testing.T) {
+// TestClientErrors checks the errors of a refused key and an unreachable
+// receiver.
+func TestClientErrors(t *testing.T) {
 	h, _ := receiverDouble(t, "right")
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -149,19 +166,66 @@ func TestHTTPErrors(t *testing.T) {
 	closed.Close()
 	tests := []struct {
 		name string
-		b    *HTTP
+		c    *Client
 		want string
 	}{
-		{"wrong key", &HTTP{Base: srv.URL, Key: "wrong"}, "the receiver refused the API key (401): missing or unknown API key"},
-		{"no key", &HTTP{Base: srv.URL}, "the receiver refused the API key (401): missing or unknown API key"},
-		{"unreachable", &HTTP{Base: closed.URL, Key: "right"}, "cannot reach the receiver at " + closed.URL + ": dial tcp"},
+		{"wrong key", New(srv.URL, "wrong"), "401 Unauthorized: missing or unknown API key"},
+		{"no key", New(srv.URL, ""), "401 Unauthorized: missing or unknown API key"},
+		{"unreachable", New(closed.URL, "right"), "cannot reach the receiver at " + closed.URL + ": dial tcp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.b.Dashboard(context.Background(), time.Hour)
+			_, err := tt.c.Dashboard(context.Background(), time.Hour)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("Dashboard error = %v; want it to start with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestClientRoutes calls every method of the client against a mux that
+// routes exactly server.Routes, so a path the server does not serve fails.
+func TestClientRoutes(t *testing.T) {
+	mux := http.NewServeMux()
+	var used []string
+	for _, rt := range server.Routes() {
+		mux.HandleFunc(rt, func(w http.ResponseWriter, r *http.Request) {
+			used = append(used, r.Pattern)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{}`)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("%s %s is not in server.Routes", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	})
+	c := NewHandler(mux)
+	ctx := context.Background()
+	if _, err := c.Ingest(ctx, spantree.Batch{}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Trace(ctx, traceA); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Traces(ctx, store.TraceQuery{}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Errors(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Annotate(ctx, "fp", store.Annotation{Kind: "crash", Severity: "ok"}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Slow(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Health(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.Dashboard(ctx, 0); err != nil {
+		t.Error(err)
+	}
+	if len(used) != 8 {
+		t.Errorf("the client's methods reached %q; want 8 routes", used)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package wire
 
 import (
 	"encoding/json"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
-	"github.com/spantree/spantree/store"
 )
 
 // wireSpan mirrors spantree.SpanData with the ids and times as strings, so
@@ -66,7 +65,7 @@ const (
 )
 
 // DecodeBatch reads the body of POST /v1/spans and validates every span. A
-// bad body is a *store.FieldError naming the field and span index, such as
+// bad body is a *FieldError naming the field and span index, such as
 // "spans[3].span_id: want 16 hex characters"; nothing is returned half.
 func DecodeBatch(body []byte) (spantree.Batch, error) {
 	// Fast path: one pass into typed spans. Only when that fails is the
@@ -88,11 +87,11 @@ func DecodeBatch(body []byte) (spantree.Batch, error) {
 		return b, nil
 	}
 	var wb wireBatch
-	if err := unmarshal(body, &wb, ""); err != nil {
+	if err := Unmarshal(body, &wb, ""); err != nil {
 		return spantree.Batch{}, err
 	}
 	if wb.Spans == nil {
-		return spantree.Batch{}, &store.FieldError{Field: "spans", Msg: "missing: want an array of spans"}
+		return spantree.Batch{}, &FieldError{Field: "spans", Msg: "missing: want an array of spans"}
 	}
 	if err := checkTags(wb.Tags); err != nil {
 		return spantree.Batch{}, err
@@ -109,11 +108,11 @@ func DecodeBatch(body []byte) (spantree.Batch, error) {
 
 func checkTags(tags map[string]string) error {
 	if len(tags) > MaxTags {
-		return &store.FieldError{Field: "tags", Msg: fmt.Sprintf("%d tags, at most %d", len(tags), MaxTags)}
+		return &FieldError{Field: "tags", Msg: fmt.Sprintf("%d tags, at most %d", len(tags), MaxTags)}
 	}
 	for k, v := range tags {
 		if k == "" || len(k) > MaxTagLen || len(v) > MaxTagLen {
-			return &store.FieldError{Field: "tags", Msg: fmt.Sprintf("tag %.40q: keys must be 1 to %d bytes and values at most %d", k, MaxTagLen, MaxTagLen)}
+			return &FieldError{Field: "tags", Msg: fmt.Sprintf("tag %.40q: keys must be 1 to %d bytes and values at most %d", k, MaxTagLen, MaxTagLen)}
 		}
 	}
 	return nil
@@ -121,7 +120,7 @@ func checkTags(tags map[string]string) error {
 
 // unmarshal decodes JSON, turning encoding/json's errors into FieldErrors
 // under prefix. (json.Unmarshal rejects data after the value.)
-func unmarshal(data []byte, v any, prefix string) error {
+func Unmarshal(data []byte, v any, prefix string) error {
 	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil
@@ -134,11 +133,11 @@ func unmarshal(data []byte, v any, prefix string) error {
 		if te.Field != "" {
 			field = join(prefix, te.Field)
 		}
-		return &store.FieldError{Field: or(field, "body"), Msg: fmt.Sprintf("want %s, got %s", te.Type, te.Value)}
+		return &FieldError{Field: or(field, "body"), Msg: fmt.Sprintf("want %s, got %s", te.Type, te.Value)}
 	case errors.As(err, &se):
-		return &store.FieldError{Field: or(field, "body"), Msg: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
+		return &FieldError{Field: or(field, "body"), Msg: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
 	}
-	return &store.FieldError{Field: or(field, "body"), Msg: "malformed JSON: " + err.Error()}
+	return &FieldError{Field: or(field, "body"), Msg: "malformed JSON: " + err.Error()}
 }
 
 func join(prefix, field string) string {
@@ -159,7 +158,7 @@ func or(a, b string) string {
 // prefix ("spans[3]" or "line 12").
 func DecodeSpan(raw []byte, d *spantree.SpanData, prefix string) error {
 	var w wireSpan
-	if err := unmarshal(raw, &w, prefix); err != nil {
+	if err := Unmarshal(raw, &w, prefix); err != nil {
 		*d = spantree.SpanData{}
 		return err
 	}
@@ -170,10 +169,10 @@ func DecodeSpan(raw []byte, d *spantree.SpanData, prefix string) error {
 func (w *wireSpan) to(d *spantree.SpanData, prefix string) error {
 	*d = spantree.SpanData{}
 	bad := func(field, format string, args ...any) error {
-		return &store.FieldError{Field: join(prefix, field), Msg: fmt.Sprintf(format, args...)}
+		return &FieldError{Field: join(prefix, field), Msg: fmt.Sprintf(format, args...)}
 	}
 	var err error
-	if d.TraceID, err = parseTraceID(w.TraceID); err != nil {
+	if d.TraceID, err = ParseTraceID(w.TraceID); err != nil {
 		return bad("trace_id", "%v", err)
 	}
 	if d.SpanID, err = parseSpanID(w.SpanID, true); err != nil {
@@ -241,7 +240,7 @@ func (w *wireSpan) to(d *spantree.SpanData, prefix string) error {
 	if len(w.Links) > 0 {
 		d.Links = make([]spantree.Link, len(w.Links))
 		for i, l := range w.Links {
-			if d.Links[i].TraceID, err = parseTraceID(l.TraceID); err != nil {
+			if d.Links[i].TraceID, err = ParseTraceID(l.TraceID); err != nil {
 				return bad(fmt.Sprintf("links[%d].trace_id", i), "%v", err)
 			}
 			if d.Links[i].SpanID, err = parseSpanID(l.SpanID, false); err != nil {
@@ -260,16 +259,19 @@ func (w *wireSpan) to(d *spantree.SpanData, prefix string) error {
 	return nil
 }
 
-func (w *wireError) to(e *spantree.ErrorInfo) *store.FieldError {
+func (w *wireError) to(e *spantree.ErrorInfo) *FieldError {
 	id, err := parseSpanID(w.SpanID, false)
 	if err != nil {
-		return &store.FieldError{Field: "span_id", Msg: err.Error()}
+		return &FieldError{Field: "span_id", Msg: err.Error()}
 	}
 	*e = spantree.ErrorInfo{Type: w.Type, Message: w.Message, Panic: w.Panic, Stack: w.Stack, SpanID: id}
 	return nil
 }
 
-func parseTraceID(s string) (spantree.TraceID, error) {
+// ParseTraceID parses a trace id of the wire format, a 27-character KSUID
+// or 32 hex characters, with errors that say which form was expected. An
+// all-zero id is refused.
+func ParseTraceID(s string) (spantree.TraceID, error) {
 	if s == "" {
 		return spantree.TraceID{}, errors.New("missing")
 	}
@@ -329,9 +331,10 @@ func parseLevel(s string) (spantree.Level, error) {
 	return l, nil
 }
 
-// checkBatches validates batches decoded by other means (OTLP) as
-// DecodeSpan validates wire spans.
-func checkBatches(batches []spantree.Batch) error {
+// CheckOTLP validates batches decoded from OTLP (package otlp) as
+// DecodeSpan validates wire spans, naming fields as OTLP spells them
+// ("resourceSpans[0].spans[3].spanId"). It clears the end of a running span.
+func CheckOTLP(batches []spantree.Batch) error {
 	for bi := range batches {
 		if err := checkTags(batches[bi].Tags); err != nil {
 			return err
@@ -339,7 +342,7 @@ func checkBatches(batches []spantree.Batch) error {
 		for i := range batches[bi].Spans {
 			d := &batches[bi].Spans[i]
 			bad := func(field, msg string) error {
-				return &store.FieldError{Field: fmt.Sprintf("resourceSpans[%d].spans[%d].%s", bi, i, field), Msg: msg}
+				return &FieldError{Field: fmt.Sprintf("resourceSpans[%d].spans[%d].%s", bi, i, field), Msg: msg}
 			}
 			switch {
 			case d.TraceID.Payload() == [16]byte{}:

@@ -1,12 +1,10 @@
-package server
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
-
-	"github.com/spantree/spantree/store"
 )
 
 const seedSpan = `{"trace_id":"2Ib8cZkqbQ9bW2Q3RzjvB6PvO8J","span_id":"0000000000000002","parent_id":"0000000000000001","name":"main.load","location":"main.go:20","start":"2026-11-25T10:00:00.1Z","end":"2026-11-25T10:00:00.5Z","status":"failed","error":{"type":"*errors.errorString","message":"boom","panic":true,"stack":"main.load()\n"},"handled_errors":[{"type":"x","message":"y","span_id":"0000000000000003"}],"level":"warn","attrs":{"n":1},"events":[{"time":"2026-11-25T10:00:00.2Z","level":"info","msg":"hi"}],"links":[{"trace_id":"2e4661f5c8b14546baf5c3c69e57d1ab","ref":"q/1"}],"goroutine":true,"fold":{"count":3,"total_ns":30,"min_ns":5,"max_ns":15}}`
@@ -27,7 +25,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("DecodeBatch modified its input")
 		}
 		if err != nil {
-			var fe *store.FieldError
+			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field == "" {
 				t.Fatalf("DecodeBatch error %v (%T) does not name a field", err, err)
 			}

@@ -1,0 +1,141 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store/sqlite"
+)
+
+// DefaultAddr is where `spantree serve` listens and where the other commands
+// call when neither -addr, $SPANTREE_ADDR nor -db is given.
+const DefaultAddr = "127.0.0.1:7070"
+
+// DefaultNamespace is the namespace of a database that holds none yet.
+const DefaultNamespace = "default"
+
+// Target is the receiver a command talks to: a server (Addr, Key) or a
+// database file (DB) opened in process, in namespace NS. Every command that
+// reads from or writes to a receiver takes these flags, from [Target.Flags].
+type Target struct {
+	Addr, Key, DB, NS string
+}
+
+// Flags registers -addr, -key, -db and -ns on fs. -addr and -key default to
+// $SPANTREE_ADDR and $SPANTREE_API_KEY.
+func (t *Target) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&t.Addr, "addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else "+DefaultAddr+")")
+	fs.StringVar(&t.Key, "key", os.Getenv("SPANTREE_API_KEY"), "API `KEY` (default $SPANTREE_API_KEY)")
+	fs.StringVar(&t.DB, "db", "", "read the database file at `PATH` instead of calling a server")
+	fs.StringVar(&t.NS, "ns", "", "with -db: the `NAMESPACE` (default: the only one; required when there are several, which spantree ui lets you choose from)")
+}
+
+// Open returns a client of the target and a function that releases it. With
+// DB, the namespace is resolved by [Local.Namespace]: a [*NamespaceError]
+// is bad usage.
+func (t *Target) Open(ctx context.Context) (*Client, func(), error) {
+	if t.DB == "" {
+		return New(t.addr(), t.Key), func() {}, nil
+	}
+	l, err := OpenLocal(t.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := l.Namespace(ctx, t.NS)
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l.Client(ns), func() { l.Close() }, nil
+}
+
+func (t *Target) addr() string {
+	if t.Addr == "" {
+		return DefaultAddr
+	}
+	return t.Addr
+}
+
+// Remote returns the client of the server at Addr (DB unset).
+func (t *Target) Remote() *Client { return New(t.addr(), t.Key) }
+
+// Local is a database file opened in process: each namespace's client calls
+// server.Local over it, with no port opened and no key.
+type Local struct {
+	st *sqlite.Store
+}
+
+// OpenLocal opens the SQLite database at path, creating it if missing.
+func OpenLocal(path string) (*Local, error) {
+	st, err := sqlite.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Local{st: st}, nil
+}
+
+// OpenExisting is [OpenLocal] for readers: a missing file is an error (a
+// typo must not yield an empty database and a puzzling "no namespace").
+func OpenExisting(path string) (*Local, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open database %q: no such file", path)
+	}
+	return OpenLocal(path)
+}
+
+// Namespaces lists the database's namespaces, sorted.
+func (l *Local) Namespaces(ctx context.Context) ([]string, error) {
+	return l.st.Namespaces(ctx)
+}
+
+// Namespace resolves the namespace a command works in: want when the
+// database knows it (or knows none yet, so the first ingest creates it);
+// else, with want empty, the only namespace, or [DefaultNamespace] in an
+// empty database. An unknown namespace, or none given among several, is a
+// [*NamespaceError].
+func (l *Local) Namespace(ctx context.Context, want string) (string, error) {
+	names, err := l.Namespaces(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case want != "" && (len(names) == 0 || slices.Contains(names, want)):
+		return want, nil
+	case want != "":
+		return "", &NamespaceError{Name: want, Known: names}
+	case len(names) == 0:
+		return DefaultNamespace, nil
+	case len(names) == 1:
+		return names[0], nil
+	}
+	return "", &NamespaceError{Known: names}
+}
+
+// Client returns a client of namespace, served in process.
+func (l *Local) Client(namespace string) *Client {
+	return NewHandler(server.Local(l.st, namespace))
+}
+
+// Close releases the database.
+func (l *Local) Close() error { return l.st.Close() }
+
+// NamespaceError is a -ns that names no namespace of the database, or a
+// missing -ns where the database holds several: bad usage (exit 2).
+type NamespaceError struct {
+	Name  string   // "" when none was given
+	Known []string // the database's namespaces
+}
+
+func (e *NamespaceError) Error() string {
+	if e.Name == "" {
+		return fmt.Sprintf("the database holds %d namespaces (%s): choose one with -ns", len(e.Known), strings.Join(e.Known, ", "))
+	}
+	return fmt.Sprintf("no namespace %q in the database (it holds %s)", e.Name, strings.Join(e.Known, ", "))
+}

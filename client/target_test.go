@@ -1,0 +1,60 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// TestLocalNamespace checks how -db resolves -ns by the documented rules
+// (docs/architecture.md, "Command line"): with several namespaces -ns is
+// required, and an unknown one is an error.
+func TestLocalNamespace(t *testing.T) {
+	tests := []struct {
+		name  string
+		have  []string // namespaces in the database
+		want  string   // -ns
+		got   string
+		isErr bool
+	}{
+		{name: "empty database", got: DefaultNamespace},
+		{name: "empty database, named", want: "prod", got: "prod"},
+		{name: "the only one", have: []string{"prod"}, got: "prod"},
+		{name: "named", have: []string{"prod", "staging"}, want: "staging", got: "staging"},
+		{name: "several, none named", have: []string{"prod", "staging"}, isErr: true},
+		{name: "unknown", have: []string{"prod"}, want: "prd", isErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := OpenLocal(filepath.Join(t.TempDir(), "ns.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			ctx := context.Background()
+			for _, ns := range tt.have {
+				if _, err := l.st.CreateKey(ctx, ns); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := l.Namespace(ctx, tt.want)
+			var nsErr *NamespaceError
+			if tt.isErr {
+				if !errors.As(err, &nsErr) {
+					t.Errorf("Namespace(%q) = %q, %v; want a *NamespaceError", tt.want, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.got {
+				t.Errorf("Namespace(%q) = %q, %v; want %q", tt.want, got, err, tt.got)
+			}
+		})
+	}
+}
+
+func TestOpenExistingMissing(t *testing.T) {
+	if _, err := OpenExisting(filepath.Join(t.TempDir(), "typo.db")); err == nil {
+		t.Error("OpenExisting(missing file) succeeded; want an error")
+	}
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+)
+
+// route is one endpoint: its [http.ServeMux] pattern and its handler.
+type route struct {
+	pattern string
+	serve   func(s *server, w http.ResponseWriter, r *http.Request)
+}
+
+// routes is the HTTP API, in the order of its documentation; newServer
+// registers exactly these, and [Routes] lists them.
+var routes = []route{
+	{"POST /v1/spans", keyed((*server).ingest)},
+	{"POST /v1/traces", (*server).otlpHandler},
+	{"GET /v1/traces/{id}", keyed((*server).trace)},
+	{"GET /v1/traces", keyed((*server).traces)},
+	{"GET /v1/errors", keyed((*server).errors)},
+	{"PUT /v1/errors/{fingerprint}", keyed((*server).annotate)},
+	{"GET /v1/slow", keyed((*server).slow)},
+	{"GET /v1/health", keyed((*server).health)},
+	{"GET /v1/dashboard", keyed((*server).dashboard)},
+	{"GET /healthz", (*server).healthz},
+}
+
+// Routes returns the endpoints of the HTTP API as "METHOD /path" patterns
+// ([http.ServeMux] syntax, such as "GET /v1/traces/{id}"). The server answers
+// exactly these (anything else gets 404 "no such endpoint"); the tests of
+// the clients, the web page and the architecture document check themselves
+// against this one list.
+func Routes() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.pattern
+	}
+	return out
+}
+
+// keyed adapts an endpoint that works in the namespace of the caller's key.
+func keyed(h func(s *server, w http.ResponseWriter, r *http.Request, ns string) error) func(*server, http.ResponseWriter, *http.Request) {
+	return func(s *server, w http.ResponseWriter, r *http.Request) {
+		ns, err := s.ns(r)
+		if err == nil {
+			err = h(s, w, r, ns)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// healthz is GET /healthz: liveness, with no key.
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
