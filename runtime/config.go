@@ -2,12 +2,13 @@ package spantree
 
 import (
 	"fmt"
-	"github.com/spantree/spantree/runtime/internal/diag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spantree/spantree/runtime/internal/diag"
 )
 
 // Config is the runtime's configuration, read once from the environment

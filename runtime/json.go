@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/spantree/spantree/runtime/internal/jsonenc"
 	"io"
 	"os"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/spantree/spantree/runtime/internal/jsonenc"
 )
 
 // JSON is the json sink: the wire format of DESIGN.md, one span per line. A

@@ -395,3 +395,44 @@ func (fn *Func) jsonNameLoc() []byte {
 	}
 	return fn.nameLoc
 }
+
+// publish hands the finished spans to the sinks. When the root is still
+// running (a long-running trace), its running ancestors are published too,
+// with status started, and replaced when they end. After the root ended,
+// goroutines still running are published as started, and the root carries
+// their names (spantree.outlived_goroutines) and a warning event.
+func (tr *trace) publish(rootEnded bool) {
+	list := tr.head.Swap(nil)
+	dropped := tr.dropped.Swap(0)
+	tr.mu.Lock()
+	tr.lastPub = now()
+	var running []*span
+	for s := range tr.running {
+		running = append(running, s)
+	}
+	outlived := append([]string(nil), tr.outlived...)
+	done := rootEnded && len(tr.running) == 0
+	tr.mu.Unlock()
+	if done {
+		registry.remove(tr)
+	}
+	if list == nil && len(running) == 0 && rootEnded {
+		return
+	}
+	if rootEnded && !tr.keep() {
+		return
+	}
+	// Turning spans into SpanData happens on the dispatcher goroutine, not
+	// on the instrumented code's.
+	dispatch(&pubJob{tr: tr, list: list, running: running, outlived: outlived, dropped: dropped, rootEnded: rootEnded})
+}
+
+// pubJob is one publication of a trace, converted by the dispatcher.
+type pubJob struct {
+	tr        *trace
+	list      *span // finished spans, newest first
+	running   []*span
+	outlived  []string
+	dropped   int64
+	rootEnded bool
+}
