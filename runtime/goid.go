@@ -127,11 +127,17 @@ func initGoid() {
 
 // goid returns the running goroutine's id.
 func goid() uint64 {
-	if idOff >= 0 {
-		return *(*uint64)(unsafe.Add(getg(), idOff))
+	if idOff < 0 {
+		return slowGoid()
 	}
-	return stackGoid()
+	return *(*uint64)(unsafe.Add(getg(), idOff))
 }
+
+// slowGoid is the fallback where the offset is unknown, out of line so
+// that goid inlines.
+//
+//go:noinline
+func slowGoid() uint64 { return stackGoid() }
 
 // parentGoid returns the id of the goroutine that started the running one, or
 // 0 when it is not known.

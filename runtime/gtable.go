@@ -90,9 +90,17 @@ var overflow struct {
 func ghash(id uint64) uint64 { return (id * 0x9e3779b97f4a7c15) >> (64 - gtableBits) }
 
 // lookupSlot returns the slot of goroutine id, or nil when it has none.
+// The first probe is inlined into the span path: it finds most goroutines.
 func lookupSlot(id uint64) *gslot {
 	h := ghash(id)
-	for i := uint64(0); i < gwindow; i++ {
+	if s := &gtable[h&gtableMask]; s.key.Load() == id {
+		return s
+	}
+	return lookupSlotProbe(id, h)
+}
+
+func lookupSlotProbe(id, h uint64) *gslot {
+	for i := uint64(1); i < gwindow; i++ {
 		s := &gtable[(h+i)&gtableMask]
 		if s.key.Load() == id {
 			return s

@@ -1,6 +1,7 @@
 package spantree
 
 import (
+	"io"
 	"testing"
 	"time"
 )
@@ -24,4 +25,33 @@ func BenchmarkAppendLine(b *testing.B) {
 		buf = p.appendLine(buf[:0], j, &v)
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+var benchFns = [...]Func{
+	{Name: "bench.root", Loc: "bench.go:1"},
+	{Name: "bench.leaf", Loc: "bench.go:2"},
+}
+
+func benchLeaf() {
+	__sp := Start(&benchFns[1])
+	defer __sp.Done()
+}
+
+// BenchmarkFoldedCall is the cost of a call that folds, on the calling
+// goroutine alone: a fast leaf called over and over under one root.
+func BenchmarkFoldedCall(b *testing.B) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	sp := Start(&benchFns[0])
+	for range 100 {
+		benchLeaf() // learns that it is fast
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		benchLeaf()
+	}
+	b.StopTimer()
+	sp.Done()
+	Flush()
 }

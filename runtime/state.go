@@ -47,9 +47,12 @@ func SetSample(rate float64) {
 var exportersMu sync.Mutex
 
 func ensureInit() {
-	if state.ready.Load() {
-		return
+	if !state.ready.Load() {
+		initFromEnv() // out of line, so that ensureInit inlines into every span
 	}
+}
+
+func initFromEnv() {
 	state.once.Do(func() { setup(configFromEnv(os.Getenv, func(m string) { warnf("%s", m) }), nil) })
 }
 
