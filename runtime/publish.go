@@ -37,6 +37,11 @@ type publication struct {
 	line  SpanData // scratch for lines that need the general encoder
 	pre   []byte   // the line prefix of trace preID (prefix)
 	preID TraceID
+	// foldGoroutines' buffers
+	goIdx     map[*span]int
+	goMembers []goMember
+	goOwner   []int32
+	goOrder   []int
 }
 
 // convert builds the Trace that sinks taking SpanData receive, when data,
@@ -108,7 +113,15 @@ func (p *publication) selectViews(j *pubJob) {
 	if len(j.outlived) > 0 || tr.droppedAll > 0 || !j.rootEnded {
 		add(tr.root) // again if it was published before: a replacement
 	}
+	p.foldGoroutines(tr)
 	if len(p.cands) > 1 {
+		c := p.cands[:0]
+		for _, i := range p.cands {
+			if !p.views[i].merged {
+				c = append(c, i)
+			}
+		}
+		p.cands = c
 		p.foldSiblings()
 	}
 }
