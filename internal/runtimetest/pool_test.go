@@ -62,21 +62,25 @@ func TestWorkerPoolFolds(t *testing.T) {
 	rec := spantest.Record(t)
 	pool(61)
 	tr := rec.Trace(t, "t.pool")
-	var folded, whole int
-	var count int64
+	var folded, count, okWhole, failed int64
 	for _, s := range tr.Find("t.pool.Go#1") {
-		if s.Fold != nil {
+		switch {
+		case s.Fold != nil:
 			folded++
 			count += s.Fold.Count
-		} else {
-			whole++
+		case len(s.HandledErrors) > 0:
+			failed++
+		default:
+			okWhole++
 		}
 	}
 	// 3 of the 61 records fail: their goroutines have another shape (and a
-	// failure) and are kept whole; the other 58 fold into one line.
-	if folded != 1 || count != 58 || whole != 3 {
-		t.Errorf("pool goroutines: %d folded lines of %d calls and %d whole; want 1 line of 58 and 3 whole\n%s",
-			folded, count, whole, tr.Outline())
+	// failure) and are kept whole; the other 58 fold into one line. A
+	// publication while the pool runs (SPANTREE_PUBLISH is 100ms here, and
+	// -race is slow) may leave a few of them out of the fold.
+	if folded < 1 || count+okWhole != 58 || okWhole > 5 || failed != 3 {
+		t.Errorf("pool goroutines: %d folded lines of %d calls, %d whole that succeeded, %d that failed; want 1 line of 58 and 3 failed\n%s",
+			folded, count, okWhole, failed, tr.Outline())
 	}
 	lines := strings.Count(tr.Outline(), "\n")
 	if lines > 20 {
