@@ -43,6 +43,7 @@ func (r *span) finish(now int64) {
 		sl.clearPanic() // a panic recorded earlier was recovered by the program
 	}
 	if r.prev == nil {
+		rememberEnded(sl.key.Load(), r) // for goroutines it launched that start late
 		sl.release()
 	}
 	fn := r.fn

@@ -198,7 +198,8 @@ func launcherSpan() *span {
 			return p
 		}
 	}
-	return nil
+	// The launcher's span may have ended before this goroutine started.
+	return endedSpan(pid)
 }
 
 // local remembers the spans that recently sent a traceparent, so that a
