@@ -2,7 +2,6 @@ package spantree
 
 import (
 	"context"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -357,11 +356,4 @@ func flushExporters(deadline time.Time) {
 		}(e)
 	}
 	wg.Wait()
-}
-
-// Exit flushes and then calls os.Exit(code). Generated code calls it in
-// place of os.Exit.
-func Exit(code int) {
-	Flush()
-	os.Exit(code)
 }

@@ -109,6 +109,9 @@ func (p *publication) selectViews(j *pubJob) {
 			add(a)
 		}
 	}
+	if j.exit != nil {
+		add(tr.root) // ended by the exit, or a replacement
+	}
 	tr.droppedAll += j.dropped
 	if len(j.outlived) > 0 || tr.droppedAll > 0 || !j.rootEnded {
 		add(tr.root) // again if it was published before: a replacement
@@ -282,6 +285,9 @@ func (j *pubJob) fill(d *SpanData, v *view) {
 	if d.Level == "" && len(d.HandledErrors) > 0 {
 		d.Level = LevelWarn
 	}
+	if v.end == 0 && j.exit != nil {
+		j.exit.exited(d, tr)
+	}
 	if s == tr.root {
 		j.rootNews(d)
 	}
@@ -324,6 +330,9 @@ func (d *SpanData) setAttr(k string, v any) {
 // aside), and not a root with news.
 func (j *pubJob) plain(v *view) bool {
 	s := v.s
+	if v.end == 0 && j.exit != nil {
+		return false
+	}
 	if s.err != nil || s.failed.Load() != nil {
 		return false
 	}
@@ -448,4 +457,5 @@ type pubJob struct {
 	outlived  []string
 	dropped   int64
 	rootEnded bool
+	exit      *exitInfo // the process's last publication
 }

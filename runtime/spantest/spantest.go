@@ -64,6 +64,12 @@ func (r *Recorder) Flush(context.Context) error { return nil }
 // Call spantree.Flush first to wait for traces whose root just ended.
 func (r *Recorder) Traces() []*Trace {
 	spantree.Flush()
+	return r.Snapshot()
+}
+
+// Snapshot returns a copy of every trace recorded so far, as Traces does,
+// without flushing first.
+func (r *Recorder) Snapshot() []*Trace {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]*Trace, 0, len(r.order))
