@@ -70,8 +70,8 @@ func (r *span) finish(now int64) {
 			Flush()
 		case KindTest:
 			// The test binary may exit right after the last test: its
-			// trace, now (after waiting briefly for its goroutines).
-			tr.waitGrace()
+			// trace, now (after letting its goroutines finish).
+			tr.yieldGrace()
 			flushSinks()
 		}
 	}
