@@ -155,7 +155,8 @@ func (s *span) foldable(end, limit int64) bool {
 	if x == nil {
 		return end-s.start < limit
 	}
-	if len(x.folds) > 0 || len(x.attrs) > 0 || len(x.events) > 0 || len(x.links) > 0 || x.level != "" || x.panicInfo != nil {
+	if len(x.folds) > 0 || len(x.attrs) > 0 || len(x.events) > 0 || len(x.links) > 0 || x.level != "" || x.panicInfo != nil ||
+		x.name != "" || len(x.handled) > 0 {
 		return false
 	}
 	return x.fold != nil || end-s.start < limit
@@ -256,9 +257,17 @@ func (j *pubJob) fill(d *SpanData, v *view) {
 	if s.isServer() {
 		d.Kind = KindServer
 	}
+	if x := s.x.Load(); x != nil {
+		tr.mu.Lock()
+		if x.name != "" {
+			d.Name = x.name
+		}
+		tr.mu.Unlock()
+	}
 	if x := s.x.Load(); x != nil && v.end != 0 {
 		// Only the owner goroutine writes a running span's extra data.
 		tr.mu.Lock()
+		d.HandledErrors = append(d.HandledErrors, x.handled...)
 		if len(x.attrs) > 0 {
 			if d.Attrs == nil {
 				d.Attrs = make(map[string]any, len(x.attrs))
@@ -340,7 +349,8 @@ func (j *pubJob) plain(v *view) bool {
 		return false
 	}
 	x := s.x.Load()
-	return x == nil || len(x.attrs) == 0 && len(x.events) == 0 && len(x.links) == 0 && x.level == "" && x.panicInfo == nil
+	return x == nil || len(x.attrs) == 0 && len(x.events) == 0 && len(x.links) == 0 && x.level == "" && x.panicInfo == nil &&
+		x.name == "" && len(x.handled) == 0
 }
 
 // appendLine appends v as one json line, the bytes AppendSpan writes for

@@ -50,7 +50,9 @@ type spanExtra struct {
 	events    []Event
 	links     []Link
 	level     Level
-	fold      *Fold // set on a span materialised from folded calls
+	fold      *Fold       // set on a span materialised from folded calls
+	name      string      // a name given at run time (Rename), guarded by tr.mu
+	handled   []ErrorInfo // panics recovered in its deferred literals (Recovered), guarded by tr.mu
 }
 
 func (s *span) extra() *spanExtra {

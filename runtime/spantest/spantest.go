@@ -5,7 +5,13 @@
 //	rec := spantest.Record(t)
 //	code.Under.Test()
 //	tr := rec.Trace(t, "pkg.Under.Test")
-//	if got := tr.Children("pkg.Under.Test"); ...
+//	root := tr.Span(t, "pkg.Under.Test")
+//	if got := tr.Children(root.SpanID); ...
+//
+// When the test function is instrumented too (spangen -w over the test
+// files, or spangen go test), the test is the root of the trace and the
+// function under test a span inside it: Trace then returns the subtree of
+// the one span with that name.
 package spantest
 
 import (
@@ -80,19 +86,25 @@ func (r *Recorder) Snapshot() []*Trace {
 }
 
 // Trace returns the one complete trace whose root is named root, failing the
-// test when there is none or more than one. It waits up to a second for the
-// trace to arrive and settle (no span still running), for roots that end on
-// another goroutine and goroutines that outlive their root; after that it
-// returns the trace as it is.
+// test when there is none or more than one. When no trace has that root but
+// one span of one trace has that name (the test that called it is
+// instrumented and is the root), it returns that span's subtree. It waits up
+// to a second for the trace to arrive and settle (no span still running),
+// for roots that end on another goroutine and goroutines that outlive their
+// root; after that it returns the trace as it is.
 func (r *Recorder) Trace(tb testing.TB, root string) *Trace {
 	tb.Helper()
 	deadline := time.Now().Add(time.Second)
 	for {
 		var found []*Trace
-		for _, t := range r.Traces() {
+		traces := r.Traces()
+		for _, t := range traces {
 			if rt := t.Root(); rt != nil && rt.Name == root {
 				found = append(found, t)
 			}
+		}
+		if len(found) == 0 {
+			found = subtrees(traces, root)
 		}
 		switch {
 		case len(found) == 1 && (found[0].settled() || time.Now().After(deadline)):
@@ -110,6 +122,44 @@ func (r *Recorder) Trace(tb testing.TB, root string) *Trace {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// subtrees returns, for each span named name in traces, the trace cut down
+// to that span and the spans under it.
+func subtrees(traces []*Trace, name string) []*Trace {
+	var out []*Trace
+	for _, t := range traces {
+		for _, s := range t.Find(name) {
+			out = append(out, t.subtree(s.SpanID))
+		}
+	}
+	return out
+}
+
+// subtree is t cut down to the span with id and its descendants.
+func (t *Trace) subtree(id spantree.SpanID) *Trace {
+	kids := map[spantree.SpanID][]int{}
+	at := -1
+	for i := range t.Spans {
+		kids[t.Spans[i].ParentID] = append(kids[t.Spans[i].ParentID], i)
+		if t.Spans[i].SpanID == id {
+			at = i
+		}
+	}
+	sub := &Trace{ID: t.ID, Complete: t.Complete}
+	var walk func(i int)
+	walk = func(i int) {
+		sub.Spans = append(sub.Spans, t.Spans[i])
+		for _, k := range kids[t.Spans[i].SpanID] {
+			walk(k)
+		}
+	}
+	if at >= 0 {
+		walk(at)
+		// The span is this subtree's root: its parent is outside it.
+		sub.Spans[0].ParentID = spantree.SpanID{}
+	}
+	return sub
 }
 
 // Trace is one recorded trace.
