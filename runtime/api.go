@@ -41,6 +41,7 @@ const (
 	KindTest                // a test, benchmark or fuzz function or subtest: its trace is exported at once
 	KindHandler             // an HTTP handler: starts a trace of its own
 	KindNoFold              // never folded (//spangen:nofold)
+	KindOutgoing            // a request to another service (an HTTP client call): never folded, span kind client
 )
 
 // Span is the handle generated code holds for one call of an instrumented

@@ -41,7 +41,7 @@ func (p *publication) foldGoroutines(tr *trace) {
 	for i := range vs {
 		s := vs[i].s
 		if s.flags.Load()&flagGoroutine == 0 || s.parent == nil || s.parent.tr != tr || vs[i].end == 0 ||
-			s.fn.Kind == KindTest || s.fn.Kind == KindHandler || s.fn.Kind == KindNoFold {
+			s.fn.Kind != KindFunc {
 			continue
 		}
 		idx[s] = len(members)

@@ -91,7 +91,7 @@ func (p *publication) selectViews(j *pubJob) {
 		s.pub = gen
 		v := view{s: s, parent: tr.parentOf(s), start: s.start, end: s.end.Load()}
 		p.views = append(p.views, v)
-		if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && s.foldable(v.end, limit) {
+		if limit > 0 && s.parent != nil && s.fn.Kind != KindNoFold && s.fn.Kind != KindOutgoing && s.foldable(v.end, limit) {
 			p.cands = append(p.cands, len(p.views)-1)
 		}
 	}
@@ -254,8 +254,11 @@ func (j *pubJob) fill(d *SpanData, v *view) {
 	if s == tr.root {
 		d.Links = append(d.Links, tr.links...)
 	}
-	if s.isServer() {
+	switch {
+	case s.isServer():
 		d.Kind = KindServer
+	case s.fn.Kind == KindOutgoing:
+		d.Kind = KindClient
 	}
 	if x := s.x.Load(); x != nil {
 		tr.mu.Lock()
@@ -387,8 +390,11 @@ func (p *publication) appendLine(b []byte, j *pubJob, v *view) []byte {
 	if s.flags.Load()&flagGoroutine != 0 {
 		b = append(b, `,"goroutine":true`...)
 	}
-	if s.isServer() {
+	switch {
+	case s.isServer():
 		b = append(b, `,"kind":"server"`...)
+	case s.fn.Kind == KindOutgoing:
+		b = append(b, `,"kind":"client"`...)
 	}
 	f := v.fold
 	if f == nil && v.end != 0 {

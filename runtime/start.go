@@ -34,7 +34,7 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 			parent, goroutine = p, true
 		}
 	}
-	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold) {
+	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold || fn.Kind == KindOutgoing) {
 		// Calls on the parent's goroutine that need no span of their own:
 		// in a sampled-out trace every such call, and elsewhere the repeated
 		// calls of functions that learned they are fast (see foldKeep).

@@ -83,13 +83,13 @@ var clientFuncs = func() map[string]*spantree.Func {
 		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
 	} {
-		m[method] = &spantree.Func{Name: "HTTP " + method, Kind: spantree.KindNoFold}
+		m[method] = &spantree.Func{Name: "HTTP " + method, Kind: spantree.KindOutgoing}
 	}
 	return m
 }()
 
 // otherMethod names the client spans of methods net/http does not name.
-var otherMethod = &spantree.Func{Name: "HTTP", Kind: spantree.KindNoFold}
+var otherMethod = &spantree.Func{Name: "HTTP", Kind: spantree.KindOutgoing}
 
 func clientFunc(method string) *spantree.Func {
 	if method == "" {
