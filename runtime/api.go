@@ -142,6 +142,16 @@ func (s Span) Done() {
 		s.endPanic(v, stackDepth()) // panics again
 		return
 	}
+	if f := s.fold; f != nil && s.start == 0 {
+		// The bulk of a loop's calls: folded, not timed, succeeded.
+		if sl := f.p.slot; sl.pendingFn != f.fn {
+			if !f.out {
+				sl.foldDepth--
+			}
+			f.count++
+			return
+		}
+	}
 	s.end(nil)
 }
 

@@ -68,7 +68,7 @@
 //	OpenTelemetry SDK span (blocking)        ~1500     ~1800     3
 //
 // A folded call is counted in its parent's fold entry and reads the clock
-// for one call in eight (foldTimeEvery); its fold's total is the sample's
+// for one call in sixteen (foldTimeEvery); its fold's total is the sample's
 // mean times the count.
 //
 // # The records' lifetime

@@ -25,7 +25,7 @@ const foldKeep = 3
 // times a sample of them; its total is the sample's mean times the count.
 // A call that is not timed cannot be found slow: a function that turns slow
 // is noticed on its next timed call.
-const foldTimeEvery = 8
+const foldTimeEvery = 16
 
 // foldEntry accumulates the folded calls of one function under one parent,
 // the successful ones, or the failures of one shape when shape is set.

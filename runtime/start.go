@@ -6,16 +6,52 @@ import (
 
 // start is the one entry of every span. ctx is the context parameter of the
 // function, if any; lex the span of the function a literal is written in.
+//
+// It is the fast path of the calls that record nothing of their own (inside
+// a folded call, a folded call, a call of a sampled-out trace), the bulk of
+// a loop's calls, kept small; everything else is startSpan's.
 func start(ctx context.Context, fn *Func, lex *span) Span {
 	if !enabled() {
 		return Span{}
 	}
-	id, slot, cur := here()
-	if slot != nil && slot.foldDepth > 0 {
+	id := goid()
+	slot := lookupSlot(id)
+	if slot == nil {
+		return startSpan(ctx, fn, lex, id, nil, nil)
+	}
+	if slot.foldDepth > 0 {
 		// Inside a folded call: its time and count stand for everything
 		// it calls. Nothing to record, not even the clock.
 		return Span{}
 	}
+	cur := slot.cur.Load()
+	if cur == nil || fn.Kind != KindFunc && fn.Kind != KindNoFold && fn.Kind != KindOutgoing {
+		return startSpan(ctx, fn, lex, id, slot, cur)
+	}
+	if ctx != nil {
+		if cs := fromContext(ctx); cs != nil && cs.tr != cur.tr {
+			return startSpan(ctx, fn, lex, id, slot, cur)
+		}
+	}
+	// The parent is cur, on this goroutine. Calls that need no span of
+	// their own: in a sampled-out trace every such call, and elsewhere the
+	// repeated calls of functions that learned they are fast (see foldKeep).
+	// They are counted in a fold entry, timed one in foldTimeEvery, and
+	// become spans after all if they fail or turn out slow.
+	if !cur.tr.sampled {
+		return slot.foldEntry(cur, fn).begin()
+	}
+	if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
+		if f := slot.foldEntry(cur, fn); f.keep() {
+			slot.foldDepth++
+			return f.begin()
+		}
+	}
+	return startSpan(ctx, fn, lex, id, slot, cur)
+}
+
+// startSpan records a span: start's path for everything that is not folded.
+func startSpan(ctx context.Context, fn *Func, lex *span, id uint64, slot *gslot, cur *span) Span {
 	parent, goroutine := cur, false
 	if ctx != nil {
 		// An explicit context wins over the goroutine's span when it belongs
@@ -34,12 +70,9 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 			parent, goroutine = p, true
 		}
 	}
-	if parent != nil && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold || fn.Kind == KindOutgoing) {
-		// Calls on the parent's goroutine that need no span of their own:
-		// in a sampled-out trace every such call, and elsewhere the repeated
-		// calls of functions that learned they are fast (see foldKeep).
-		// They cost two clock readings and a fold entry, and become spans
-		// after all if they fail or turn out slow.
+	if parent != nil && parent != cur && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold || fn.Kind == KindOutgoing) {
+		// A parent on this goroutine other than its current span (a
+		// context's): the same folding as start's.
 		if !parent.tr.sampled {
 			return slot.foldEntry(parent, fn).begin()
 		}
