@@ -35,7 +35,13 @@ var spanBufs = sync.Pool{New: func() any { return new([]SpanData) }}
 // their Spans.
 var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-func getLineBuf() []byte { return (*lineBufs.Get().(*[]byte))[:0] }
+func getLineBuf() []byte {
+	b := (*lineBufs.Get().(*[]byte))[:0]
+	if cap(b) == 0 {
+		b = make([]byte, 0, maxBatchLines+64<<10)
+	}
+	return b
+}
 
 func getSpanBuf(n int) []SpanData {
 	b := *spanBufs.Get().(*[]SpanData)
@@ -273,11 +279,18 @@ func (p *publication) hand(jobs []*pubJob) {
 	exps := *state.exporters.Load()
 	data, lines := needs(exps)
 	var batch *Trace
-	if lines {
-		batch = &Trace{Complete: true, lines: getLineBuf(), batched: int32(len(jobs))}
-	}
 	for _, j := range jobs {
+		if lines && batch == nil {
+			batch = &Trace{Complete: true, lines: getLineBuf()}
+		}
 		t := p.convert(j, data, batch)
+		if batch != nil {
+			batch.batched++
+			if len(batch.lines) >= maxBatchLines {
+				toJSON(exps, batch)
+				batch = nil
+			}
+		}
 		if t == nil {
 			continue
 		}
@@ -294,9 +307,19 @@ func (p *publication) hand(jobs []*pubJob) {
 			}
 		}
 	}
-	if batch == nil {
-		return
+	if batch != nil {
+		toJSON(exps, batch)
 	}
+}
+
+// maxBatchLines bounds the json lines handed to the json sinks at once: a
+// batch that grows past it goes out and the next traces start another, so
+// that the buffers stay small enough to be reused (lineBufs) and a burst
+// never holds its whole backlog encoded in memory.
+const maxBatchLines = 256 << 10
+
+// toJSON queues batch for every json sink of exps.
+func toJSON(exps []*exporter, batch *Trace) {
 	var n int32
 	for _, e := range exps {
 		if _, ok := e.sink.(*JSON); ok {

@@ -55,3 +55,33 @@ func BenchmarkFoldedCall(b *testing.B) {
 	sp.Done()
 	Flush()
 }
+
+var recFnsB = [...]Func{
+	{Name: "bench.root", Loc: "bench.go:10"},
+	{Name: "bench.recorded", Loc: "bench.go:11", Kind: KindNoFold},
+}
+
+func benchRecorded() {
+	__sp := Start(&recFnsB[1])
+	defer __sp.Done()
+}
+
+func benchRoot(n int) {
+	__sp := Start(&recFnsB[0])
+	defer __sp.Done()
+	for range n {
+		benchRecorded()
+	}
+}
+
+// BenchmarkRecordedCall is a recorded span, a hundred under each root, with
+// the json sink writing to io.Discard: the whole process's cost per span.
+func BenchmarkRecordedCall(b *testing.B) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i += 100 {
+		benchRoot(min(100, b.N-i))
+	}
+	Flush()
+}
