@@ -84,6 +84,31 @@ func tscSample() (ticks, mono int64) {
 	return ticks, mono
 }
 
+// wallAnchor pairs a wall time with the monotonic reading taken with it.
+type wallAnchor struct {
+	wall time.Time
+	mono int64
+}
+
+var anchor atomic.Pointer[wallAnchor]
+
+// anchorAge is how long a wall anchor is used: a trace's wall time is the
+// anchor's plus the monotonic time since, which saves a time.Now per trace
+// and drifts from the system clock by at most its slew over this interval
+// (NTP slews by at most 500 ppm: 50 µs).
+const anchorAge = int64(100 * time.Millisecond)
+
+// wallAtMono returns the wall time at the monotonic reading mono, which is
+// recent.
+func wallAtMono(mono int64) time.Time {
+	a := anchor.Load()
+	if a == nil || mono-a.mono > anchorAge || mono < a.mono {
+		a = &wallAnchor{wall: time.Now(), mono: now()}
+		anchor.Store(a)
+	}
+	return a.wall.Add(time.Duration(mono - a.mono))
+}
+
 // wallAt converts a monotonic reading to wall time, given one pair of
 // readings taken together.
 func wallAt(wall time.Time, mono, at int64) time.Time {

@@ -85,3 +85,15 @@ func BenchmarkRecordedCall(b *testing.B) {
 	}
 	Flush()
 }
+
+// BenchmarkRootCall is a trace of one span: what each request or test pays
+// for its trace, the whole process's cost.
+func BenchmarkRootCall(b *testing.B) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	b.ReportAllocs()
+	for range b.N {
+		benchRoot(0)
+	}
+	Flush()
+}

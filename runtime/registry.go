@@ -6,18 +6,32 @@ import (
 )
 
 // registry holds the traces whose root is running, for publication of
-// long-running traces and for Flush.
-var registry = &traceRegistry{m: map[*trace]struct{}{}}
+// long-running traces and for Flush: a list linked through the traces
+// themselves, so that adding and removing one (once per trace) costs a few
+// stores under the lock, not a map's hashing.
+var registry = &traceRegistry{}
 
 type traceRegistry struct {
 	mu      sync.Mutex
-	m       map[*trace]struct{}
+	head    *trace
+	n       int
 	started bool
+}
+
+// regLink is a trace's place in the registry, guarded by registry.mu.
+type regLink struct {
+	prev, next *trace
+	listed     bool
 }
 
 func (r *traceRegistry) add(tr *trace) {
 	r.mu.Lock()
-	r.m[tr] = struct{}{}
+	tr.reg = regLink{next: r.head, listed: true}
+	if r.head != nil {
+		r.head.reg.prev = tr
+	}
+	r.head = tr
+	r.n++
 	if !r.started && state.cfg.Publish > 0 {
 		r.started = true
 		go r.loop(state.cfg.Publish)
@@ -27,15 +41,26 @@ func (r *traceRegistry) add(tr *trace) {
 
 func (r *traceRegistry) remove(tr *trace) {
 	r.mu.Lock()
-	delete(r.m, tr)
+	if l := tr.reg; l.listed {
+		if l.prev != nil {
+			l.prev.reg.next = l.next
+		} else {
+			r.head = l.next
+		}
+		if l.next != nil {
+			l.next.reg.prev = l.prev
+		}
+		tr.reg = regLink{}
+		r.n--
+	}
 	r.mu.Unlock()
 }
 
 func (r *traceRegistry) snapshot() []*trace {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]*trace, 0, len(r.m))
-	for tr := range r.m {
+	out := make([]*trace, 0, r.n)
+	for tr := r.head; tr != nil; tr = tr.reg.next {
 		out = append(out, tr)
 	}
 	return out

@@ -29,14 +29,16 @@ type trace struct {
 	grace      bool               // the root ended and waits for its goroutines, guarded by mu
 	waitTests  bool               // the grace passed, and subtests still run (see endGrace), guarded by mu
 	lastPub    int64              // monotonic time of the last publication, guarded by mu
+	reg        regLink            // guarded by registry.mu
 }
 
 // newTrace makes s the root of a new trace. from, when set, is a span of an
 // ended trace that s was started under (a goroutine that outlived its
 // launcher's trace): the new trace links to it.
 func newTrace(s *span, from *span) *trace {
-	wall := time.Now()
-	tr := &trace{id: NewTraceID(wall), wall: wall, wallNS: wall.UnixNano(), mono: now(), root: s, sampled: sampleIn()}
+	mono := s.start
+	wall := wallAtMono(mono)
+	tr := &trace{id: NewTraceID(wall), wall: wall, wallNS: wall.UnixNano(), mono: mono, root: s, sampled: sampleIn()}
 	s.tr = tr
 	s.setFlag(flagRoot)
 	if from != nil {
