@@ -153,3 +153,18 @@ func TestNamespaceExit(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundDuration(t *testing.T) {
+	tests := []struct{ in, want time.Duration }{
+		{286390 * time.Nanosecond, 286 * time.Microsecond},
+		{13437 * time.Microsecond, 13400 * time.Microsecond},
+		{1234567 * time.Microsecond, 1230 * time.Millisecond},
+		{999, 999},
+		{0, 0},
+	}
+	for _, tt := range tests {
+		if got := roundDuration(tt.in); got != tt.want {
+			t.Errorf("roundDuration(%v) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}

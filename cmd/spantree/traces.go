@@ -94,17 +94,13 @@ func writeTraces(w io.Writer, list []store.TraceSummary) {
 	tw.Flush()
 }
 
-// roundDuration keeps three significant digits or so: 13.4ms, 1.2s, 48µs.
+// roundDuration keeps three significant digits: 13.4ms, 1.23s, 286µs.
 func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	case d >= time.Microsecond:
-		return d.Round(10 * time.Nanosecond)
+	unit := time.Duration(1)
+	for d/unit >= 1000 {
+		unit *= 10
 	}
-	return d
+	return d.Round(unit)
 }
 
 // queryTags collects repeated -tag k:v flags, as GET /v1/traces takes them.
