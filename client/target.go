@@ -66,16 +66,16 @@ func (t *Target) Open(ctx context.Context) (*Client, func(), error) {
 	return l.Client(ns), func() { l.Close() }, nil
 }
 
-// namespace resolves NS in l: as [Local.Namespace] does, but a reader's NS
-// must be one the database holds even when it holds none.
+// namespace resolves NS in l: by [Local.Namespace] for readers, and for a
+// writer (Create) also the first namespace of an empty database.
 func (t *Target) namespace(ctx context.Context, l *Local) (string, error) {
-	if t.NS != "" && !t.Create {
+	if t.Create && t.NS != "" {
 		names, err := l.Namespaces(ctx)
 		if err != nil {
 			return "", err
 		}
-		if !slices.Contains(names, t.NS) {
-			return "", &NamespaceError{Name: t.NS, Known: names}
+		if len(names) == 0 {
+			return t.NS, nil
 		}
 	}
 	return l.Namespace(ctx, t.NS)
@@ -130,18 +130,17 @@ func (l *Local) Namespaces(ctx context.Context) ([]string, error) {
 	return l.st.Namespaces(ctx)
 }
 
-// Namespace resolves the namespace a command works in: want when the
-// database knows it (or knows none yet, so the first ingest creates it);
-// else, with want empty, the only namespace, or [DefaultNamespace] in an
-// empty database. An unknown namespace, or none given among several, is a
-// [*NamespaceError].
+// Namespace resolves the namespace a command reads: want when the database
+// holds it; else, with want empty, the only namespace, or [DefaultNamespace]
+// in an empty database. An unknown namespace (in an empty database too), or
+// none given among several, is a [*NamespaceError].
 func (l *Local) Namespace(ctx context.Context, want string) (string, error) {
 	names, err := l.Namespaces(ctx)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case want != "" && (len(names) == 0 || slices.Contains(names, want)):
+	case want != "" && slices.Contains(names, want):
 		return want, nil
 	case want != "":
 		return "", &NamespaceError{Name: want, Known: names}

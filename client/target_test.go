@@ -21,7 +21,7 @@ func TestLocalNamespace(t *testing.T) {
 		isErr bool
 	}{
 		{name: "empty database", got: DefaultNamespace},
-		{name: "empty database, named", want: "prod", got: "prod"},
+		{name: "empty database, named", want: "prod", isErr: true},
 		{name: "the only one", have: []string{"prod"}, got: "prod"},
 		{name: "named", have: []string{"prod", "staging"}, want: "staging", got: "staging"},
 		{name: "several, none named", have: []string{"prod", "staging"}, isErr: true},

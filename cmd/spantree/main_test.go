@@ -141,6 +141,7 @@ func TestNamespaceExit(t *testing.T) {
 		// first ingest creates the one it names.
 		{[]string{"health", "-db", empty, "-ns", "nobody"}, 2},
 		{[]string{"traces", "-db", empty, "-ns", "nobody"}, 2},
+		{[]string{"ui", "-db", empty, "-ns", "nobody"}, 2},
 		{[]string{"ingest", "-db", empty, "-ns", "new", os.DevNull}, 0},
 		// A reader's database must exist: a typo is not an empty database.
 		{[]string{"health", "-db", missing}, 1},
