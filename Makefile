@@ -1,8 +1,9 @@
-# spantree: the two commands of the README are `make demo` and `make test`.
+# spantree: the two commands to start with are `make demo` and `make test`
+# (docs/contributing.md).
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build bin/spangen bin/testsum demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive clean
+.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive clean
 
 all: build
 
@@ -11,6 +12,7 @@ build: bin/spangen
 
 # bin/spangen and bin/testsum are rebuilt every time (go build's cache makes
 # that quick), so they are never stale.
+.PHONY: bin/spangen bin/testsum
 bin/spangen:
 	$(GO) build -o bin/spangen ./cmd/spangen
 
@@ -19,10 +21,13 @@ bin/testsum:
 
 # demo instruments a temporary copy of the sample program in testdata/demo with
 # spangen, runs it, and shows its tree. The checkout is not modified. It
-# builds spangen only: the tree sink is the runtime's, so spantree is not needed.
-demo: bin/spangen
+# builds spangen only: the tree sink is the runtime's, so spantree is not
+# needed. The demo's modules download while spangen builds.
+demo:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R testdata/demo/. "$$tmp" && \
+	{ (cd "$$tmp" && $(GO) mod download) & deps=$$!; } && \
+	$(GO) build -o bin/spangen ./cmd/spangen && wait $$deps && \
 	echo "spangen -w ./... in a copy of testdata/demo ($$tmp)" && \
 	(cd "$$tmp" && $(CURDIR)/bin/spangen -w -replace $(CURDIR) ./... && \
 	 SPANTREE_SINK=tree SPANTREE_SERVICE=demo $(GO) run .)
