@@ -156,8 +156,12 @@ func (s *summary) done(elapsed time.Duration) {
 			fmt.Fprintf(s.w, "  %s\n", f)
 		}
 	}
-	fmt.Fprintf(s.w, "\n%d passed, %d failed, %d skipped (%d packages, %v)\n",
-		s.passed, s.failed, s.skipped, s.packages, elapsed.Round(time.Second))
+	pkgs := "packages"
+	if s.packages == 1 {
+		pkgs = "package"
+	}
+	fmt.Fprintf(s.w, "\n%d passed, %d failed, %d skipped (%d %s, %v)\n",
+		s.passed, s.failed, s.skipped, s.packages, pkgs, elapsed.Round(time.Second))
 }
 
 // testFailed prints the output of a failed test under a header naming it,
