@@ -1,4 +1,5 @@
-# spantree: the two commands of the README are `make demo` and `make test`.
+# spantree: the two commands to start with are `make demo` and `make test`
+# (docs/contributing.md).
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
@@ -6,15 +7,27 @@ export GOFLAGS ?= -buildvcs=false
 
 all: build
 
-build:
-	$(GO) build -o bin/spangen ./cmd/spangen
+build: bin/spangen
 	$(GO) build -o bin/spantree ./cmd/spantree
 
+# bin/spangen and bin/testsum are rebuilt every time (go build's cache makes
+# that quick), so they are never stale.
+.PHONY: bin/spangen bin/testsum
+bin/spangen:
+	$(GO) build -o bin/spangen ./cmd/spangen
+
+bin/testsum:
+	$(GO) build -o bin/testsum ./internal/testsum
+
 # demo instruments a temporary copy of the sample program in testdata/demo with
-# spangen, runs it, and shows its tree. The checkout is not modified.
-demo: build
+# spangen, runs it, and shows its tree. The checkout is not modified. It
+# builds spangen only: the tree sink is the runtime's, so spantree is not
+# needed. The demo's modules download while spangen builds.
+demo:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R testdata/demo/. "$$tmp" && \
+	{ (cd "$$tmp" && $(GO) mod download) & deps=$$!; } && \
+	$(GO) build -o bin/spangen ./cmd/spangen && wait $$deps && \
 	echo "spangen -w ./... in a copy of testdata/demo ($$tmp)" && \
 	(cd "$$tmp" && $(CURDIR)/bin/spangen -w -replace $(CURDIR) ./... && \
 	 SPANTREE_SINK=tree SPANTREE_SERVICE=demo $(GO) run .)
@@ -33,8 +46,14 @@ test-root:
 test-benchmarks:
 	cd benchmarks && $(GO) test -count=1 ./...
 
-# test runs vet and every test with the race detector, in every module.
-test: vet test-runtime test-root test-benchmarks
+# test runs vet and every test of the three modules (with the race detector,
+# except in benchmarks/), printing a line per package as it finishes, the output
+# of failing tests, what still runs when nothing finished for 30s, and one
+# summary line: N passed, N failed (internal/testsum).
+test: vet bin/testsum
+	bin/testsum -C runtime $(GO) test -race -count=1 ./... \
+		--- $(GO) test -race -count=1 -timeout 30m ./... \
+		--- -C benchmarks $(GO) test -count=1 ./...
 
 # e2e builds Jaeger v2 once (cached in ~/.cache/spantree) and runs two
 # instrumented processes against it.

@@ -12,7 +12,8 @@ import (
 )
 
 // A command takes the target flags and calls the receiver they name; here a
-// database file, opened in process.
+// database file, opened in process. Create makes the file and the namespace,
+// as for spantree ingest; without it (the readers) both must exist.
 func ExampleTarget() {
 	dir, err := os.MkdirTemp("", "spantree-example")
 	if err != nil {
@@ -20,7 +21,7 @@ func ExampleTarget() {
 	}
 	defer os.RemoveAll(dir)
 
-	var t client.Target
+	t := client.Target{Create: true}
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	t.Flags(fs)
 	if err := fs.Parse([]string{"-db", filepath.Join(dir, "spans.db"), "-ns", "prod"}); err != nil {

@@ -26,13 +26,19 @@ const DefaultNamespace = "default"
 // reads from or writes to a receiver takes these flags, from [Target.Flags].
 type Target struct {
 	Addr, Key, DB, NS string
+	// Create is for commands that write (ingest): with DB, a missing file
+	// is created, and so is the namespace NS of a database that holds none
+	// yet. Without it, both must exist, so that a typo fails instead of
+	// reading an empty database.
+	Create bool
 }
 
-// Flags registers -addr, -key, -db and -ns on fs. -addr and -key default to
-// $SPANTREE_ADDR and $SPANTREE_API_KEY.
+// Flags registers -addr, -key, -db and -ns on fs. -addr and -key fall back
+// to $SPANTREE_ADDR and $SPANTREE_API_KEY when Open runs, not as the flags'
+// defaults, so that -h never prints the key.
 func (t *Target) Flags(fs *flag.FlagSet) {
-	fs.StringVar(&t.Addr, "addr", os.Getenv("SPANTREE_ADDR"), "receiver `URL` (default $SPANTREE_ADDR, else "+DefaultAddr+")")
-	fs.StringVar(&t.Key, "key", os.Getenv("SPANTREE_API_KEY"), "API `KEY` (default $SPANTREE_API_KEY)")
+	fs.StringVar(&t.Addr, "addr", "", "receiver `URL` (default $SPANTREE_ADDR, else "+DefaultAddr+")")
+	fs.StringVar(&t.Key, "key", "", "API `KEY` (default $SPANTREE_API_KEY)")
 	fs.StringVar(&t.DB, "db", "", "read the database file at `PATH` instead of calling a server")
 	fs.StringVar(&t.NS, "ns", "", "with -db: the `NAMESPACE` (default: the only one; required when there are several, which spantree ui lets you choose from)")
 }
@@ -42,13 +48,17 @@ func (t *Target) Flags(fs *flag.FlagSet) {
 // is bad usage.
 func (t *Target) Open(ctx context.Context) (*Client, func(), error) {
 	if t.DB == "" {
-		return New(t.addr(), t.Key), func() {}, nil
+		return t.Remote(), func() {}, nil
 	}
-	l, err := OpenLocal(t.DB)
+	open := OpenExisting
+	if t.Create {
+		open = OpenLocal
+	}
+	l, err := open(t.DB)
 	if err != nil {
 		return nil, nil, err
 	}
-	ns, err := l.Namespace(ctx, t.NS)
+	ns, err := t.namespace(ctx, l)
 	if err != nil {
 		l.Close()
 		return nil, nil, err
@@ -56,15 +66,40 @@ func (t *Target) Open(ctx context.Context) (*Client, func(), error) {
 	return l.Client(ns), func() { l.Close() }, nil
 }
 
-func (t *Target) addr() string {
-	if t.Addr == "" {
-		return DefaultAddr
+// namespace resolves NS in l: by [Local.Namespace] for readers, and for a
+// writer (Create) also the first namespace of an empty database.
+func (t *Target) namespace(ctx context.Context, l *Local) (string, error) {
+	if t.Create && t.NS != "" {
+		names, err := l.Namespaces(ctx)
+		if err != nil {
+			return "", err
+		}
+		if len(names) == 0 {
+			return t.NS, nil
+		}
 	}
-	return t.Addr
+	return l.Namespace(ctx, t.NS)
+}
+
+func (t *Target) addr() string {
+	switch {
+	case t.Addr != "":
+		return t.Addr
+	case os.Getenv("SPANTREE_ADDR") != "":
+		return os.Getenv("SPANTREE_ADDR")
+	}
+	return DefaultAddr
+}
+
+func (t *Target) key() string {
+	if t.Key != "" {
+		return t.Key
+	}
+	return os.Getenv("SPANTREE_API_KEY")
 }
 
 // Remote returns the client of the server at Addr (DB unset).
-func (t *Target) Remote() *Client { return New(t.addr(), t.Key) }
+func (t *Target) Remote() *Client { return New(t.addr(), t.key()) }
 
 // Local is a database file opened in process: each namespace's client calls
 // server.Local over it, with no port opened and no key.
@@ -95,18 +130,17 @@ func (l *Local) Namespaces(ctx context.Context) ([]string, error) {
 	return l.st.Namespaces(ctx)
 }
 
-// Namespace resolves the namespace a command works in: want when the
-// database knows it (or knows none yet, so the first ingest creates it);
-// else, with want empty, the only namespace, or [DefaultNamespace] in an
-// empty database. An unknown namespace, or none given among several, is a
-// [*NamespaceError].
+// Namespace resolves the namespace a command reads: want when the database
+// holds it; else, with want empty, the only namespace, or [DefaultNamespace]
+// in an empty database. An unknown namespace (in an empty database too), or
+// none given among several, is a [*NamespaceError].
 func (l *Local) Namespace(ctx context.Context, want string) (string, error) {
 	names, err := l.Namespaces(ctx)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case want != "" && (len(names) == 0 || slices.Contains(names, want)):
+	case want != "" && slices.Contains(names, want):
 		return want, nil
 	case want != "":
 		return "", &NamespaceError{Name: want, Known: names}
@@ -134,6 +168,9 @@ type NamespaceError struct {
 }
 
 func (e *NamespaceError) Error() string {
+	if e.Name != "" && len(e.Known) == 0 {
+		return fmt.Sprintf("no namespace %q in the database (it holds none yet)", e.Name)
+	}
 	if e.Name == "" {
 		return fmt.Sprintf("the database holds %d namespaces (%s): choose one with -ns", len(e.Known), strings.Join(e.Known, ", "))
 	}

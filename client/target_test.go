@@ -3,7 +3,9 @@ package client
 import (
 	"context"
 	"errors"
+	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -19,7 +21,7 @@ func TestLocalNamespace(t *testing.T) {
 		isErr bool
 	}{
 		{name: "empty database", got: DefaultNamespace},
-		{name: "empty database, named", want: "prod", got: "prod"},
+		{name: "empty database, named", want: "prod", isErr: true},
 		{name: "the only one", have: []string{"prod"}, got: "prod"},
 		{name: "named", have: []string{"prod", "staging"}, want: "staging", got: "staging"},
 		{name: "several, none named", have: []string{"prod", "staging"}, isErr: true},
@@ -56,5 +58,35 @@ func TestLocalNamespace(t *testing.T) {
 func TestOpenExistingMissing(t *testing.T) {
 	if _, err := OpenExisting(filepath.Join(t.TempDir(), "typo.db")); err == nil {
 		t.Error("OpenExisting(missing file) succeeded; want an error")
+	}
+}
+
+// TestTargetEnvironment checks that -addr and -key fall back to
+// $SPANTREE_ADDR and $SPANTREE_API_KEY without being the flags' defaults,
+// which -h prints.
+func TestTargetEnvironment(t *testing.T) {
+	t.Setenv("SPANTREE_ADDR", "10.0.0.1:7070")
+	t.Setenv("SPANTREE_API_KEY", "sk-secret")
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	var help strings.Builder
+	fs.SetOutput(&help)
+	var tg Target
+	tg.Flags(fs)
+	fs.PrintDefaults()
+	if strings.Contains(help.String(), "sk-secret") {
+		t.Errorf("PrintDefaults shows the key:\n%s", help.String())
+	}
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	c := tg.Remote()
+	if c.Base != "http://10.0.0.1:7070" || c.Key != "sk-secret" {
+		t.Errorf("Remote() = %q, %q; want the environment's address and key", c.Base, c.Key)
+	}
+	if err := fs.Parse([]string{"-addr", "h:1", "-key", "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := tg.Remote(); c.Base != "http://h:1" || c.Key != "k" {
+		t.Errorf("Remote() with flags = %q, %q; want the flags' address and key", c.Base, c.Key)
 	}
 }

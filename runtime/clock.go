@@ -9,7 +9,7 @@ import (
 
 // Clocks. Spans take two monotonic readings; wall time is read once per
 // trace, and span times are the trace's wall time plus monotonic offsets
-// (DESIGN.md: time.Now costs about 42 ns here, a monotonic reading about 33).
+// (measured on the project machine: time.Now costs about 42 ns, a monotonic reading about 33).
 //
 // On linux/amd64, when the kernel keeps time with an invariant TSC, the
 // runtime reads the TSC instead (about 12 ns) and scales it to the runtime's

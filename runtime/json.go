@@ -15,7 +15,7 @@ import (
 	"github.com/spantree/spantree/runtime/internal/jsonenc"
 )
 
-// JSON is the json sink: the wire format of DESIGN.md, one span per line. A
+// JSON is the json sink: the wire format of docs/architecture.md, one span per line. A
 // trace's lines are written with one Write call, so several processes
 // appending to one file (json:PATH opens it with O_APPEND) never interleave
 // lines.

@@ -2,7 +2,7 @@ package spantree
 
 import "context"
 
-// Messages between processes (the seed's ref_src / ref_dest): the producer
+// Messages between processes (a queue's producer and consumer): the producer
 // stamps a message with Ref, the consumer calls Follow with that stamp, and
 // the consumer's span gets a link to the producer's span. The two stay in
 // their own traces (a consumer's work is not part of the request that

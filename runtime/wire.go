@@ -8,7 +8,7 @@ import (
 )
 
 // SpanData is one span as it travels on the wire: the JSON object of the
-// contract in DESIGN.md, one per line in json sinks and in the "spans" array
+// contract in docs/architecture.md, one per line in json sinks and in the "spans" array
 // of a receiver batch. Fields may be added; none may change meaning.
 type SpanData struct {
 	TraceID       TraceID        `json:"trace_id"`

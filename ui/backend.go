@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
 
@@ -34,8 +35,13 @@ type Backend interface {
 var _ Backend = (*client.Client)(nil)
 
 // describe is how the UI words err: a receiver's refusal says what it
-// means for the person at the terminal.
+// means for the person at the terminal. The text is escaped, as it may
+// quote span data.
 func describe(err error) string {
+	return termtext.Escape(describeRaw(err))
+}
+
+func describeRaw(err error) string {
 	var e *client.Error
 	if !errors.As(err, &e) {
 		return err.Error()

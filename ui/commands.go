@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
 
@@ -46,10 +47,16 @@ type (
 // up as a message instead of a frozen screen.
 const requestTimeout = 10 * time.Second
 
+// call runs one request of the receiver with the timeout, and escapes the
+// control characters of every string in the answer: span data must not
+// reach the terminal as escape sequences (a span name could set the
+// window title or clear the screen).
 func call[T any](f func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	return f(ctx)
+	v, err := f(ctx)
+	termtext.Sanitize(&v)
+	return v, err
 }
 
 func loadNamespaces(list func(context.Context) ([]string, error)) tea.Cmd {

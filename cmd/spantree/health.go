@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
 
@@ -32,9 +33,10 @@ func health(args []string, stdout, stderr io.Writer) int {
 	defer release()
 	h, err := c.Health(ctx, *since)
 	if err != nil {
-		fmt.Fprintf(stderr, "spantree health: %v\n", err)
+		fmt.Fprintf(stderr, "spantree health: %s\n", termtext.Escape(err.Error()))
 		return 1
 	}
+	termtext.Sanitize(h)
 	writeHealth(stdout, h, *since)
 	if h.Status == store.SeverityAlert {
 		return 1

@@ -33,7 +33,7 @@ const ingestBatch = 2000
 
 func ingest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ingest", "[-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...", stderr)
-	var t client.Target
+	t := client.Target{Create: true}
 	t.Flags(fs)
 	tags := tagFlags{}
 	fs.Var(tags, "tag", "tag `k=v` for every span read, such as service=api or version=1.2 (repeatable)")

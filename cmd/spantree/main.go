@@ -5,15 +5,21 @@
 //	spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
 //	spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
 //	spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+//	spantree traces [-addr URL -key KEY | -db PATH [-ns NS]] [filters]
 //	spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 //
-// SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key. Without
-// -db or an address, commands call http://127.0.0.1:7070. With -db, -ns
-// names the namespace: required when the database holds several (the UI
+// traces lists traces, newest first, with the filters of GET /v1/traces
+// (-status, -name, -tag k:v, -min_duration, -since, -limit); -q prints only
+// their ids. SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key
+// (-h does not print them). Without -db or an address, commands call
+// http://127.0.0.1:7070. With -db, the file must exist (but for ingest), and
+// -ns names the namespace: required when the database holds several (the UI
 // asks instead), and one the database does not hold is bad usage. The
 // target flags are client.Target's, shared with the UI. The database is
 // SQLite in one file: -db, else $SPANTREE_DB, else
 // $XDG_DATA_HOME/spantree/spantree.db (~/.local/share/spantree/spantree.db).
+// What the commands print from span data is escaped (internal/termtext):
+// a span name cannot send escape sequences to the terminal.
 //
 // Exit status: 0 on success, 1 when health finds something at ALERT or a
 // command fails, 2 on bad usage.
@@ -37,6 +43,7 @@ const usage = `usage:
   spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
   spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
   spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
+  spantree traces [-addr URL -key KEY | -db PATH [-ns NS]] [-status S] [-name N] [-tag k:v] [-min_duration D] [-since D] [-limit N] [-q]
   spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 `
 
@@ -62,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return show(rest, stdout, stderr)
 	case "health":
 		return health(rest, stdout, stderr)
+	case "traces":
+		return traces(rest, stdout, stderr)
 	case "ui":
 		return ui.Main(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

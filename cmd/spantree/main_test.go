@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/store/sqlite"
@@ -104,11 +105,18 @@ func TestHealthExit(t *testing.T) {
 	}
 }
 
-// TestNamespaceExit checks the exit status of -ns with -db: 2 (bad usage)
-// when the database holds several namespaces and none is named, or the one
-// named is not there.
+// TestNamespaceExit checks the exit status of -ns with -db in every
+// subcommand: 2 (bad usage) when the database holds several namespaces and
+// none is named, or the one named is not there; 1 when a reader's database
+// file does not exist.
 func TestNamespaceExit(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "n.db")
+	dir := t.TempDir()
+	db, empty, missing := filepath.Join(dir, "n.db"), filepath.Join(dir, "empty.db"), filepath.Join(dir, "missing.db")
+	l, err := client.OpenLocal(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
 	for _, ns := range []string{"prod", "staging"} {
 		var out, errOut strings.Builder
 		if code := run([]string{"key", "create", "-db", db, ns}, &out, &errOut); code != 0 {
@@ -124,11 +132,40 @@ func TestNamespaceExit(t *testing.T) {
 		{[]string{"health", "-db", db, "-ns", "prod"}, 0},
 		{[]string{"ingest", "-db", db, "-ns", "nobody", "-"}, 2},
 		{[]string{"ui", "-db", db, "-ns", "nobody"}, 2},
+		{[]string{"traces", "-db", db}, 2},
+		{[]string{"traces", "-db", db, "-ns", "nobody"}, 2},
+		{[]string{"traces", "-db", db, "-ns", "prod"}, 0},
+		{[]string{"show", "-db", db, "2Ib8cZkqbQ9bW2Q3RzjvB6PvO8J"}, 2},
+		{[]string{"show", "-db", db, "-ns", "nobody", "2Ib8cZkqbQ9bW2Q3RzjvB6PvO8J"}, 2},
+		// A database with no namespace yet knows none either, but the
+		// first ingest creates the one it names.
+		{[]string{"health", "-db", empty, "-ns", "nobody"}, 2},
+		{[]string{"traces", "-db", empty, "-ns", "nobody"}, 2},
+		{[]string{"ui", "-db", empty, "-ns", "nobody"}, 2},
+		{[]string{"ingest", "-db", empty, "-ns", "new", os.DevNull}, 0},
+		// A reader's database must exist: a typo is not an empty database.
+		{[]string{"health", "-db", missing}, 1},
+		{[]string{"traces", "-db", missing}, 1},
 	}
 	for _, tt := range tests {
 		var out, errOut strings.Builder
 		if code := run(tt.args, &out, &errOut); code != tt.want {
 			t.Errorf("spantree %s = %d; want %d\n%s%s", strings.Join(tt.args, " "), code, tt.want, out.String(), errOut.String())
+		}
+	}
+}
+
+func TestRoundDuration(t *testing.T) {
+	tests := []struct{ in, want time.Duration }{
+		{286390 * time.Nanosecond, 286 * time.Microsecond},
+		{13437 * time.Microsecond, 13400 * time.Microsecond},
+		{1234567 * time.Microsecond, 1230 * time.Millisecond},
+		{999, 999},
+		{0, 0},
+	}
+	for _, tt := range tests {
+		if got := roundDuration(tt.in); got != tt.want {
+			t.Errorf("roundDuration(%v) = %v; want %v", tt.in, got, tt.want)
 		}
 	}
 }

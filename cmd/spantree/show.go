@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/termtext"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
@@ -31,9 +32,10 @@ func show(args []string, stdout, stderr io.Writer) int {
 	defer release()
 	tr, err := c.Trace(ctx, fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "spantree show: trace %s: %v\n", fs.Arg(0), err)
+		fmt.Fprintf(stderr, "spantree show: trace %s: %s\n", fs.Arg(0), termtext.Escape(err.Error()))
 		return 1
 	}
+	termtext.Sanitize(tr)
 	opts := spantree.TreeOptions{Color: isTerminal(stdout)}
 	links := printTrace(stdout, tr, opts)
 	if *follow {
@@ -45,9 +47,10 @@ func show(args []string, stdout, stderr io.Writer) int {
 			seen[l.TraceID.Payload()] = true
 			lt, err := c.Trace(ctx, l.TraceID.Hex())
 			if err != nil {
-				fmt.Fprintf(stdout, "\nlinked trace %s: %v\n", l.TraceID, err)
+				fmt.Fprintf(stdout, "\nlinked trace %s: %s\n", l.TraceID, termtext.Escape(err.Error()))
 				continue
 			}
+			termtext.Sanitize(lt)
 			fmt.Fprintln(stdout)
 			printTrace(stdout, lt, opts)
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 // HTTP is the http(s):// sink: it sends spans to the receiver's
-// POST /v1/spans (DESIGN.md), many traces per request, gzip-compressed, with
+// POST /v1/spans (docs/architecture.md), many traces per request, gzip-compressed, with
 // the API key in X-API-Key and the process's tags ([spantree.Tags]).
 //
 // Its contract with the traced program: Export only encodes the spans into a

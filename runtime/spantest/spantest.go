@@ -1,5 +1,5 @@
 // Package spantest records the traces of instrumented code in tests: the
-// seed's "test mode". A Recorder is a sink that keeps every trace instead of
+// test mode. A Recorder is a sink that keeps every trace instead of
 // printing it, with helpers to find spans and assert on the tree.
 //
 //	rec := spantest.Record(t)

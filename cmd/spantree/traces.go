@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/termtext"
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+)
+
+const tracesArgs = "[-addr URL -key KEY | -db PATH [-ns NS]] [-status STATUS] [-name NAME] [-tag k:v]... [-min_duration D] [-since D] [-limit N] [-q]"
+
+// traces lists traces, newest first, with the filters of GET /v1/traces.
+func traces(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("traces", tracesArgs, stderr)
+	var t client.Target
+	t.Flags(fs)
+	var q store.TraceQuery
+	status := fs.String("status", "", "only traces whose root `STATUS` is started, succeeded or failed")
+	fs.StringVar(&q.Name, "name", "", "only traces with a span of this `NAME`")
+	tags := queryTags{}
+	fs.Var(tags, "tag", "only traces with the tag `k:v` (repeatable: all must match)")
+	fs.DurationVar(&q.MinDuration, "min_duration", 0, "only traces whose root lasted at least `DURATION`")
+	since := sinceFlag{now: time.Now}
+	fs.Var(&since, "since", "only traces started in the last `DURATION` (such as 1h) or since an RFC 3339 time")
+	fs.IntVar(&q.Limit, "limit", 20, "at most `N` traces (1 to 1000)")
+	idsOnly := fs.Bool("q", false, "print only the trace ids, one a line")
+	if code := parse(fs, args, 0, 0); code >= 0 {
+		return code
+	}
+	switch st := spantree.Status(*status); st {
+	case "", spantree.StatusStarted, spantree.StatusSucceeded, spantree.StatusFailed:
+		q.Status = st
+	default:
+		fmt.Fprintf(stderr, "spantree traces: -status: want started, succeeded or failed, got %q\n", *status)
+		return 2
+	}
+	if q.MinDuration < 0 {
+		fmt.Fprintln(stderr, "spantree traces: -min_duration must not be negative")
+		return 2
+	}
+	if q.Limit < 1 || q.Limit > store.MaxLimit {
+		fmt.Fprintf(stderr, "spantree traces: -limit: want 1 to %d, got %d\n", store.MaxLimit, q.Limit)
+		return 2
+	}
+	if len(tags) > 0 {
+		q.Tags = tags
+	}
+	q.Since = since.t
+	ctx := context.Background()
+	c, release, code := openTarget(ctx, "traces", &t, stderr)
+	if code >= 0 {
+		return code
+	}
+	defer release()
+	list, err := c.Traces(ctx, q)
+	if err != nil {
+		fmt.Fprintf(stderr, "spantree traces: %s\n", termtext.Escape(err.Error()))
+		return 1
+	}
+	termtext.Sanitize(list)
+	if *idsOnly {
+		for _, s := range list {
+			fmt.Fprintln(stdout, s.TraceID)
+		}
+		return 0
+	}
+	writeTraces(stdout, list)
+	return 0
+}
+
+// writeTraces prints one line per trace, in the order given.
+func writeTraces(w io.Writer, list []store.TraceSummary) {
+	if len(list) == 0 {
+		fmt.Fprintln(w, "no traces")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSTATUS\tSPANS\tERRORS\tAPP\tNAME")
+	for _, s := range list {
+		app := s.App
+		if app == "" {
+			app = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%d\t%d\t%s\t%s\n", s.TraceID, s.Start.Local().Format("2006-01-02 15:04:05"),
+			roundDuration(time.Duration(s.Duration)), s.Status, s.Spans, s.Errors, app, s.Name)
+	}
+	tw.Flush()
+}
+
+// roundDuration keeps three significant digits: 13.4ms, 1.23s, 286µs.
+func roundDuration(d time.Duration) time.Duration {
+	unit := time.Duration(1)
+	for d/unit >= 1000 {
+		unit *= 10
+	}
+	return d.Round(unit)
+}
+
+// queryTags collects repeated -tag k:v flags, as GET /v1/traces takes them.
+type queryTags map[string]string
+
+func (t queryTags) String() string { return "" }
+
+func (t queryTags) Set(v string) error {
+	k, val, ok := strings.Cut(v, ":")
+	if !ok || k == "" {
+		return fmt.Errorf("want key:value, got %q", v)
+	}
+	t[k] = val
+	return nil
+}
+
+// sinceFlag is a -since that takes a duration back from now or a time.
+type sinceFlag struct {
+	now func() time.Time
+	t   time.Time
+}
+
+func (s *sinceFlag) String() string { return "" }
+
+func (s *sinceFlag) Set(v string) error {
+	if d, err := time.ParseDuration(v); err == nil {
+		if d <= 0 {
+			return fmt.Errorf("want a positive duration, got %q", v)
+		}
+		s.t = s.now().Add(-d)
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 1h or an RFC 3339 time, got %q", v)
+	}
+	s.t = t
+	return nil
+}
