@@ -36,12 +36,12 @@ type Kind uint8
 
 // Kinds of functions the rewriter marks.
 const (
-	KindFunc    Kind = iota // an ordinary function, method or literal
-	KindMain                // main.main: its end flushes every sink
-	KindTest                // a test, benchmark or fuzz function or subtest: its trace is exported at once
-	KindHandler             // an HTTP handler: starts a trace of its own
-	KindNoFold              // never folded (//spangen:nofold)
-	KindOutgoing            // a request to another service (an HTTP client call): never folded, span kind client
+	KindFunc     Kind = iota // an ordinary function, method or literal
+	KindMain                 // main.main: its end flushes every sink
+	KindTest                 // a test, benchmark or fuzz function or subtest: its trace is exported at once
+	KindHandler              // an HTTP handler: starts a trace of its own
+	KindNoFold               // never folded (//spangen:nofold)
+	KindOutgoing             // a request to another service (an HTTP client call): never folded, span kind client
 )
 
 // Span is the handle generated code holds for one call of an instrumented
