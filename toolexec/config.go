@@ -57,6 +57,12 @@ func (c *Config) hash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "spangen %s\n", selfID())
 	fmt.Fprintf(h, "pkgs %q\n", c.Pkgs.String())
+	// The runtime is extracted into the spangen cache and compiled from
+	// there; its archive (and so the fingerprint the instrumented packages
+	// are compiled against) differs from one cache directory to another.
+	if dir, err := cacheDir(); err == nil {
+		fmt.Fprintf(h, "cache %q\n", dir)
+	}
 	for _, m := range c.Main {
 		fmt.Fprintf(h, "main %q %q\n", m.Path, m.Dir)
 	}

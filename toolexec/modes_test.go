@@ -47,6 +47,15 @@ func TestCache(t *testing.T) {
 	if n := spans(bin("third")); n == 0 {
 		t.Errorf("spangen go build after a plain build emits no spans")
 	}
+
+	// Another spangen cache extracts the runtime elsewhere, and so builds a
+	// runtime archive of its own: packages compiled against the first one
+	// must not be linked with it (the linker's "fingerprint mismatch").
+	other := testEnv("SPANGEN_CACHE=" + t.TempDir())
+	mustSucceed(t, "build with another spangen cache", spangen(t, dir, other, "go", "build", "-o", bin("fourth"), "."))
+	if n := spans(bin("fourth")); n == 0 {
+		t.Errorf("the build with another spangen cache emits no spans")
+	}
 }
 
 // TestCompileError checks that a compile error reads as go build's own:
