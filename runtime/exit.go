@@ -58,9 +58,11 @@ func runningSpans() map[*trace][]*span {
 			}
 		}
 	}
-	for i := range gtable {
-		if gtable[i].key.Load() != 0 {
-			add(&gtable[i])
+	for i := range gkeys {
+		if gkeys[i].Load() != 0 {
+			if sl := gslots[i].Load(); sl != nil && sl.key.Load() != 0 {
+				add(sl)
+			}
 		}
 	}
 	if overflow.n.Load() > 0 {

@@ -25,7 +25,16 @@ const foldKeep = 3
 // times a sample of them; its total is the sample's mean times the count.
 // A call that is not timed cannot be found slow: a function that turns slow
 // is noticed on its next timed call.
-const foldTimeEvery = 16
+const foldTimeEvery = 16 // a power of two (begin)
+
+// crowdKeep is how many calls of one function under one parent are recorded
+// whole, however slow, before the rest fold: a loop that calls a function
+// a thousand times keeps crowdKeep complete examples and a count with the
+// total, the shortest and the longest of the others. Folded calls of a
+// crowd are all timed (they are not fast, so the clock costs little next to
+// them); one that fails, or takes longer than SPANTREE_SLOW, is recorded
+// after all, as a span without its children.
+const crowdKeep = 32
 
 // foldEntry accumulates the folded calls of one function under one parent,
 // the successful ones, or the failures of one shape when shape is set.
@@ -35,12 +44,19 @@ type foldEntry struct {
 	out      bool // the parent's trace is sampled out: folded calls record nothing beneath them either
 	shape    *errShape
 	recorded int32 // calls recorded whole (keep)
-	calls    int64 // calls begun (begin), for the timing sample
-	count    int64 // calls folded
-	timed    int64 // of which timed
-	first    int64 // start of the first timed call
-	last     int64 // end of the last timed call
-	total    int64 // of the timed calls
+	// crowd is set when the calls fold because there are many of them
+	// rather than because they are fast (crowdKeep): they fold whatever
+	// their duration and every one is timed.
+	crowd bool
+	// on is set once the entry folds the calls of a function that is fast,
+	// or crowd; folding reads it.
+	on       bool
+	calls    uint64 // calls begun (begin), for the timing sample
+	count    int64  // calls folded
+	timed    int64  // of which timed
+	first    int64  // start of the first timed call
+	last     int64  // end of the last timed call
+	total    int64  // of the timed calls
 	min, max int64
 }
 
@@ -153,14 +169,82 @@ func (f *foldEntry) keep() bool {
 		f.recorded++
 		return false
 	}
+	f.on = true
 	return true
+}
+
+// folding reports whether the next call of f's function under f's parent
+// folds without further checks: the entry folds a crowd, or a function that
+// is still fast. A sampled-out parent's entry always folds.
+func (f *foldEntry) folding() bool {
+	return f.out || f.on && (f.crowd || f.fn.fast.Load() >= foldAfter)
+}
+
+// tryFold returns the Span of a call of fn under p, a span running on s,
+// when the call is not recorded: in a sampled-out trace, for a fast
+// function after foldKeep whole calls under p, and for any function after
+// crowdKeep whole calls under p.
+func (s *gslot) tryFold(p *span, fn *Func) (Span, bool) {
+	if !p.tr.sampled {
+		return s.foldEntry(p, fn).begin(), true
+	}
+	if fn.Kind != KindFunc || state.cfg.Fold <= 0 {
+		return Span{}, false
+	}
+	if fn.fast.Load() >= foldAfter {
+		if f := s.foldEntry(p, fn); f.keep() {
+			s.foldDepth++
+			return f.begin(), true
+		}
+		return Span{}, false
+	}
+	if !s.crowded(p, fn) {
+		return Span{}, false
+	}
+	f := s.foldEntry(p, fn)
+	f.crowd, f.on = true, true
+	s.foldDepth++
+	return f.begin(), true
+}
+
+// runCount counts the recorded calls of one function under one parent, for
+// crowdKeep. A goroutine keeps a few (gslot.runs), so that a loop calling
+// several functions counts each.
+type runCount struct {
+	p  *span
+	fn *Func
+	n  int32
+}
+
+// crowded counts a call of fn under p that is about to be recorded and
+// reports whether crowdKeep calls were recorded before it. When fn has no
+// count under p yet, the count of a parent that has ended is replaced, or
+// else the smallest: a loop's count grows while the calls beneath it come
+// and go.
+func (s *gslot) crowded(p *span, fn *Func) bool {
+	victim := 0
+	for i := range s.runs {
+		r := &s.runs[i]
+		if r.p == p && r.fn == fn {
+			if r.n < crowdKeep {
+				r.n++
+				return false
+			}
+			return true
+		}
+		if v := &s.runs[victim]; v.p != nil && (r.p == nil || r.p.end.Load() != 0 || v.p.end.Load() == 0 && r.n < v.n) {
+			victim = i
+		}
+	}
+	s.runs[victim] = runCount{p: p, fn: fn, n: 1}
+	return false
 }
 
 // begin starts a folded call of f's function, reading the clock only for
 // the calls of the timing sample.
 func (f *foldEntry) begin() Span {
 	f.calls++
-	if f.calls%foldTimeEvery != 1 {
+	if f.calls&(foldTimeEvery-1) != 1 && !f.crowd {
 		return Span{fold: f}
 	}
 	return Span{fold: f, start: now()}
@@ -226,14 +310,14 @@ func (s Span) endFolded(err error, panicV any) *span {
 		}
 		t := now()
 		limit := int64(state.cfg.Fold)
-		if f.out {
+		if f.out || f.crowd {
 			limit = int64(state.cfg.Slow)
 		}
 		if t-s.start < limit || limit == 0 {
 			f.add(s.start, t)
 			return nil
 		}
-		if !f.out {
+		if !f.out && !f.crowd {
 			f.fn.fast.Store(0)
 		}
 		r := s.materialize(s.start, nil)

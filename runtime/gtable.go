@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The goroutine table maps a goroutine id to the span running on it, for
@@ -23,8 +24,11 @@ const (
 )
 
 type gslot struct {
-	key atomic.Uint64        // goroutine id, 0 when free
-	cur atomic.Pointer[span] // innermost running span of that goroutine
+	key atomic.Uint64 // goroutine id, 0 when free
+	// index is the slot's place in the table (gkeys, gslots), -1 for a
+	// slot of the overflow map.
+	index int32
+	cur   atomic.Pointer[span] // innermost running span of that goroutine
 	// pending holds an error returned by a folded call until its End
 	pendingFn  *Func
 	pendingErr error
@@ -41,6 +45,8 @@ type gslot struct {
 	ids uint64
 	// lastFold is the fold entry this goroutine used last (foldEntry).
 	lastFold *foldEntry
+	// runs count recorded calls per parent and function (crowded).
+	runs [8]runCount
 }
 
 // slabSize is how many span records one allocation holds. A record that is
@@ -79,7 +85,14 @@ func (s *gslot) nextID() SpanID {
 	return id
 }
 
-var gtable [gtableSize]gslot
+// The table is two arrays: the keys, which lookups probe and which hold no
+// pointers, and the slots, allocated when first claimed and kept for the
+// next goroutine that claims the same index. A table of slots by value
+// would be megabytes of pointers that every garbage collection scans.
+var (
+	gkeys  [gtableSize]atomic.Uint64
+	gslots [gtableSize]atomic.Pointer[gslot]
+)
 
 var overflow struct {
 	sync.Mutex
@@ -93,17 +106,32 @@ func ghash(id uint64) uint64 { return (id * 0x9e3779b97f4a7c15) >> (64 - gtableB
 // The first probe is inlined into the span path: it finds most goroutines.
 func lookupSlot(id uint64) *gslot {
 	h := ghash(id)
-	if s := &gtable[h&gtableMask]; s.key.Load() == id {
-		return s
+	if gkeys[h&gtableMask].Load() == id {
+		return gslots[h&gtableMask].Load()
 	}
 	return lookupSlotProbe(id, h)
 }
 
+// mySlot returns the running goroutine's id and slot (nil when it has
+// none): goid and lookupSlot in one call, for start.
+func mySlot() (uint64, *gslot) {
+	var id uint64
+	if idOff >= 0 {
+		id = *(*uint64)(unsafe.Add(getg(), idOff))
+	} else {
+		id = slowGoid()
+	}
+	h := ghash(id)
+	if gkeys[h&gtableMask].Load() == id {
+		return id, gslots[h&gtableMask].Load()
+	}
+	return id, lookupSlotProbe(id, h)
+}
+
 func lookupSlotProbe(id, h uint64) *gslot {
 	for i := uint64(1); i < gwindow; i++ {
-		s := &gtable[(h+i)&gtableMask]
-		if s.key.Load() == id {
-			return s
+		if j := (h + i) & gtableMask; gkeys[j].Load() == id {
+			return gslots[j].Load()
 		}
 	}
 	if overflow.n.Load() == 0 {
@@ -119,13 +147,23 @@ func lookupSlotProbe(id, h uint64) *gslot {
 func claimSlot(id uint64) *gslot {
 	h := ghash(id)
 	for i := uint64(0); i < gwindow; i++ {
-		s := &gtable[(h+i)&gtableMask]
-		if s.key.Load() == 0 && s.key.CompareAndSwap(0, id) {
-			s.reset() // whatever the last owner left
+		j := (h + i) & gtableMask
+		if gkeys[j].Load() == 0 && gkeys[j].CompareAndSwap(0, id) {
+			s := gslots[j].Load()
+			if s == nil {
+				s = &gslot{index: int32(j)}
+			} else {
+				s.reset() // whatever the last owner left
+			}
+			s.key.Store(id)
+			if s.ids == 0 {
+				s.ids = rand.Uint64()
+			}
+			gslots[j].Store(s)
 			return s
 		}
 	}
-	s := &gslot{overflowed: true, ids: rand.Uint64()}
+	s := &gslot{index: -1, overflowed: true, ids: rand.Uint64()}
 	s.key.Store(id)
 	overflow.n.Add(1)
 	overflow.Lock()
@@ -140,6 +178,7 @@ func claimSlot(id uint64) *gslot {
 // reset clears the owner's state of a slot.
 func (s *gslot) reset() {
 	s.pendingFn, s.pendingErr, s.foldDepth, s.lastFold = nil, nil, 0, nil
+	s.runs = [len(s.runs)]runCount{}
 	if s.ids == 0 {
 		s.ids = rand.Uint64()
 	}
@@ -158,6 +197,7 @@ func (s *gslot) release() {
 		return
 	}
 	s.key.Store(0)
+	gkeys[s.index].Store(0)
 }
 
 func (s *gslot) clearPanic() { s.panicInfo, s.panicErr, s.panicDepth = nil, nil, 0 }

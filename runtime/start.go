@@ -14,8 +14,7 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 	if !enabled() {
 		return Span{}
 	}
-	id := goid()
-	slot := lookupSlot(id)
+	id, slot := mySlot()
 	if slot == nil {
 		return startSpan(ctx, fn, lex, id, nil, nil)
 	}
@@ -25,7 +24,7 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 		return Span{}
 	}
 	cur := slot.cur.Load()
-	if cur == nil || fn.Kind != KindFunc && fn.Kind != KindNoFold && fn.Kind != KindOutgoing {
+	if cur == nil || !fn.Kind.nests() {
 		return startSpan(ctx, fn, lex, id, slot, cur)
 	}
 	if ctx != nil {
@@ -33,19 +32,17 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 			return startSpan(ctx, fn, lex, id, slot, cur)
 		}
 	}
-	// The parent is cur, on this goroutine. Calls that need no span of
-	// their own: in a sampled-out trace every such call, and elsewhere the
-	// repeated calls of functions that learned they are fast (see foldKeep).
-	// They are counted in a fold entry, timed one in foldTimeEvery, and
-	// become spans after all if they fail or turn out slow.
-	if !cur.tr.sampled {
-		return slot.foldEntry(cur, fn).begin()
-	}
-	if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
-		if f := slot.foldEntry(cur, fn); f.keep() {
+	// The parent is cur, on this goroutine. A loop calls one function
+	// under one parent over and over: when the entry used last is that
+	// function's, still folding, nothing else needs looking at.
+	if f := slot.lastFold; f != nil && f.fn == fn && f.p == cur && f.shape == nil && f.folding() {
+		if !f.out {
 			slot.foldDepth++
-			return f.begin()
 		}
+		return f.begin()
+	}
+	if sp, ok := slot.tryFold(cur, fn); ok {
+		return sp
 	}
 	return startSpan(ctx, fn, lex, id, slot, cur)
 }
@@ -70,17 +67,11 @@ func startSpan(ctx context.Context, fn *Func, lex *span, id uint64, slot *gslot,
 			parent, goroutine = p, true
 		}
 	}
-	if parent != nil && parent != cur && parent.slot == slot && slot != nil && (fn.Kind == KindFunc || fn.Kind == KindNoFold || fn.Kind == KindOutgoing) {
+	if parent != nil && parent != cur && parent.slot == slot && slot != nil && fn.Kind.nests() {
 		// A parent on this goroutine other than its current span (a
 		// context's): the same folding as start's.
-		if !parent.tr.sampled {
-			return slot.foldEntry(parent, fn).begin()
-		}
-		if fn.Kind == KindFunc && fn.fast.Load() >= foldAfter && state.cfg.Fold > 0 {
-			if f := slot.foldEntry(parent, fn); f.keep() {
-				slot.foldDepth++
-				return f.begin()
-			}
+		if sp, ok := slot.tryFold(parent, fn); ok {
+			return sp
 		}
 	}
 	if slot == nil {
@@ -107,6 +98,12 @@ func startSpan(ctx context.Context, fn *Func, lex *span, id uint64, slot *gslot,
 	return Span{rec: s}
 }
 
+// nests reports whether a function of kind k is an ordinary call in its
+// caller's trace (it may fold), rather than a root, a test or a handler.
+func (k Kind) nests() bool {
+	return k == KindFunc || k == KindNoFold || k == KindOutgoing
+}
+
 // here returns the running goroutine's id, its slot in the goroutine table
 // (nil when it has none yet) and its current span (nil when none).
 func here() (id uint64, slot *gslot, cur *span) {
@@ -120,6 +117,15 @@ func here() (id uint64, slot *gslot, cur *span) {
 // enabled reports whether spans are recorded at all (SPANTREE_SINK=off turns
 // the runtime into a few loads per call).
 func enabled() bool {
+	if state.on.Load() {
+		return true // set only once the setup is complete
+	}
+	return enabledSlow()
+}
+
+// enabledSlow is enabled before the setup and when spans are off, out of
+// line so that enabled inlines into every span.
+func enabledSlow() bool {
 	ensureInit()
 	return state.on.Load()
 }

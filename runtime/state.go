@@ -100,12 +100,13 @@ func setup(cfg Config, sinks []Sink) {
 		}
 	}
 	state.exporters.Store(&exps)
-	state.on.Store(len(exps) > 0)
 	state.sample.Store(math.Float64bits(cfg.Sample))
 	for _, h := range setupHooks {
 		h(cfg)
 	}
 	state.ready.Store(true)
+	// on last: enabled takes it as proof that the setup is complete.
+	state.on.Store(len(exps) > 0)
 }
 
 // sinkFromSpec builds the sink SPANTREE_SINK names. A value it cannot use is
