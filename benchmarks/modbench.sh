@@ -2,14 +2,17 @@
 # modbench.sh measures what instrumentation costs a real module's own
 # benchmarks: `go test -bench` plain and under `spangen go test` (spans
 # exported as JSON to /dev/null), alternating runs in one session, and prints
-# the median ns/op of each benchmark and the ratio instrumented / plain.
+# the median ns/op and allocs/op of each benchmark, the ratio instrumented /
+# plain, and the geometric mean and the largest of the ratios.
 #
 # usage: benchmarks/modbench.sh [module@version [bench regexp [count]]]
 #   default: github.com/segmentio/ksuid@v1.0.4 . 5
+# BENCHTIME (default 1s) is go test's -benchtime.
 set -eu
 MOD=${1:-github.com/segmentio/ksuid@v1.0.4}
 BENCH=${2:-.}
 COUNT=${3:-5}
+BENCHTIME=${BENCHTIME:-1s}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d)
 trap 'chmod -R u+w "$W"; rm -rf "$W"' EXIT
@@ -20,19 +23,43 @@ cd "$W/mod"
 export SPANGEN_CACHE="$W/cache"
 go test -run '^$' -bench "$BENCH" -count 1 -benchtime 1x ./... >/dev/null # build and download once
 "$W/spangen" go test -run '^$' -bench "$BENCH" -count 1 -benchtime 1x ./... >/dev/null
+# Each result line becomes: MODE NAME NS ALLOCS (allocs -1 when not reported).
+extract() {
+	awk -v mode="$1" '/^Benchmark/ {
+		ns = ""; al = -1
+		for (i = 2; i < NF; i++) {
+			if ($(i+1) == "ns/op") ns = $i
+			if ($(i+1) == "allocs/op") al = $i
+		}
+		if (ns != "") print mode, $1, ns, al
+	}'
+}
 for i in $(seq "$COUNT"); do
-	go test -run '^$' -bench "$BENCH" -count 1 ./... | sed -n 's/^\(Benchmark[^ 	]*\)[ 	].* \([0-9.]*\) ns\/op.*/plain \1 \2/p' >>"$W/results"
-	SPANTREE_SINK=json:/dev/null "$W/spangen" go test -run '^$' -bench "$BENCH" -count 1 ./... |
-		sed -n 's/^\(Benchmark[^ 	]*\)[ 	].* \([0-9.]*\) ns\/op.*/spangen \1 \2/p' >>"$W/results"
+	go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count 1 ./... | extract plain >>"$W/results"
+	SPANTREE_SINK=json:/dev/null "$W/spangen" go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count 1 ./... |
+		extract spangen >>"$W/results"
 done
-echo "$MOD: median ns/op of $COUNT runs each"
-printf '%-40s %12s %12s %8s\n' benchmark plain spangen ratio
-sort -k2,2 -k1,1 -k3,3n "$W/results" | awk -v c="$COUNT" '
-	{ v[$2, $1, ++n[$2, $1]] = $3; names[$2] = 1 }
+echo "$MOD: median of $COUNT runs each (BENCHTIME $BENCHTIME)"
+printf '%-44s %12s %12s %8s %8s %8s\n' benchmark plain spangen ratio allocs allocs
+sort -k2,2 -k1,1 -k3,3n "$W/results" | awk '
+	# median of the values of key k
+	function median(k,   n, i, j, t, a) {
+		n = cnt[k]
+		for (i = 1; i <= n; i++) a[i] = v[k, i]
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+		return a[int((n + 1) / 2)]
+	}
+	{ v[$2, $1, "ns", ++cnt[$2, $1, "ns"]] = $3; v[$2, $1, "al", ++cnt[$2, $1, "al"]] = $4; names[$2] = 1 }
 	END {
 		for (b in names) {
-			p = v[b, "plain", int((n[b, "plain"] + 1) / 2)]
-			s = v[b, "spangen", int((n[b, "spangen"] + 1) / 2)]
-			if (p > 0 && s > 0) printf "%-40s %12.1f %12.1f %7.2fx\n", b, p, s, s / p
+			p = median(b SUBSEP "plain" SUBSEP "ns"); s = median(b SUBSEP "spangen" SUBSEP "ns")
+			if (p > 0 && s > 0) {
+				r = s / p
+				printf "%-44s %12.1f %12.1f %7.2fx %8s %8s\n", b, p, s, r, median(b SUBSEP "plain" SUBSEP "al"), median(b SUBSEP "spangen" SUBSEP "al") | "sort"
+				lg += log(r); n++
+				if (r > worst) { worst = r; wname = b }
+			}
 		}
-	}' | sort
+		close("sort")
+		if (n > 0) printf "geomean %.2fx over %d benchmarks; largest %.2fx (%s)\n", exp(lg / n), n, worst, wname
+	}'

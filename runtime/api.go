@@ -127,7 +127,22 @@ func (s Span) EndErr(recovered any, err error) {
 // recorded is not recovered again, so it costs one re-panic however deep the
 // stack it unwinds.
 func (s Span) Done() {
-	if s.rec == nil && s.fold == nil {
+	if f := s.fold; f != nil && s.start == 0 {
+		// The bulk of a loop's calls: folded, not timed. When it
+		// succeeded, a count is all there is to do.
+		if sl := f.p.slot; sl.panicInfo == nil && sl.pendingFn != f.fn {
+			panicking := panicNil && gPanicking() // see panicnil.go
+			if v := recover(); v != nil || panicking && recoveredNilPanic() {
+				s.endPanic(v, stackDepth()) // panics again
+				return
+			}
+			if !f.out {
+				sl.foldDepth--
+			}
+			f.count++
+			return
+		}
+	} else if s.rec == nil && s.fold == nil {
 		return // nothing recorded; a panic goes on by itself
 	}
 	if sl := s.slot(); sl != nil && sl.panicInfo != nil {
@@ -141,16 +156,6 @@ func (s Span) Done() {
 	if v := recover(); v != nil || panicking && recoveredNilPanic() {
 		s.endPanic(v, stackDepth()) // panics again
 		return
-	}
-	if f := s.fold; f != nil && s.start == 0 {
-		// The bulk of a loop's calls: folded, not timed, succeeded.
-		if sl := f.p.slot; sl.pendingFn != f.fn {
-			if !f.out {
-				sl.foldDepth--
-			}
-			f.count++
-			return
-		}
 	}
 	s.end(nil)
 }

@@ -247,8 +247,13 @@ func (f *foldEntry) begin() Span {
 	if f.calls&(foldTimeEvery-1) != 1 && !f.crowd {
 		return Span{fold: f}
 	}
-	return Span{fold: f, start: now()}
+	return f.beginTimed()
 }
+
+// beginTimed is begin for a call of the timing sample, out of line so that
+// begin inlines.
+//go:noinline
+func (f *foldEntry) beginTimed() Span { return Span{fold: f, start: now()} }
 
 // add counts a folded call; start is 0 for a call that was not timed.
 func (f *foldEntry) add(start, end int64) {
