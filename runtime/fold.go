@@ -252,6 +252,7 @@ func (f *foldEntry) begin() Span {
 
 // beginTimed is begin for a call of the timing sample, out of line so that
 // begin inlines.
+//
 //go:noinline
 func (f *foldEntry) beginTimed() Span { return Span{fold: f, start: now()} }
 
