@@ -41,7 +41,13 @@ func (t *tool) compile() error {
 		return nil // the standard library, which the runtime itself uses
 	}
 	path := importPath(t.args)
-	if path == "" || path == RuntimePath || strings.HasPrefix(path, RuntimePath+"/") || t.cfg.Exports[path] != "" {
+	if ownRuntime(path) && !embedded(path) {
+		// A package of the runtime module that spangen does not carry
+		// (spantest, spanslog), imported by the program itself: it is
+		// compiled against the runtime the instrumented code links.
+		return t.pinRuntime()
+	}
+	if path == "" || ownRuntime(path) || t.cfg.Exports[path] != "" {
 		return nil
 	}
 	out, _ := flagValue(t.args, "o")
@@ -243,25 +249,112 @@ func readSource(name, objdir string) (source, bool, error) {
 	return source{orig: orig, src: b, cover: true}, true, nil
 }
 
+// ownRuntime reports whether path is a package of the spantree runtime
+// module.
+func ownRuntime(path string) bool {
+	return path == RuntimePath || strings.HasPrefix(path, RuntimePath+"/")
+}
+
+// embedded reports whether path is a package of the runtime that spangen
+// carries (runtimeDirs).
+func embedded(path string) bool {
+	for _, d := range runtimeDirs {
+		if p := RuntimePath + "/" + d; path == p || d == "." && path == RuntimePath {
+			return true
+		}
+	}
+	return false
+}
+
+// pinRuntime points the importcfg of the package being compiled at the
+// runtime packages spangen built, for a package that imports the runtime
+// without being instrumented: the program's own copy of the runtime module
+// (a test importing spantest, a program importing spanhttp) would otherwise
+// be a second package of the same path, which the linker refuses
+// ("fingerprint mismatch").
+func (t *tool) pinRuntime() error {
+	cfgFile, cfgIdx := flagValue(t.args, "importcfg")
+	out, _ := flagValue(t.args, "o")
+	if cfgIdx < 0 || out == "" || !filepath.IsAbs(out) {
+		return nil
+	}
+	b, err := os.ReadFile(cfgFile)
+	if err != nil {
+		return fmt.Errorf("read importcfg: %w", err)
+	}
+	if !bytes.Contains(b, []byte("packagefile "+RuntimePath)) {
+		return nil
+	}
+	if err := t.ensureExports(); err != nil {
+		return err
+	}
+	ex := t.cfg.Exports
+	if bytes.Contains(b, []byte("packagefile "+HTTPPath+"=")) {
+		if ex, err = t.httpExports(); err != nil {
+			return err
+		}
+	}
+	dir := filepath.Join(filepath.Dir(out), "spantree")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("pin the runtime: %w", err)
+	}
+	pinned := Exports{}
+	for p, f := range ex {
+		if ownRuntime(p) {
+			pinned[p] = f
+		}
+	}
+	name, err := pinImports(cfgFile, filepath.Join(dir, "importcfg"), pinned)
+	if err != nil {
+		return err
+	}
+	setFlagValue(t.args, cfgIdx, "importcfg", name)
+	return nil
+}
+
+// pinImports is addImports for a package that is not instrumented: only the
+// runtime packages it imports are pointed at spangen's archives, none added.
+func pinImports(from, name string, pinned Exports) (string, error) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return "", fmt.Errorf("read importcfg: %w", err)
+	}
+	keep := Exports{}
+	for p, f := range pinned {
+		if bytes.Contains(b, []byte("packagefile "+p+"=")) {
+			keep[p] = f
+		}
+	}
+	return addImports(from, name, keep)
+}
+
 // addImports writes to name a copy of the importcfg file from, with a
-// packagefile line for each of ex that it does not have yet.
+// packagefile line for each of ex that it does not have yet. A line for a
+// package of the runtime module that ex has names ex's archive, whatever
+// archive the go command chose: a program has one runtime, the one spangen
+// built.
 func addImports(from, name string, ex Exports) (string, error) {
 	b, err := os.ReadFile(from)
 	if err != nil {
 		return "", fmt.Errorf("read importcfg: %w", err)
 	}
 	have := map[string]bool{}
+	var buf bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "packagefile "); ok {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "packagefile "); ok {
 			p, _, _ := strings.Cut(rest, "=")
 			have[p] = true
+			if ownRuntime(p) && ex[p] != "" {
+				line = "packagefile " + p + "=" + ex[p]
+			}
 		}
-	}
-	var buf bytes.Buffer
-	buf.Write(b)
-	if len(b) > 0 && b[len(b)-1] != '\n' {
+		buf.WriteString(line)
 		buf.WriteByte('\n')
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("read importcfg: %w", err)
 	}
 	for _, p := range sortedKeys(ex) {
 		if !have[p] {

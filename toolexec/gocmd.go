@@ -199,6 +199,11 @@ func markerGcflags(cfg *Config, user []string) []string {
 			add(p)
 		}
 	}
+	// The runtime module's own packages, when the program imports them
+	// (spantest in a test), are compiled against the runtime spangen
+	// carries (pinRuntime): the marker keeps those compiles apart from a
+	// plain build's in the go command's cache.
+	add(RuntimePath + "/...")
 	for _, u := range user {
 		out = append(out, "-gcflags="+strings.TrimSpace(u+" "+marker))
 	}

@@ -183,3 +183,55 @@ func goosArch(t *testing.T) string {
 	r2 := run(t, ".", testEnv(), "go", "env", "GOHOSTARCH")
 	return strings.TrimSpace(r.stdout) + "_" + strings.TrimSpace(r2.stdout)
 }
+
+// TestSpantest checks that a test importing the runtime module itself
+// (spantest, from the module's own require of the runtime) builds and runs
+// under spangen go test, where the instrumented code links the runtime
+// spangen carries: both must be one package, and plain go test afterwards
+// must not reuse what spangen compiled.
+func TestSpantest(t *testing.T) {
+	rt, err := filepath.Abs("../runtime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/st\n\ngo 1.22\n\nrequire github.com/spantree/spantree/runtime v0.0.0\n\nreplace github.com/spantree/spantree/runtime => " + rt + "\n",
+		"work.go": `package st
+
+import "errors"
+
+// Work fails for negative n, so that it is never tiny.
+func Work(n int) (int, error) {
+	if n < 0 {
+		return 0, errors.New("negative")
+	}
+	return n * 2, nil
+}
+`,
+		"work_test.go": `package st
+
+import (
+	"testing"
+
+	"github.com/spantree/spantree/runtime/spantest"
+)
+
+func TestWork(t *testing.T) {
+	rec := spantest.Record(t)
+	if n, err := Work(2); n != 4 || err != nil {
+		t.Fatalf("Work(2) = %d, %v", n, err)
+	}
+	t.Logf("traces recorded: %d", len(rec.Traces()))
+}
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSucceed(t, "spangen go test", spangen(t, dir, testEnv(), "go", "test", "-count=1", "./..."))
+	mustSucceed(t, "go test after spangen go test", run(t, dir, testEnv(), "go", "test", "-count=1", "./..."))
+	mustSucceed(t, "spangen go test again", spangen(t, dir, testEnv(), "go", "test", "-count=1", "./..."))
+}

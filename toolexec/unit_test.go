@@ -76,6 +76,7 @@ func TestMarkerGcflags(t *testing.T) {
 		"-gcflags=example.com/a/...=-spantree=abc",
 		"-gcflags=example.com/b/...=-spantree=abc",
 		"-gcflags=example.com/dep/...=-spantree=abc",
+		"-gcflags=github.com/spantree/spantree/runtime/...=-spantree=abc",
 		"-gcflags=all=-N -l -spantree=abc",
 		"-gcflags=-spantree=abc",
 	}
