@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
 
@@ -237,7 +238,7 @@ func (e *errorGroups) view(w, h int, now time.Time) []string {
 		if g.Regressed {
 			v += "!"
 		}
-		msg := g.Type + ": " + g.Message
+		msg := termtext.OneLine(g.Type + ": " + g.Message)
 		line := fit(vs.Render(v), verdictW) + " " + fitLeft(fmt.Sprint(g.Count), countW) + " " +
 			fitLeft(fmtAgo(now, g.LastSeen), lastW) + " " + fit(g.Name, nameW) + " " + fit(msg, msgW)
 		lines = append(lines, cursorLine(line, i == e.cursor, w))

@@ -41,6 +41,17 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// OneLine returns s on one line, for a table cell or a list row: the lines
+// of a multi-line text (an error wrapping others, errors.Join's) are joined
+// with " ⏎ " and tabs become spaces. The detail views keep the lines.
+func OneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\t") {
+		return s
+	}
+	s = strings.ReplaceAll(strings.TrimRight(s, "\n"), "\t", " ")
+	return strings.Join(strings.Split(s, "\n"), " ⏎ ")
+}
+
 // unsafe reports whether a terminal could act on r: the C0 controls but
 // newline and tab, DEL, and the C1 controls (U+0080 to U+009F, which some
 // terminals take as the start of a sequence), plus the bidirectional

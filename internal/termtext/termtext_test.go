@@ -90,3 +90,17 @@ func TestSanitizeClean(t *testing.T) {
 	Sanitize(nil)
 	Sanitize("not a pointer")
 }
+
+func TestOneLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"open a: no such file\nopen b: denied", "open a: no such file ⏎ open b: denied"},
+		{"trailing\n", "trailing"},
+		{"tab\there", "tab here"},
+		{"", ""},
+	} {
+		if got := OneLine(tc.in); got != tc.want {
+			t.Errorf("OneLine(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}

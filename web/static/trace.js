@@ -206,7 +206,7 @@ class TraceView {
     const width = (100 * (n.endNS - n.startNS)) / this.total;
     const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected"]
       .filter(Boolean).join(" ");
-    const dur = running ? "running" : fmtDuration(n.endNS - n.startNS);
+    const dur = running ? "running" : fmtDuration(spanTook(s, n));
     return h(
       "div",
       {
@@ -357,7 +357,7 @@ class TraceView {
         h("dt", {}, "Location"), h("dd", { class: "mono" }, s.location || "–"),
         h("dt", {}, "Started"), h("dd", {}, `+${fmtDuration(n.startNS - this.t0)}`, h("span", { class: "dim" }, ` (${fmtTime(s.start)})`)),
         h("dt", {}, "Duration"), h("dd", { class: this.slow.has(s.span_id) ? "slow" : "" },
-          s.status === "started" ? "still running" : fmtDuration(n.endNS - n.startNS),
+          s.status === "started" ? "still running" : fmtDuration(spanTook(s, n)),
           this.slow.has(s.span_id) ? " — slower than its p99 over the last day" : ""),
         s.fold ? [h("dt", {}, "Folded"), h("dd", {},
           `${s.fold.count} calls, total ${fmtDuration(s.fold.total_ns)}, min ${fmtDuration(s.fold.min_ns)}, max ${fmtDuration(s.fold.max_ns)}`)] : null,
@@ -402,7 +402,7 @@ class TraceView {
       title ? h("h3", {}, title) : null,
       h("p", { class: "error-msg" },
         e.panic ? badge("fail", "panic") : null, " ",
-        h("span", { class: "mono" }, e.type), ": ", e.message),
+        h("span", { class: "mono" }, e.type), ": ", h("span", { class: "message" }, e.message)),
       from ? h("p", { class: "dim" }, "returned by ", from) : null,
       group
         ? h("p", {}, "Error group ",
@@ -432,4 +432,11 @@ function attrsBlock(title, attrs) {
     h("table", { class: "attrs" }, h("tbody", {}, entries.map(([k, v]) =>
       h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "mono" }, fmtValue(v)))))),
   );
+}
+
+// spanTook is how long a span took: for a folded line, the time spent in all
+// its calls (what the terminal UI and `spantree show` print), not the window
+// from the first call's start to the last one's end, which the bar shows.
+function spanTook(s, n) {
+  return s.fold && s.fold.count > 1 ? s.fold.total_ns : n.endNS - n.startNS;
 }
