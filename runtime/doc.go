@@ -93,7 +93,9 @@
 // its calls are counted in a fold entry of the parent, and a parent's fold
 // entries become spans with counts when it ends. Failures of one shape (error
 // type and message with numbers and quoted text blanked) fold the same way
-// after three. SPANTREE_SAMPLE keeps a share of traces; a sampled-out trace
+// after three. Any function, fast or not, called more than 32 times under one
+// parent (a loop, a benchmark's b.N) folds after its first 32 calls, which
+// are recorded whole (crowdKeep). SPANTREE_SAMPLE keeps a share of traces; a sampled-out trace
 // folds every call under the span of its goroutine and is published only if
 // it failed or was slow. SPANTREE_MAX_SPANS caps a trace (the rest are
 // counted on the root), and a root that runs longer than SPANTREE_PUBLISH is
