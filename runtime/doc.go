@@ -54,18 +54,20 @@
 // # What it costs
 //
 // Measured with `make bench` (benchmarks/, against the OpenTelemetry SDK
-// with a blocking batch processor in the same run) on a 2-core VM; wall is
-// what the calling goroutine pays, CPU includes the runtime's own goroutines
-// (encoding and writing JSON lines):
+// with a blocking batch processor in the same run) on a 2-core VM shared with
+// other jobs, two runs (2026-12-02); wall is what the calling goroutine pays,
+// CPU includes the runtime's own goroutines (encoding and writing JSON
+// lines). The ratios to the SDK's span hold better than the absolute values:
 //
-//	case                                   wall ns   CPU ns   allocs
-//	recorded span, no context, as JSON        ~95      ~180     0
-//	recorded span with a context             ~100      ~190     0
-//	error recorded (folded after three)        ~60       ~90     0
-//	folded call (a fast repeated leaf)         ~30       ~30     0
-//	sampled-out call                           ~25       ~25     0
-//	nested ten deep, per span                 ~60
-//	OpenTelemetry SDK span (blocking)        ~1500     ~1800     3
+//	case                                   wall ns   CPU ns   allocs   vs SDK (wall)
+//	recorded span, no context, as JSON      165-178  330-361    0        0.09-0.10
+//	recorded span with a context            190-193  332-373    0        0.11
+//	error recorded (folded after three)     107-296  181-188    0        0.06-0.17
+//	folded call (a fast repeated leaf)       53-78    67-77     0        0.03-0.04
+//	sampled-out call                         36-38    33-39     0        0.02
+//	nested ten deep, per span                31-33              0
+//	OpenTelemetry SDK span (blocking)      1731-1829 2220-2351  3        1
+//	two clock reads (time.Now)               52                 0
 //
 // A folded call is counted in its parent's fold entry and reads the clock
 // for one call in sixteen (foldTimeEvery); its fold's total is the sample's
