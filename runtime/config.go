@@ -46,6 +46,10 @@ type Config struct {
 	// Queue is SPANTREE_QUEUE (default 1024): traces waiting per sink; when
 	// full, new ones are dropped and counted.
 	Queue int
+	// Signals is SPANTREE_SIGNALS (default on; "off" turns it off): SIGTERM
+	// and SIGINT flush the sinks before the program does what it does with
+	// them (see Notify).
+	Signals bool
 	// FlushTimeout is SPANTREE_FLUSH_TIMEOUT (default 2s): how long the flush
 	// at exit waits for the sinks.
 	FlushTimeout time.Duration
@@ -64,6 +68,7 @@ func defaultConfig() Config {
 		Publish:      10 * time.Second,
 		Queue:        1024,
 		FlushTimeout: 2 * time.Second,
+		Signals:      true,
 	}
 }
 
@@ -131,6 +136,13 @@ func configFromEnv(getenv func(string) string, warn func(string)) Config {
 	dur("SPANTREE_FOLD", &c.Fold)
 	dur("SPANTREE_PUBLISH", &c.Publish)
 	dur("SPANTREE_FLUSH_TIMEOUT", &c.FlushTimeout)
+	switch v := getenv("SPANTREE_SIGNALS"); v {
+	case "", "on":
+	case "off":
+		c.Signals = false
+	default:
+		warn(fmt.Sprintf("SPANTREE_SIGNALS: %q is neither on nor off; keeping on", v))
+	}
 	num("SPANTREE_MAX_SPANS", &c.MaxSpans)
 	num("SPANTREE_QUEUE", &c.Queue)
 	return c

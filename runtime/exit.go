@@ -15,8 +15,9 @@ import (
 
 // exitInfo marks a publication as the process's last.
 type exitInfo struct {
-	code int
-	at   int64 // monotonic time of the exit
+	code   int
+	signal string // the signal that ends the process (SIGTERM), if any
+	at     int64  // monotonic time of the exit
 }
 
 // Exit flushes, ending the spans still running with code, and then calls
@@ -93,7 +94,12 @@ func (tr *trace) publishExit(ex *exitInfo, running []*span) {
 func (ex *exitInfo) exited(d *SpanData, tr *trace) {
 	d.End = wallAt(tr.wall, tr.mono, ex.at)
 	d.Status = StatusSucceeded
-	if ex.code != 0 {
+	switch {
+	case ex.signal != "":
+		d.Status = StatusFailed
+		d.Error = &ErrorInfo{Type: "signal", Message: "terminated by " + ex.signal}
+		d.Level = LevelError
+	case ex.code != 0:
 		d.Status = StatusFailed
 		d.Error = &ErrorInfo{Type: "exit", Message: "exit status " + strconv.Itoa(ex.code)}
 		d.Level = LevelError

@@ -104,6 +104,9 @@ func setup(cfg Config, sinks []Sink) {
 	for _, h := range setupHooks {
 		h(cfg)
 	}
+	if cfg.Signals && len(exps) > 0 {
+		watchSignals()
+	}
 	state.ready.Store(true)
 	// on last: enabled takes it as proof that the setup is complete.
 	state.on.Store(len(exps) > 0)
