@@ -23,6 +23,8 @@ const (
 	fnFailing
 	fnFailingNamed
 	fnNest0 // fnNest0 .. fnNest0+9: a call chain ten deep
+	fnFoldedTen = fnNest0 + 10
+	fnUnder     = fnNest0 + 11
 )
 
 // fns are the descriptors, as spangen writes them: one per function, built
@@ -47,6 +49,8 @@ var fns = [...]spantree.Func{
 	fnNest0 + 7:    {Name: "benchmarks.nest7", Loc: "benchmarks/spantree_test.go:147"},
 	fnNest0 + 8:    {Name: "benchmarks.nest8", Loc: "benchmarks/spantree_test.go:153"},
 	fnNest0 + 9:    {Name: "benchmarks.nest9", Loc: "benchmarks/spantree_test.go:159"},
+	fnFoldedTen:    {Name: "benchmarks.foldedTen", Loc: "benchmarks/spantree_test.go:170"},
+	fnUnder:        {Name: "benchmarks.under", Loc: "benchmarks/spantree_test.go:176"},
 }
 
 // root is the root span of one trace: it calls call n times.
@@ -85,6 +89,21 @@ func recordedCtx(ctx context.Context) {
 
 func folded() {
 	__sp := spantree.Start(&fns[fnFolded])
+	defer __sp.Done()
+}
+
+// foldedTen is a folded call that calls under ten times: the calls a folded
+// call makes record nothing (UnderFold).
+func foldedTen() {
+	__sp := spantree.Start(&fns[fnFoldedTen])
+	defer __sp.Done()
+	for range 10 {
+		under()
+	}
+}
+
+func under() {
+	__sp := spantree.Start(&fns[fnUnder])
 	defer __sp.Done()
 }
 
@@ -214,6 +233,12 @@ func BenchmarkSpantree(b *testing.B) {
 	b.Run("Folded", func(b *testing.B) {
 		root(context.Background(), perTrace, func(context.Context) { folded() })
 		underRoots(b, func(context.Context) { folded() })
+	})
+	// UnderFold is a call made by a folded call, per call: foldedTen folds
+	// and calls under ten times (an op is one foldedTen).
+	b.Run("UnderFold", func(b *testing.B) {
+		root(context.Background(), perTrace, func(context.Context) { foldedTen() })
+		underRoots(b, func(context.Context) { foldedTen() })
 	})
 	// SampledOut is Start in traces that sampling drops (SPANTREE_SAMPLE=0).
 	b.Run("SampledOut", func(b *testing.B) {
