@@ -22,7 +22,7 @@ const (
 	fnFolded
 	fnFailing
 	fnFailingNamed
-	fnNest0 // fnNest0 .. fnNest0+9: a call chain ten deep
+	fnNest0     // fnNest0 .. fnNest0+9: a call chain ten deep
 	fnFoldedTen = fnNest0 + 10
 	fnUnder     = fnNest0 + 11
 )
