@@ -47,6 +47,9 @@ type exporter struct {
 	inflight atomic.Int64                     // spans of the batch being sent
 	lost     losses
 	sent     atomic.Int64 // spans the receiver accepted
+
+	announcing bool         // print trace ids (announce.go)
+	announced  atomic.Int64 // traces announced
 }
 
 // batch is the comma-separated JSON of len(ends) spans; ends[i] is the offset
@@ -86,6 +89,7 @@ func newExporter(ep *target, policy retryPolicy, maxSpans int, interval time.Dur
 		flushes:    make(chan chan struct{}, 16),
 		wake:       make(chan struct{}, 1),
 		warn:       diag.Warnf,
+		announcing: stderrIsTerminal(),
 	}
 }
 

@@ -221,6 +221,7 @@ func (o *OTLP) Export(_ context.Context, t *spantree.Trace) error {
 		delete(o.unfinished, d.SpanID)
 		return appendOTLPSpan(b, d, time.Time{})
 	})
+	o.exp.announce(t)
 	return nil
 }
 

@@ -83,6 +83,7 @@ func newHTTPSink(url string, cfg spantree.Config) (spantree.Sink, error) {
 // Export encodes t's spans into the buffer, or drops them when it is full.
 func (s *HTTP) Export(_ context.Context, t *spantree.Trace) error {
 	s.exp.add(t.Spans, func(b []byte, d *spantree.SpanData) []byte { return d.AppendJSON(b) })
+	s.exp.announce(t)
 	return nil
 }
 
