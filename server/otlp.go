@@ -64,8 +64,11 @@ func (s *server) otlpIngest(w http.ResponseWriter, r *http.Request, contentType 
 	if err := wire.CheckOTLP(batches); err != nil {
 		return err
 	}
-	_, err = s.st.Ingest(r.Context(), ns, batches)
-	return err
+	if _, err = s.st.Ingest(r.Context(), ns, batches); err != nil {
+		return err
+	}
+	s.metrics.ingested(ns, batches)
+	return nil
 }
 
 // grpcCodes maps the HTTP statuses the server answers with to the closest

@@ -23,6 +23,8 @@ var routes = []route{
 	{"GET /v1/health", keyed((*server).health)},
 	{"GET /v1/dashboard", keyed((*server).dashboard)},
 	{"GET /healthz", (*server).healthz},
+	{"GET /metrics", (*server).metricsHandler},
+	{"GET /v1/status", keyed((*server).status)},
 }
 
 // Routes returns the endpoints of the HTTP API as "METHOD /path" patterns

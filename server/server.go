@@ -20,6 +20,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,8 @@ type server struct {
 
 	p99mu sync.Mutex
 	p99   map[string]*p99Entry
+
+	metrics *metrics // GET /metrics (metrics.go)
 }
 
 type p99Entry struct {
@@ -97,7 +100,7 @@ func newServer(st store.Store, opts Options) *server {
 	if opts.P99Refresh == 0 {
 		opts.P99Refresh = 5 * time.Minute
 	}
-	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}}
+	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}, metrics: newMetrics()}
 	for _, rt := range routes {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
 	}
@@ -124,6 +127,9 @@ func badRequest(field, format string, args ...any) error {
 // fail answers err with its status (see errorStatus).
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status, msg := s.errorStatus(r, err); status != 0 {
+		if r.Method == http.MethodPost {
+			s.metrics.refused.WithLabelValues(strconv.Itoa(status)).Inc()
+		}
 		writeError(w, status, msg)
 	}
 }
@@ -222,6 +228,7 @@ func (s *server) ingest(w http.ResponseWriter, r *http.Request, ns string) error
 	if err != nil {
 		return err
 	}
+	s.metrics.ingested(ns, []spantree.Batch{b})
 	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": n})
 	return nil
 }
