@@ -270,6 +270,16 @@ func (c *Client) Health(ctx context.Context, since time.Duration) (*store.Health
 	return &h, nil
 }
 
+// Status returns each app's OK / WARN / ALERT with the reason, over the
+// last since (0: 1h).
+func (c *Client) Status(ctx context.Context, since time.Duration) (*store.StatusReport, error) {
+	var out store.StatusReport
+	if err := c.do(ctx, http.MethodGet, "/v1/status", sinceQuery(since), nil, false, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Dashboard returns the dashboard rows over the last since (0: 1h).
 func (c *Client) Dashboard(ctx context.Context, since time.Duration) ([]store.DashboardRow, error) {
 	var out struct {

@@ -11,6 +11,7 @@ import (
 
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store"
 )
 
 // metricLines returns the lines of a Prometheus text answer that start
@@ -113,11 +114,11 @@ func TestStatus(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("GET /v1/status: %d %s", status, body)
 	}
-	var got server.Status
+	var got store.StatusReport
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := []server.AppStatus{
+	want := []store.AppStatus{
 		{App: "calm", Status: "OK", Reason: "OK: 1 trace, 0 failed"},
 		{App: "shop", Status: "WARN", Reason: "WARN: 1 error group nobody judged"},
 	}

@@ -22,6 +22,8 @@ import (
 type Backend interface {
 	// Dashboard returns one row per span name seen in the last since.
 	Dashboard(ctx context.Context, since time.Duration) ([]store.DashboardRow, error)
+	// Status returns each app's OK / WARN / ALERT and why, over the last since.
+	Status(ctx context.Context, since time.Duration) (*store.StatusReport, error)
 	// Traces returns trace summaries matching q, newest first.
 	Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceSummary, error)
 	// Trace returns one whole trace; id is a 27-character KSUID or 32 hex.

@@ -17,8 +17,9 @@ type (
 		err   error
 	}
 	dashboardMsg struct {
-		rows []store.DashboardRow
-		err  error
+		rows   []store.DashboardRow
+		status *store.StatusReport // nil when the receiver gave none
+		err    error
 	}
 	tracesMsg struct {
 		key   string // the query the list was loaded for
@@ -69,7 +70,10 @@ func loadNamespaces(list func(context.Context) ([]string, error)) tea.Cmd {
 func loadDashboard(b Backend, since time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		rows, err := call(func(ctx context.Context) ([]store.DashboardRow, error) { return b.Dashboard(ctx, since) })
-		return dashboardMsg{rows: rows, err: err}
+		// The apps' status line is a bonus: without it (a receiver that
+		// does not serve it) the dashboard shows its rows all the same.
+		status, _ := call(func(ctx context.Context) (*store.StatusReport, error) { return b.Status(ctx, since) })
+		return dashboardMsg{rows: rows, status: status, err: err}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
 
@@ -88,6 +89,7 @@ func (s sortKey) String() string {
 // dashboard is the first screen: one row per span name.
 type dashboard struct {
 	rows    []store.DashboardRow
+	status  *store.StatusReport // the apps' OK / WARN / ALERT, shown above the rows
 	shown   []int // indexes into rows after filter and sort
 	cursor  int   // index into shown
 	offset  int
@@ -150,7 +152,7 @@ func (d *dashboard) receive(msg dashboardMsg, f filters) error {
 		d.err = msg.err
 		return msg.err
 	}
-	d.rows, d.loaded, d.err = msg.rows, true, nil
+	d.rows, d.status, d.loaded, d.err = msg.rows, msg.status, true, nil
 	d.refilter(f)
 	return nil
 }
@@ -242,6 +244,7 @@ func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
 	case len(d.shown) == 0:
 		return append(lines, "", "No name matches the filters.", styles.dim.Render("esc clears the query, s / d cycle the toggles"))
 	}
+	lines = append(lines, d.statusLines(w)...)
 	const statusW, callsW, failW, lastW, p95W, verdictW = 6, 8, 7, 9, 8, 12
 	nameW := w - (statusW + callsW + failW + lastW + p95W + verdictW + 7)
 	lines = append(lines, styles.header.Render(fit("Name", nameW)+" "+fit("Status", statusW)+" "+
@@ -270,6 +273,38 @@ func (d *dashboard) view(w, h int, f filters, now time.Time) []string {
 		lines = append(lines, cursorLine(line, i == d.cursor, w))
 	}
 	return lines
+}
+
+// maxStatusLines bounds the apps' status lines above the dashboard's rows.
+const maxStatusLines = 3
+
+// statusLines are the apps that are not OK, worst first, one line each
+// with the reason, or one line saying all are OK.
+func (d *dashboard) statusLines(w int) []string {
+	if d.status == nil || len(d.status.Apps) == 0 {
+		return nil
+	}
+	var bad []store.AppStatus
+	for _, a := range d.status.Apps {
+		if a.Status != "OK" {
+			bad = append(bad, a)
+		}
+	}
+	if len(bad) == 0 {
+		return []string{fit(styles.good.Render("OK")+" "+styles.dim.Render(fmt.Sprintf("all %d apps", len(d.status.Apps))), w-1)}
+	}
+	rank := func(s string) int { return map[string]int{"WARN": 1, "ALERT": 2}[s] }
+	slices.SortStableFunc(bad, func(a, b store.AppStatus) int { return rank(b.Status) - rank(a.Status) })
+	var out []string
+	for i, a := range bad {
+		if i == maxStatusLines {
+			out = append(out, styles.dim.Render(fmt.Sprintf("and %d more apps not OK", len(bad)-i)))
+			break
+		}
+		out = append(out, fit(verdictStyle(strings.ToLower(a.Status)).Render(a.Status)+" "+a.App+" "+
+			styles.dim.Render(termtext.OneLine(strings.TrimPrefix(a.Reason, a.Status+": "))), w-1))
+	}
+	return out
 }
 
 // filterLine is the line above a list: counts and every active filter.

@@ -24,6 +24,7 @@ func fixedNow() time.Time { return testNow }
 type fake struct {
 	mu        sync.Mutex
 	rows      []store.DashboardRow
+	status    *store.StatusReport
 	traces    map[spantree.TraceID]*store.Trace
 	summaries []store.TraceSummary
 	groups    []store.ErrorGroup
@@ -38,6 +39,12 @@ func (f *fake) Dashboard(ctx context.Context, since time.Duration) ([]store.Dash
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.rows), f.err
+}
+
+func (f *fake) Status(ctx context.Context, since time.Duration) (*store.StatusReport, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status, nil
 }
 
 func (f *fake) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceSummary, error) {

@@ -76,6 +76,11 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("stored key = %q; want the key typed", got)
 		}
 		b.waitText(".health-line", "to triage")
+		// The apps that are not OK, with the reason (GET /v1/status).
+		b.waitText(`.app-status li[data-app="shop"]`, "nobody judged")
+		if got := b.text(`.app-status li[data-app="shop"] .badge`); got != "WARN" && got != "ALERT" {
+			t.Errorf("shop's status badge = %q; want WARN or ALERT", got)
+		}
 		b.screenshot("dashboard")
 		// The ok toggle hides failing names; the filter box narrows by text.
 		b.do(chromedp.Click(chromedp.CSS(`.toggle[aria-label="Status"] button[data-value="ok"]`)))

@@ -11,6 +11,7 @@ export const ENDPOINTS = {
   errors: "GET /v1/errors",
   annotate: "PUT /v1/errors/{fingerprint}",
   health: "GET /v1/health",
+  status: "GET /v1/status",
 };
 
 const KEY_STORAGE = "spantree.apiKey";

@@ -53,9 +53,10 @@ export async function dashboardView(root, ctx) {
   f.slowNS = parseDuration(f.slow);
   if (Number.isNaN(f.slowNS)) f.slowNS = parseDuration(DEFAULT_SLOW);
 
-  const [dash, health] = await Promise.allSettled([
+  const [dash, health, status] = await Promise.allSettled([
     call("dashboard", { query: { since: f.since } }),
     call("health"),
+    call("status"),
   ]);
   if (!ctx.current()) return;
   if (dash.status === "rejected") throw dash.reason;
@@ -145,6 +146,7 @@ export async function dashboardView(root, ctx) {
     root,
     h("h1", {}, "Dashboard"),
     healthLine(health),
+    appStatus(status),
     controls,
     count,
     h("div", { class: "scroll" }, table),
@@ -211,6 +213,21 @@ function healthLine(res) {
     unannotated ? ` · ${unannotated} error group${unannotated === 1 ? "" : "s"} to triage` : "",
     alerts ? ` · ${alerts} at ALERT` : "",
   );
+}
+
+// appStatus lists the apps that are not OK (GET /v1/status), ALERT first,
+// each with the reason in words; nothing when all are OK or the receiver
+// gave no answer.
+function appStatus(res) {
+  if (res.status === "rejected") return null;
+  const rank = { ALERT: 2, WARN: 1 };
+  const bad = (res.value.apps || []).filter((a) => a.status !== "OK")
+    .sort((a, b) => (rank[b.status] || 0) - (rank[a.status] || 0));
+  if (bad.length === 0) return null;
+  return h("ul", { class: "app-status" }, bad.map((a) =>
+    h("li", { "data-app": a.app },
+      badge(a.status.toLowerCase(), a.status), " ", h("strong", {}, a.app), " ",
+      h("span", { class: "message" }, a.reason.replace(a.status + ": ", "")))));
 }
 
 // tracesView: a filtered list of traces, newest first.
