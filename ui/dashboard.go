@@ -90,8 +90,8 @@ func (s sortKey) String() string {
 type dashboard struct {
 	rows    []store.DashboardRow
 	status  *store.StatusReport // the apps' OK / WARN / ALERT, shown above the rows
-	shown   []int // indexes into rows after filter and sort
-	cursor  int   // index into shown
+	shown   []int               // indexes into rows after filter and sort
+	cursor  int                 // index into shown
 	offset  int
 	query   string
 	sort    sortKey
