@@ -3,7 +3,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive clean
+.PHONY: all build demo test vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive showcase clean
 
 all: build
 
@@ -54,6 +54,11 @@ test: vet bin/testsum
 	bin/testsum -C runtime $(GO) test -race -count=1 ./... \
 		--- $(GO) test -race -count=1 -timeout 30m ./... \
 		--- -C benchmarks $(GO) test -count=1 ./...
+
+# showcase renders docs/showcase.png, the README's image: the sample program
+# run with its log lines and instrumented, side by side (tmux and Chromium).
+showcase:
+	$(GO) run ./internal/showcase -o docs/showcase.png
 
 # e2e builds Jaeger v2 once (cached in ~/.cache/spantree) and runs two
 # instrumented processes against it.
