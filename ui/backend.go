@@ -22,6 +22,8 @@ import (
 type Backend interface {
 	// Dashboard returns one row per span name seen in the last since.
 	Dashboard(ctx context.Context, since time.Duration) ([]store.DashboardRow, error)
+	// Slow returns per span name the latency summary of the last since.
+	Slow(ctx context.Context, since time.Duration) ([]store.SlowSpan, error)
 	// Status returns each app's OK / WARN / ALERT and why, over the last since.
 	Status(ctx context.Context, since time.Duration) (*store.StatusReport, error)
 	// Traces returns trace summaries matching q, newest first.

@@ -31,6 +31,10 @@ type (
 		trace *store.Trace
 		err   error
 	}
+	slowMsg struct {
+		spans []store.SlowSpan
+		err   error
+	}
 	errorsMsg struct {
 		groups []store.ErrorGroup
 		err    error
@@ -88,6 +92,13 @@ func loadTrace(b Backend, id string) tea.Cmd {
 	return func() tea.Msg {
 		t, err := call(func(ctx context.Context) (*store.Trace, error) { return b.Trace(ctx, id) })
 		return traceMsg{id: id, trace: t, err: err}
+	}
+}
+
+func loadSlow(b Backend, since time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		spans, err := call(func(ctx context.Context) ([]store.SlowSpan, error) { return b.Slow(ctx, since) })
+		return slowMsg{spans: spans, err: err}
 	}
 }
 

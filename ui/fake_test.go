@@ -25,6 +25,7 @@ type fake struct {
 	mu        sync.Mutex
 	rows      []store.DashboardRow
 	status    *store.StatusReport
+	slow      []store.SlowSpan
 	traces    map[spantree.TraceID]*store.Trace
 	summaries []store.TraceSummary
 	groups    []store.ErrorGroup
@@ -39,6 +40,12 @@ func (f *fake) Dashboard(ctx context.Context, since time.Duration) ([]store.Dash
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.rows), f.err
+}
+
+func (f *fake) Slow(ctx context.Context, since time.Duration) ([]store.SlowSpan, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.slow), f.err
 }
 
 func (f *fake) Status(ctx context.Context, since time.Duration) (*store.StatusReport, error) {

@@ -97,6 +97,8 @@ func (m model) screenKey(key string) (tea.Model, tea.Cmd) {
 		m.tree, it = m.tree.update(key, c)
 	case screenErrors:
 		m.errs, it = m.errs.update(key, c)
+	case screenSlow:
+		m.slow, it = m.slow.update(key, c)
 	}
 	return m.carryOut(it)
 }

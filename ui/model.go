@@ -18,6 +18,7 @@ const (
 	screenTraces
 	screenTrace
 	screenErrors
+	screenSlow
 )
 
 // Config holds the knobs of a UI session.
@@ -53,6 +54,7 @@ type model struct {
 	list traceList
 	tree traceView
 	errs errorGroups
+	slow slowSpans
 
 	prompt     prompt
 	help       bool
@@ -120,6 +122,12 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m.answered(current, err), nil
+	case slowMsg:
+		if err := m.slow.receive(msg); err != nil {
+			return m.fail(err), nil
+		}
+		m.clearStaleError()
+		return m, nil
 	case errorsMsg:
 		if err := m.errs.receive(msg); err != nil {
 			return m.fail(err), nil
@@ -211,6 +219,12 @@ func (m *model) reload(force bool) tea.Cmd {
 		}
 		m.errs.loading = true
 		return loadErrors(m.backend, 0)
+	case screenSlow:
+		if m.slow.loading && !force {
+			return nil
+		}
+		m.slow.loading = true
+		return loadSlow(m.backend, m.cfg.Since)
 	}
 	return nil
 }
@@ -283,6 +297,9 @@ func (m model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		case keys.Errors.is(key) && m.current() != screenErrors:
 			m = m.push(screenErrors)
+			return m, m.reload(true)
+		case keys.Slow.is(key) && m.current() != screenSlow:
+			m = m.push(screenSlow)
 			return m, m.reload(true)
 		case keys.Traces.is(key):
 			m.list = traceList{}

@@ -75,6 +75,8 @@ func (m model) screenTitle() string {
 		return m.tree.title()
 	case screenErrors:
 		return m.errs.title()
+	case screenSlow:
+		return m.slow.title() + " (last " + fmtWindow(m.cfg.Since) + ")"
 	}
 	return ""
 }
@@ -91,6 +93,8 @@ func (m model) body(w, h int) []string {
 		return m.list.view(w, h, m.filters, now)
 	case screenErrors:
 		return m.errs.view(w, h, now)
+	case screenSlow:
+		return m.slow.view(w, h)
 	case screenTrace:
 		return m.tree.view(w, h)
 	}
@@ -117,6 +121,8 @@ func (m model) footer() string {
 		bs = m.tree.bindings()
 	case m.current() == screenErrors:
 		bs = m.errs.bindings()
+	case m.current() == screenSlow:
+		bs = m.slow.bindings()
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {

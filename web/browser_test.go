@@ -152,6 +152,27 @@ func TestBrowser(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("slow spans", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/slow?since=24h")
+		b.waitText(`table.slow-spans tr[data-name="db.Connect"]`, "db.Connect")
+		row := b.text(`table.slow-spans tr[data-name="db.Connect"]`)
+		for _, want := range []string{"shop/db/db.go:30", "shop", "%"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("db.Connect's slow row %q does not show %q", row, want)
+			}
+		}
+		// Ranked by impact: the first row has the largest.
+		first := eval[string](b, `document.querySelector("table.slow-spans tbody tr").dataset.name`)
+		if first == "" {
+			t.Errorf("no first row")
+		}
+		b.screenshot("slow")
+		b.do(chromedp.Click(chromedp.CSS(`table.slow-spans tr[data-name="db.Connect"] a.mono`)))
+		b.waitFor("the slowest trace", `location.hash.startsWith("#/trace/")`)
+		b.noErrors()
+	})
+
 	t.Run("triage", func(t *testing.T) {
 		b.t = t
 		b.goHash("#/errors?q=connection+refused")

@@ -12,6 +12,7 @@ export const ENDPOINTS = {
   annotate: "PUT /v1/errors/{fingerprint}",
   health: "GET /v1/health",
   status: "GET /v1/status",
+  slow: "GET /v1/slow",
 };
 
 const KEY_STORAGE = "spantree.apiKey";

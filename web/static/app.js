@@ -6,6 +6,7 @@ import { h, isTraceID, replace } from "./dom.js";
 import { dashboardView, healthView, tracesView } from "./lists.js";
 import { traceView } from "./trace.js";
 import { errorsView } from "./errors.js";
+import { slowView } from "./slow.js";
 
 const routes = {
   dashboard: dashboardView,
@@ -13,6 +14,7 @@ const routes = {
   trace: traceView,
   errors: errorsView,
   health: healthView,
+  slow: slowView,
 };
 
 const $ = (id) => document.getElementById(id);

@@ -114,7 +114,7 @@ function drawGroup(card, g) {
       a ? verdictBadge(a.severity) : verdictBadge("unannotated"),
       a ? badge(a.kind, a.kind) : null,
       g.regressed ? badge("alert", "REGRESSED", "silenced, and back in a newer version") : null,
-      h("h2", {}, h("span", { class: "mono" }, g.type), ": ", h("span", { class: "message" }, g.message)),
+      h("h2", {}, h("span", { class: "mono" }, g.type), ": ", h("span", { class: "err-text" }, g.message)),
     ),
     h(
       "dl",

@@ -227,7 +227,7 @@ function appStatus(res) {
   return h("ul", { class: "app-status" }, bad.map((a) =>
     h("li", { "data-app": a.app },
       badge(a.status.toLowerCase(), a.status), " ", h("strong", {}, a.app), " ",
-      h("span", { class: "message" }, a.reason.replace(a.status + ": ", "")))));
+      h("span", { class: "err-text" }, a.reason.replace(a.status + ": ", "")))));
 }
 
 // tracesView: a filtered list of traces, newest first.

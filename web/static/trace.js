@@ -402,7 +402,7 @@ class TraceView {
       title ? h("h3", {}, title) : null,
       h("p", { class: "error-msg" },
         e.panic ? badge("fail", "panic") : null, " ",
-        h("span", { class: "mono" }, e.type), ": ", h("span", { class: "message" }, e.message)),
+        h("span", { class: "mono" }, e.type), ": ", h("span", { class: "err-text" }, e.message)),
       from ? h("p", { class: "dim" }, "returned by ", from) : null,
       group
         ? h("p", {}, "Error group ",
