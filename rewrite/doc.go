@@ -2,7 +2,7 @@
 // span of the spantree runtime, and removes that instrumentation again.
 //
 // [File] rewrites one file given its bytes and needs no type information, so
-// the same code serves `spangen -w` (after [Load] has found the files with
+// the same code serves `spangen -w` (after internal/load has found the files with
 // golang.org/x/tools/go/packages) and compile-time instrumentation through
 // -toolexec, which sees one package's files at a time ([Files]).
 //
@@ -55,7 +55,7 @@
 // net/http clients and the http(s):// and otlp+http(s):// sinks, the last two
 // installed by merely importing it. The core runtime does not import net/http,
 // so that instrumenting a program that never uses it (a CLI) does not link
-// net/http, crypto/tls and the cgo resolver into it (issue 5: that made clean
+// net/http, crypto/tls and the cgo resolver into it (measured: that made clean
 // builds 1.9x and binaries 2.5x those of the plain program). So the rewriter
 // imports spanhttp, right after the runtime's import, where the program
 // needs it:
@@ -66,7 +66,7 @@
 //     propagation and the HTTP sinks;
 //   - blank in the file of package main that declares func main when
 //     [Options.LinksHTTP] says that the program links net/http through its
-//     dependencies (spangen -w finds that out with go list; see [Load]).
+//     dependencies (spangen -w finds that out with go list; see internal/load).
 //
 // A file that already imports spanhttp gets no blank import. A program that
 // links no spanhttp has the tree, json, json:PATH and off sinks only.

@@ -7,9 +7,9 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
-	"path"
-	"sort"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 )
 
 // RuntimePath is the import path of the runtime that instrumented code calls.
@@ -24,7 +24,7 @@ const ImportName = "__spantree"
 // spans (spanhttp.Start), and, installed by importing it, W3C traceparent
 // propagation on net/http clients and the http(s):// and otlp+http(s)://
 // sinks. The core runtime does not import net/http, so that a program that
-// never uses it does not link it (issue 5: instrumenting a CLI made clean
+// never uses it does not link it (measured: instrumenting a CLI made clean
 // builds 1.9x and binaries 2.5x as large).
 const HTTPPath = RuntimePath + "/spanhttp"
 
@@ -59,9 +59,9 @@ type Options struct {
 	// then imports [HTTPPath] (blank), so that the program's HTTP clients
 	// propagate the trace and SPANTREE_SINK may name an HTTP receiver or an
 	// OTLP backend. A file that imports net/http itself gets the import
-	// whatever LinksHTTP says. [Load] finds it out with LoadConfig.FindHTTP
-	// (Package.LinksHTTP); spangen toolexec asks go list when it compiles a
-	// main package.
+	// whatever LinksHTTP says. spangen -w finds it out with internal/load
+	// (Config.FindHTTP, Package.LinksHTTP); spangen toolexec asks go list
+	// when it compiles a main package.
 	LinksHTTP bool
 }
 
@@ -143,20 +143,14 @@ func file(filename string, src []byte, opts Options) ([]byte, error) {
 	if skipFile(f) {
 		return src, nil
 	}
-	for _, is := range f.Imports {
-		if is.Name != nil && (is.Name.Name == ImportName || is.Name.Name == HTTPImportName) {
-			// Left over by strip: not spangen's output (written by hand, or
-			// by a spangen whose output this one does not know). Adding a
-			// second import and table would not compile.
-			return nil, fmt.Errorf("%s: instrumentation spangen cannot take out (%s is imported, but not as spangen writes it): remove it by hand, then run spangen again",
-				fset.Position(is.Pos()), is.Name.Name)
-		}
-	}
 	in := newInstrumenter(fset, f, src, filename, opts)
 	if !in.run() {
 		return src, nil
 	}
-	out := apply(src, in.edits)
+	out, err := udiff.ApplyBytes(src, in.edits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: spangen computed edits it cannot apply (please report): %w", filename, err)
+	}
 	if opts.KeepLines {
 		// Compiled, never read: lines matter, layout does not.
 		if _, err := parser.ParseFile(token.NewFileSet(), filename, out, parser.SkipObjectResolution); err != nil {
@@ -210,39 +204,6 @@ func skipFile(f *ast.File) bool {
 	return false
 }
 
-// edit replaces src[start:end] with text. Edits never overlap; insertions
-// (start == end) at the offset where a replacement starts come first.
-type edit struct {
-	start, end int
-	text       string
-}
-
-func apply(src []byte, edits []edit) []byte {
-	sortEdits(edits)
-	var b bytes.Buffer
-	b.Grow(len(src) + 64*len(edits))
-	last := 0
-	for _, e := range edits {
-		if e.start < last {
-			panic(fmt.Sprintf("rewrite: overlapping edits at %d (after %d)", e.start, last))
-		}
-		b.Write(src[last:e.start])
-		b.WriteString(e.text)
-		last = e.end
-	}
-	b.Write(src[last:])
-	return b.Bytes()
-}
-
-func sortEdits(edits []edit) {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
-		}
-		return edits[i].end < edits[j].end
-	})
-}
-
 // hasDirective reports whether cg holds a //name line comment (with or
 // without arguments).
 func hasDirective(cg *ast.CommentGroup, name string) bool {
@@ -269,31 +230,4 @@ func directiveText(text, name string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(rest), true
-}
-
-// tableName is the name of the descriptor table of the file: unique in the
-// package because file names are unique in a directory.
-func tableName(filename string) string {
-	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(filename, `\`, "/")), ".go")
-	var b strings.Builder
-	b.WriteString("__spantree_fns_")
-	lossy := false
-	for _, r := range base {
-		switch {
-		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-			lossy = true
-		}
-	}
-	if lossy {
-		// a-b.go and a_b.go must not share a table.
-		var h uint32 = 2166136261
-		for i := 0; i < len(base); i++ {
-			h = (h ^ uint32(base[i])) * 16777619
-		}
-		fmt.Fprintf(&b, "_%08x", h)
-	}
-	return b.String()
 }

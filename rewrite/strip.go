@@ -2,12 +2,15 @@ package rewrite
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
 	"strconv"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 )
 
 // stripper computes the edits that remove instrumentation from one file.
@@ -15,7 +18,7 @@ type stripper struct {
 	tf       *token.File
 	f        *ast.File
 	src      []byte
-	edits    []edit
+	edits    []udiff.Edit
 	oneline  map[string][]bool // table name -> entry was on one line
 	joined   map[*ast.BlockStmt]bool
 	consumed [][2]int // ranges already deleted (temporaries' returns, imports)
@@ -23,7 +26,7 @@ type stripper struct {
 }
 
 func strip(filename string, src []byte) ([]byte, error) {
-	if !bytes.Contains(src, []byte(ImportName)) {
+	if !bytes.Contains(src, []byte(ImportName)) && !bytes.Contains(src, []byte(HTTPImportName)) {
 		return src, nil // the common case: nothing to remove, nothing to parse
 	}
 	fset := token.NewFileSet()
@@ -36,23 +39,78 @@ func strip(filename string, src []byte) ([]byte, error) {
 		oneline: map[string][]bool{},
 		joined:  map[*ast.BlockStmt]bool{},
 	}
-	if !s.run() {
-		return src, nil
+	out := src
+	if s.run() {
+		udiff.SortEdits(s.edits)
+		out, err = udiff.ApplyBytes(src, s.edits)
+		if err != nil {
+			return nil, fmt.Errorf("%s: spangen computed edits it cannot apply to take its instrumentation out (please report): %w", filename, err)
+		}
 	}
-	out := apply(src, s.edits)
+	if o, name := leftover(out); o >= 0 {
+		// Written by hand, or in a shape this version does not write:
+		// instrumenting the file again would not compile (two runtime
+		// imports, two tables), and Undo would not give it back.
+		return nil, fmt.Errorf("%s: instrumentation spangen cannot take out (%s is used, but not as spangen writes it): remove it by hand, then run spangen again",
+			fset.Position(s.tf.Pos(origOffset(s.edits, o))), name)
+	}
 	if s.realign {
 		if f, err := format.Source(out); err == nil {
-			return f, nil
+			out = f
 		}
 	}
 	return out, nil
+}
+
+// leftover returns the offset in src, a file stripped of the
+// instrumentation spangen writes, of the first identifier named like that
+// instrumentation (ImportName, HTTPImportName), and the name; -1 if there is
+// none.
+func leftover(src []byte) (int, string) {
+	if !bytes.Contains(src, []byte(ImportName)) && !bytes.Contains(src, []byte(HTTPImportName)) {
+		return -1, ""
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
+	if err != nil {
+		return -1, "" // the caller's parse of its output reports it
+	}
+	var at *ast.Ident
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && at == nil && (id.Name == ImportName || id.Name == HTTPImportName) {
+			at = id
+		}
+		return at == nil
+	})
+	if at == nil {
+		return -1, ""
+	}
+	return fset.File(at.Pos()).Offset(at.Pos()), at.Name
+}
+
+// origOffset maps offset o of the result of applying the sorted edits back
+// to the source they apply to (an offset inside an edit's new text maps to
+// the edit's start).
+func origOffset(edits []udiff.Edit, o int) int {
+	delta := 0 // result offset minus source offset, so far
+	for _, e := range edits {
+		start := e.Start + delta
+		if o < start {
+			break
+		}
+		if o < start+len(e.New) {
+			return e.Start
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return o - delta
 }
 
 func (s *stripper) off(p token.Pos) int  { return s.tf.Offset(p) }
 func (s *stripper) line(p token.Pos) int { return s.tf.Line(p) }
 
 func (s *stripper) add(start, end int, text string) {
-	s.edits = append(s.edits, edit{start: start, end: end, text: text})
+	s.edits = append(s.edits, udiff.Edit{Start: start, End: end, New: text})
 }
 
 func (s *stripper) run() bool {
@@ -72,11 +130,6 @@ func (s *stripper) run() bool {
 			found = s.stripImport(g, next, rt) || found
 		case g.Tok == token.VAR && len(g.Specs) == 1:
 			found = s.stripTable(g) || found
-		}
-	}
-	for _, d := range s.f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && strings.HasPrefix(fd.Name.Name, "__spantree_end") {
-			s.deleteDecl(fd)
 		}
 	}
 	if !found {
@@ -262,15 +315,14 @@ func (s *stripper) blankOrParen(o int) bool {
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == ')'
 }
 
-// stripTable removes the descriptor table and remembers which entries were
-// one-line bodies.
 // isTableName reports whether name is a descriptor table's: __spantree_fns_
-// and the file's name, or __spantree_fns (earlier versions, and code written
-// the way the runtime's documentation shows).
+// and the file's name (see tableName).
 func isTableName(name string) bool {
-	return name == "__spantree_fns" || strings.HasPrefix(name, "__spantree_fns_")
+	return strings.HasPrefix(name, "__spantree_fns_")
 }
 
+// stripTable removes the descriptor table and remembers which entries were
+// one-line bodies.
 func (s *stripper) stripTable(g *ast.GenDecl) bool {
 	vs, ok := g.Specs[0].(*ast.ValueSpec)
 	if !ok || len(vs.Names) != 1 || !isTableName(vs.Names[0].Name) || len(vs.Values) != 1 {
@@ -479,8 +531,7 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 		return "", 0, false
 	}
 	c, isCall := as.Rhs[0].(*ast.CallExpr)
-	// StartRequest: handlers before spanhttp.Start (issue 5).
-	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") &&
+	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit") &&
 		!isSelCall(c, HTTPImportName, "Start", "StartHandler") {
 		return "", 0, false
 	}
@@ -504,32 +555,11 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	return tid.Name, n, true
 }
 
-// isEndDefer reports whether st is `defer __sp.Done()`, `defer
-// __sp.DoneErr(&err)`, or an earlier generated shape: `defer
-// __spantree_end_file(__sp...)` or `defer func() { __sp.End...(...) }()`.
+// isEndDefer reports whether st is `defer __sp.Done()` or `defer
+// __sp.DoneErr(&err)`.
 func isEndDefer(st ast.Stmt) bool {
 	d, ok := st.(*ast.DeferStmt)
-	if !ok {
-		return false
-	}
-	if id, ok := d.Call.Fun.(*ast.Ident); ok {
-		return strings.HasPrefix(id.Name, "__spantree_end")
-	}
-	if sel, ok := d.Call.Fun.(*ast.SelectorExpr); ok {
-		if x, ok := sel.X.(*ast.Ident); ok && x.Name == "__sp" {
-			return sel.Sel.Name == "Done" || sel.Sel.Name == "DoneErr"
-		}
-	}
-	lit, ok := d.Call.Fun.(*ast.FuncLit)
-	if !ok || len(lit.Body.List) != 1 {
-		return false
-	}
-	es, ok := lit.Body.List[0].(*ast.ExprStmt)
-	if !ok {
-		return false
-	}
-	c, ok := es.X.(*ast.CallExpr)
-	return ok && (isSpCall(c, "End") || isSpCall(c, "EndErr"))
+	return ok && (isSpCall(d.Call, "Done") || isSpCall(d.Call, "DoneErr"))
 }
 
 func isFlush(st ast.Stmt) bool {

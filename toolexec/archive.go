@@ -12,8 +12,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/spantree/spantree/rewrite"
 	"golang.org/x/tools/txtar"
+
+	"github.com/spantree/spantree/rewrite"
 )
 
 // The runtime module (../runtime) is a separate module, so go:embed cannot

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/mod/modfile"
+	"github.com/spantree/spantree/internal/gomod"
 )
 
 // markerFlag is the compiler flag spangen go gives, through -gcflags, to the
@@ -81,7 +81,7 @@ func (t *tool) compile() error {
 	if len(srcs) == 0 {
 		return nil
 	}
-	mod := findModule(filepath.Dir(srcs[0].orig))
+	mod := gomod.FindModule(filepath.Dir(srcs[0].orig))
 	if !t.cfg.Pkgs.Match(path, t.inMain(path, mod)) {
 		return nil
 	}
@@ -187,7 +187,7 @@ func importPath(args []string) string {
 
 // inMain reports whether the package path, whose files are in module mod,
 // belongs to a main module.
-func (t *tool) inMain(path string, mod *module) bool {
+func (t *tool) inMain(path string, mod *gomod.Module) bool {
 	if path == "command-line-arguments" {
 		return true // files named on the command line: go run hello.go
 	}
@@ -272,29 +272,6 @@ func addImports(from, name string, ex Exports) (string, error) {
 		return "", fmt.Errorf("write importcfg: %w", err)
 	}
 	return name, nil
-}
-
-// module is the module a directory belongs to.
-type module struct {
-	Path, Dir string
-}
-
-// findModule returns the module of the nearest go.mod at or above dir, or nil.
-func findModule(dir string) *module {
-	for d := dir; ; {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			if p := modfile.ModulePath(b); p != "" {
-				return &module{Path: p, Dir: d}
-			}
-			return nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return nil
-		}
-		d = parent
-	}
 }
 
 func inDir(name, dir string) bool {

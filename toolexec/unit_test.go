@@ -115,38 +115,6 @@ func TestSplitQuoted(t *testing.T) {
 	}
 }
 
-func TestReadMainModule(t *testing.T) {
-	for _, tc := range []struct {
-		name, gomod string
-		want        string // module path; "" means an error
-	}{
-		{"plain", "module example.com/m\n\ngo 1.22\n", "example.com/m"},
-		{"quoted with comments", "// the module\nmodule \"example.com/q\" // here\ngo 1.22\n", "example.com/q"},
-		{"no module line", "go 1.22\n", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			name := filepath.Join(dir, "go.mod")
-			if err := os.WriteFile(name, []byte(tc.gomod), 0o666); err != nil {
-				t.Fatal(err)
-			}
-			m, err := readMainModule(name)
-			if tc.want == "" {
-				if err == nil {
-					t.Fatalf("readMainModule = %+v; want an error", m)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(Module{Path: tc.want, Dir: dir}, m); diff != "" {
-				t.Errorf("readMainModule (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // The memo of go env's answer is keyed by what the answer depends on: the
 // go.mod of the directory and of its parents, and the environment.
 func TestGoEnvKey(t *testing.T) {
