@@ -2,7 +2,6 @@ package runtimetest
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"github.com/spantree/spantree/runtime/spantest"
 )
 
