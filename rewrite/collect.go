@@ -45,6 +45,17 @@ type fn struct {
 	calls, loops, stmts int
 	nodes               int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
 	callsOut            int // calls of other packages' functions (pkg.F(...))
+	// callees are the calls that may go to a function or method of this
+	// package (by name, without types): the tiny rule decides them per
+	// package (see tinyPackage). The other calls are opaque.
+	callees []callee
+}
+
+// callee is the target of a call as the syntax names it: a function (or
+// type, for a conversion) of the package by name, or a method by its name.
+type callee struct {
+	name   string // f(...), f[T](...)
+	method string // x.m(...), x not an imported package
 }
 
 // exitStmt is a statement calling os.Exit, log.Fatal* or log.Panic*.
@@ -164,12 +175,11 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		case *ast.CallExpr:
 			if !in.isBuiltinOrConversion(n) && !in.isPureCall(n) {
 				cur.calls++
-				if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
-					if id, ok := sel.X.(*ast.Ident); ok {
-						if _, imported := in.imports[id.Name]; imported {
-							cur.callsOut++
-						}
-					}
+				switch c := in.packageCallee(n.Fun); {
+				case c.name != "" || c.method != "":
+					cur.callees = append(cur.callees, c)
+				case isImportedCall(in, n.Fun):
+					cur.callsOut++
 				}
 			}
 		case *ast.ForStmt, *ast.RangeStmt:
@@ -190,6 +200,38 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		stack = append(stack, n)
 		return true
 	})
+}
+
+// packageCallee names what fun, the function of a call, may be in this
+// package; the zero callee when it cannot be this package's.
+func (in *instrumenter) packageCallee(fun ast.Expr) callee {
+	switch f := ast.Unparen(fun).(type) {
+	case *ast.IndexExpr:
+		return in.packageCallee(f.X)
+	case *ast.IndexListExpr:
+		return in.packageCallee(f.X)
+	case *ast.Ident:
+		return callee{name: f.Name}
+	case *ast.SelectorExpr:
+		if id, ok := f.X.(*ast.Ident); ok {
+			if _, imported := in.imports[id.Name]; imported {
+				return callee{}
+			}
+		}
+		return callee{method: f.Sel.Name}
+	}
+	return callee{}
+}
+
+// isImportedCall reports whether fun is pkg.F of an imported package.
+func isImportedCall(in *instrumenter, fun ast.Expr) bool {
+	if sel, ok := ast.Unparen(fun).(*ast.SelectorExpr); ok {
+		if id, ok := sel.X.(*ast.Ident); ok {
+			_, imported := in.imports[id.Name]
+			return imported
+		}
+	}
+	return false
 }
 
 // labelsAfter returns the labels of the labeled statements that follow st

@@ -105,13 +105,18 @@
 //   - methods named String, Error, GoString, Format, Len, Less or Swap (fmt,
 //     errors and sort call them in loops);
 //   - leaf functions and literals: no calls other than to builtins,
-//     conversions to predeclared types and functions of the standard
-//     library's pure packages (bytes, strings, strconv, math, math/bits,
-//     unicode, utf8, slices, maps, cmp, errors, encoding/binary,
-//     encoding/hex, sync/atomic), no loops, no go, defer or select
-//     statements, no channel operations, no function literals, and at most
-//     80 syntax nodes (the inliner's budget is 80). These are the functions
-//     the compiler would inline anyway;
+//     conversions (to predeclared types and the package's own), functions
+//     of the standard library's pure packages (bytes, strings, strconv,
+//     math, math/bits, unicode, utf8, slices, maps, cmp, errors,
+//     encoding/binary, encoding/hex, sync/atomic) and tiny functions of the
+//     same package, no loops, no go, defer or select statements, no channel
+//     operations, no function literals, and at most 80 syntax nodes (the
+//     inliner's budget is 80). These are the functions the compiler would
+//     inline anyway. Which functions of a package are tiny depends on each
+//     other, so [Files] decides it for all the files of a package at once,
+//     as the least fixed point over the calls (names resolved without
+//     types: a method call counts as tiny when every method of that name in
+//     the package is); recursion is never tiny. [File] alone sees one file;
 //   - wrappers: a body of one statement making one call of a function or
 //     method of this package (at most 40 nodes), such as `return
 //     l.less(a, b)`: the callee has the span, and the wrapper would only add

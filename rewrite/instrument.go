@@ -29,6 +29,8 @@ type instrumenter struct {
 	directives map[int][]string  // line -> //spangen: comments on it
 	linknamed  map[string]bool
 
+	roots   []*fn         // the file's functions (prepare)
+	pkgTiny *packageFacts // the tiny functions of the package (tinyPackage)
 	edits   []udiff.Edit
 	entries []entry
 	temps   int  // temporaries used so far in the file (__rN)
@@ -92,13 +94,33 @@ func newInstrumenter(fset *token.FileSet, f *ast.File, src []byte, filename stri
 func (in *instrumenter) line(p token.Pos) int { return in.tf.Line(p) }
 func (in *instrumenter) off(p token.Pos) int  { return in.tf.Offset(p) }
 
-// run computes the edits; it reports false when nothing is instrumented.
-func (in *instrumenter) run() bool {
-	roots := in.collect()
-	in.markAlignedDecls(roots)
-	top := &fn{name: in.pkg, kids: roots}
+// prepare finds the functions of the file, names them and learns what the
+// tiny rule needs; the edits come after the package's tiny functions are
+// known (tinyPackage).
+func (in *instrumenter) prepare() {
+	in.roots = in.collect()
+	in.markAlignedDecls(in.roots)
+	top := &fn{name: in.pkg, kids: in.roots}
 	in.nameKids(top)
-	for _, r := range roots {
+}
+
+// typeNames returns the names of the types the file declares at top level.
+func (in *instrumenter) typeNames() map[string]bool {
+	names := map[string]bool{}
+	for _, d := range in.f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+			for _, s := range g.Specs {
+				names[s.(*ast.TypeSpec).Name.Name] = true
+			}
+		}
+	}
+	return names
+}
+
+// run computes the edits, after prepare and tinyPackage; it reports false
+// when nothing is instrumented.
+func (in *instrumenter) run() bool {
+	for _, r := range in.roots {
 		in.visit(r, false, false)
 	}
 	if len(in.entries) == 0 {

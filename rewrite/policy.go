@@ -32,12 +32,20 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false
 		}
 	}
-	if name, wrap := in.errorResult(f.typ); name != "" || wrap {
-		if !f.onlyNilErrors(countFields(f.typ.Results)) || name != "" && mentions(f.body, name) {
-			return true // errors are the point: a function that returns one gets a span
-		}
+	if in.failing(f) {
+		return true // errors are the point: a function that returns one gets a span
 	}
-	return !f.tiny()
+	return !in.pkgTiny.tiny(f)
+}
+
+// failing reports whether f returns an error that may not be nil: the tiny
+// rule never applies to it.
+func (in *instrumenter) failing(f *fn) bool {
+	name, wrap := in.errorResult(f.typ)
+	if name == "" && !wrap {
+		return false
+	}
+	return !f.onlyNilErrors(countFields(f.typ.Results)) || name != "" && mentions(f.body, name)
 }
 
 // onlyNilErrors reports whether every return statement of f, a function
@@ -84,27 +92,6 @@ const (
 	// leaves out one-statement bodies that compute much around the call.
 	wrapperBudget = 40
 )
-
-// tiny reports whether f is a function the compiler would inline and a span
-// would swamp: no loops, goroutines or literals, and either no calls (calls
-// of the standard library's pure packages apart: isPureCall) within
-// leafBudget, or a single statement forwarding to one call of this
-// package's within wrapperBudget (a wrapper: its callee has the span).
-// Functions returning an error are never tiny (see the caller).
-func (f *fn) tiny() bool {
-	if f.loops > 0 || len(f.kids) > 0 {
-		return false
-	}
-	switch {
-	case f.calls == 0:
-		return f.nodes <= leafBudget
-	case f.calls == 1 && f.callsOut == 0:
-		// A wrapper of another package's function (time.Sleep, http.Get)
-		// is where time goes and no span of ours would show it: not tiny.
-		return len(f.body.List) == 1 && f.nodes <= wrapperBudget
-	}
-	return false
-}
 
 var builtins = map[string]bool{
 	"append": true, "cap": true, "clear": true, "complex": true, "copy": true, "delete": true,

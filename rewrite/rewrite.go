@@ -72,7 +72,14 @@ type Options struct {
 // cgo, //spangen:ignore) comes back without instrumentation. A file that does
 // not parse is an error whose message starts with filename:line:col.
 func File(filename string, src []byte, opts Options) ([]byte, error) {
-	return file(filename, src, opts)
+	p, err := prepareFile(filename, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	if p.in != nil {
+		tinyPackage([]*instrumenter{p.in})
+	}
+	return p.finish()
 }
 
 // Undo removes the instrumentation that File added. For a gofmt-formatted
@@ -87,10 +94,13 @@ type Source struct {
 	Src  []byte
 }
 
-// Files instruments (or, with undo, un-instruments) the files of one package:
-// it is File for each, except that a //spangen:ignore in the package doc
-// comment of any of them leaves all of them uninstrumented. opts.Dir applies
-// to every file.
+// Files instruments (or, with undo, un-instruments) the files of one package
+// (one directory: a package and its external test package too): it is File
+// for each, except that a //spangen:ignore in the package doc comment of any
+// of them leaves all of them uninstrumented, and that the tiny rule sees the
+// functions of all the files of a package, so that a small function calling
+// a tiny function of another file is tiny too. opts.Dir applies to every
+// file.
 func Files(files []Source, opts Options, undo bool) ([]Source, error) {
 	if !undo {
 		for _, f := range files {
@@ -105,18 +115,42 @@ func Files(files []Source, opts Options, undo bool) ([]Source, error) {
 		}
 	}
 	out := make([]Source, len(files))
-	for i, f := range files {
-		var b []byte
-		var err error
-		if undo {
-			b, err = Undo(f.Name, f.Src)
-		} else {
-			b, err = File(f.Name, f.Src, opts)
+	if undo {
+		for i, f := range files {
+			b, err := Undo(f.Name, f.Src)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = Source{Name: f.Name, Src: b}
 		}
+		return out, nil
+	}
+	prepared := make([]*prepared, len(files))
+	pkgs := map[string][]*instrumenter{} // package clause -> its files
+	var names []string
+	for i, f := range files {
+		p, err := prepareFile(f.Name, f.Src, opts)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = Source{Name: f.Name, Src: b}
+		prepared[i] = p
+		if p.in != nil {
+			name := p.in.f.Name.Name
+			if pkgs[name] == nil {
+				names = append(names, name)
+			}
+			pkgs[name] = append(pkgs[name], p.in)
+		}
+	}
+	for _, name := range names {
+		tinyPackage(pkgs[name])
+	}
+	for i, p := range prepared {
+		b, err := p.finish()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Source{Name: files[i].Name, Src: b}
 	}
 	return out, nil
 }
@@ -130,7 +164,16 @@ func packageIgnored(filename string, src []byte) (bool, error) {
 	return f.Doc != nil && hasDirective(f.Doc, "spangen:ignore"), nil
 }
 
-func file(filename string, src []byte, opts Options) ([]byte, error) {
+// prepared is a file on its way through File: stripped, parsed, and its
+// functions found (in is nil for a file not to instrument).
+type prepared struct {
+	filename string
+	src      []byte // without earlier instrumentation
+	opts     Options
+	in       *instrumenter
+}
+
+func prepareFile(filename string, src []byte, opts Options) (*prepared, error) {
 	src, err := strip(filename, src)
 	if err != nil {
 		return nil, err
@@ -140,11 +183,19 @@ func file(filename string, src []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if skipFile(f) {
-		return src, nil
+	p := &prepared{filename: filename, src: src, opts: opts}
+	if !skipFile(f) {
+		p.in = newInstrumenter(fset, f, src, filename, opts)
+		p.in.prepare()
 	}
-	in := newInstrumenter(fset, f, src, filename, opts)
-	if !in.run() {
+	return p, nil
+}
+
+// finish computes and applies the edits of a prepared file, once the tiny
+// functions of its package are known.
+func (p *prepared) finish() ([]byte, error) {
+	filename, src, opts, in := p.filename, p.src, p.opts, p.in
+	if in == nil || !in.run() {
 		return src, nil
 	}
 	out, err := udiff.ApplyBytes(src, in.edits)
