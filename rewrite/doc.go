@@ -24,8 +24,11 @@
 //
 // with StartContext (reassigning the first named context.Context parameter,
 // except in a function that compares that parameter with == or != or
-// asserts its type, where `_, __sp := ...StartContext(ctx, ...)` leaves it
-// the caller's: `if ctx == nil` and `ctx.(*T)` would see the span's context)
+// asserts its type, or where it escapes (returned, stored, sent, captured by
+// a literal that may outlive the call), where `_, __sp :=
+// ...StartContext(ctx, ...)` leaves it the caller's: `if ctx == nil` and
+// `ctx.(*T)` would see the span's context, and a context kept after the
+// call would carry a span that has ended)
 // or StartLit (function literals, whose lexical parent is the enclosing __sp)
 // in place of Start; an HTTP handler (func(http.ResponseWriter,
 // *http.Request)) starts with `w, __sp := __spanhttp.StartHandler(outer, w,

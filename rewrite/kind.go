@@ -41,18 +41,28 @@ func (in *instrumenter) declKind(f *fn) {
 	case d.Recv == nil && in.test && isTestFunc(name) && len(d.Type.Params.List) == 1 &&
 		in.isTestingPtr(d.Type.Params.List[0].Type):
 		f.kind = kindTest
+	case d.Recv == nil && in.test && isTestName(name, "Example") && len(d.Type.Params.List) == 0 &&
+		(d.Type.Results == nil || len(d.Type.Results.List) == 0):
+		// An example is a test function too: flushed at its end, so the
+		// last example's trace is out before the test binary exits.
+		f.kind = kindTest
 	case in.isHandler(d.Type):
 		f.kind = kindHandler
 	}
 }
 
+// isTestFunc reports whether name is that of a test, benchmark or fuzz
+// function (whose parameter the caller checks).
 func isTestFunc(name string) bool {
-	for _, prefix := range []string{"Test", "Benchmark", "Fuzz"} {
-		if rest, ok := strings.CutPrefix(name, prefix); ok {
-			return rest == "" || !(rest[0] >= 'a' && rest[0] <= 'z')
-		}
-	}
-	return false
+	return isTestName(name, "Test") || isTestName(name, "Benchmark") || isTestName(name, "Fuzz")
+}
+
+// isTestName reports whether name is prefix followed by nothing or by
+// anything but a lower-case letter, as go test reads the names of test
+// functions: TestX, Test_x, Test, but not Testx.
+func isTestName(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	return ok && (rest == "" || !(rest[0] >= 'a' && rest[0] <= 'z'))
 }
 
 // isHandler reports whether t is func(http.ResponseWriter, *http.Request).

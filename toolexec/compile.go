@@ -191,7 +191,7 @@ func (t *tool) inMain(path string, mod *gomod.Module) bool {
 	if path == "command-line-arguments" {
 		return true // files named on the command line: go run hello.go
 	}
-	if mod == nil || (path != mod.Path && !strings.HasPrefix(path, mod.Path+"/")) {
+	if mod == nil || !inModule(path, mod.Path) {
 		return false // no module, or a vendored package
 	}
 	if t.viaGo {
@@ -209,6 +209,14 @@ func (t *tool) inMain(path string, mod *gomod.Module) bool {
 		}
 	}
 	return true
+}
+
+// inModule reports whether the package path belongs to the module modPath:
+// the module's root package, a package under it, or the external test
+// package of one of them (the root's is modPath_test, which is neither).
+func inModule(path, modPath string) bool {
+	path = strings.TrimSuffix(path, "_test")
+	return path == modPath || strings.HasPrefix(path, modPath+"/")
 }
 
 // source is a Go file to instrument.

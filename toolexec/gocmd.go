@@ -194,10 +194,16 @@ func markerGcflags(cfg *Config, user []string) []string {
 			out = append(out, "-gcflags="+marker) // packages named on the command line
 		case p == "main":
 			for _, m := range cfg.Main {
+				// The root package's external tests are m.Path_test,
+				// which m.Path/... does not match.
 				add(m.Path + "/...")
+				add(m.Path + "_test")
 			}
 		default:
 			add(p)
+			if base, ok := strings.CutSuffix(p, "/..."); ok {
+				add(base + "_test") // as Patterns.Match reads it
+			}
 		}
 	}
 	for _, u := range user {

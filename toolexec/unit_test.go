@@ -24,6 +24,8 @@ func TestPatternsMatch(t *testing.T) {
 		{"example.com/dep/...", "example.com/dep", false, true},
 		{"example.com/dep/...", "example.com/m", true, false},
 		{"example.com/.../x", "example.com/a/b/x", false, true},
+		{"example.com/dep/...", "example.com/dep_test", false, true},
+		{"example.com/dep/...", "example.com/depot", false, false},
 	} {
 		ps, err := ParsePatterns(tc.pkgs)
 		if err != nil {
@@ -74,8 +76,11 @@ func TestMarkerGcflags(t *testing.T) {
 	got := markerGcflags(cfg, []string{"all=-N -l", ""})
 	want := []string{
 		"-gcflags=example.com/a/...=-spantree=abc",
+		"-gcflags=example.com/a_test=-spantree=abc",
 		"-gcflags=example.com/b/...=-spantree=abc",
+		"-gcflags=example.com/b_test=-spantree=abc",
 		"-gcflags=example.com/dep/...=-spantree=abc",
+		"-gcflags=example.com/dep_test=-spantree=abc",
 		"-gcflags=all=-N -l -spantree=abc",
 		"-gcflags=-spantree=abc",
 	}
@@ -159,5 +164,24 @@ func TestGoEnvKey(t *testing.T) {
 			t.Errorf("%s and %s share a key", name, other)
 		}
 		seen[k] = name
+	}
+}
+
+func TestInModule(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{"example.com/rootpkg", true},
+		{"example.com/rootpkg_test", true},
+		{"example.com/rootpkg/sub", true},
+		{"example.com/rootpkg/sub_test", true},
+		{"example.com/rootpkgx", false},
+		{"example.com/rootpkgx_test", false},
+		{"example.com/other", false},
+	} {
+		if got := inModule(tc.path, "example.com/rootpkg"); got != tc.want {
+			t.Errorf("inModule(%q, example.com/rootpkg) = %v; want %v", tc.path, got, tc.want)
+		}
 	}
 }
