@@ -39,7 +39,10 @@ type fn struct {
 	// such a return would be jumped over (see instrument).
 	labelsAfter map[*ast.ReturnStmt][]string
 	gotos       map[string]bool
-	exits       []exitStmt // os.Exit / log.Fatal* statements of this function
+	exits       []exitStmt      // os.Exit / log.Fatal* statements of this function
+	deferred    bool            // a literal deferred where it is written: defer func() { ... }()
+	recovers    []*ast.CallExpr // recover() calls of a deferred literal
+	rename      string          // a subtest's literal named at run time: its *testing.T parameter
 
 	// facts for the tiny rule
 	calls, loops, stmts int
@@ -61,7 +64,18 @@ type callee struct {
 // exitStmt is a statement calling os.Exit, log.Fatal* or log.Panic*.
 type exitStmt struct {
 	stmt ast.Stmt
+	call *ast.CallExpr
+	how  exitHow
 }
+
+// exitHow is what an exit statement calls.
+type exitHow int
+
+const (
+	osExit   exitHow = iota // os.Exit(code): the code goes through Exiting
+	logFatal                // log.Fatal*: exits with 1, so Exiting(1) first
+	logPanic                // log.Panic*: a panic, which may be recovered: Flush first
+)
 
 // collect builds the tree of functions of the file.
 func (in *instrumenter) collect() []*fn {
@@ -169,10 +183,13 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 				cur.gotos[n.Label.Name] = true
 			}
 		case *ast.ExprStmt:
-			if in.isExitCall(n.X) {
-				cur.exits = append(cur.exits, exitStmt{stmt: n})
+			if c, how, ok := in.exitCall(n.X); ok {
+				cur.exits = append(cur.exits, exitStmt{stmt: n, call: c, how: how})
 			}
 		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "recover" && len(n.Args) == 0 && cur.deferred {
+				cur.recovers = append(cur.recovers, n)
+			}
 			if !in.isBuiltinOrConversion(n) && !in.isPureCall(n) {
 				cur.calls++
 				switch c := in.packageCallee(n.Fun); {
@@ -304,25 +321,31 @@ func (in *instrumenter) aligned(stack []ast.Node) bool {
 	return false
 }
 
-// isExitCall reports whether x calls os.Exit, log.Fatal* or log.Panic*.
-func (in *instrumenter) isExitCall(x ast.Expr) bool {
+// exitCall reports whether x calls os.Exit (with one argument), log.Fatal*
+// or log.Panic*, and which.
+func (in *instrumenter) exitCall(x ast.Expr) (*ast.CallExpr, exitHow, bool) {
 	c, ok := x.(*ast.CallExpr)
 	if !ok {
-		return false
+		return nil, 0, false
 	}
 	sel, ok := c.Fun.(*ast.SelectorExpr)
 	if !ok {
-		return false
+		return nil, 0, false
 	}
 	id, ok := sel.X.(*ast.Ident)
 	if !ok {
-		return false
+		return nil, 0, false
 	}
 	switch in.imports[id.Name] {
 	case "os":
-		return sel.Sel.Name == "Exit"
+		return c, osExit, sel.Sel.Name == "Exit" && len(c.Args) == 1
 	case "log":
-		return strings.HasPrefix(sel.Sel.Name, "Fatal") || strings.HasPrefix(sel.Sel.Name, "Panic")
+		switch {
+		case strings.HasPrefix(sel.Sel.Name, "Fatal"):
+			return c, logFatal, true
+		case strings.HasPrefix(sel.Sel.Name, "Panic"):
+			return c, logPanic, true
+		}
 	}
-	return false
+	return nil, 0, false
 }

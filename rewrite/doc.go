@@ -42,8 +42,16 @@
 // a label after it, which the compiler forbids across a declaration, the
 // temporaries are declared in the init statement of a switch that holds the
 // return: `switch __r0, __r1 := f(); { default: return __r0,
-// __sp.Err(__r1) }`). Calls of os.Exit, log.Fatal* and log.Panic* get a
-// __spantree.Flush() statement in front. The file imports the runtime under
+// __sp.Err(__r1) }`). The argument of os.Exit goes through the runtime,
+// `os.Exit(__spantree.Exiting(code))`, which ends the spans still running
+// as failed with the code; log.Fatal* gets `__spantree.Exiting(1)` in front
+// and log.Panic* `__spantree.Flush()`. In a deferred function literal,
+// `recover()` becomes `__sp.Recovered(recover())`, which records the panic
+// it stops on the span of the function that deferred the literal when no
+// span recorded it (such a literal always gets a span); and a subtest
+// literal whose name is not a constant, `t.Run(tc.name, func(t
+// *testing.T) {...})`, renames its span after the prologue,
+// `__sp.Rename("pkg." + t.Name())`. The file imports the runtime under
 // the fixed name __spantree, in an import declaration of its own after the
 // others (and spanhttp in one on the next line where it needs it), and ends
 // with one table of descriptors, __spantree_fns_<file>,

@@ -215,6 +215,12 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	if errName != "" {
 		end = fmt.Sprintf("defer __sp.DoneErr(&%s)", errName)
 	}
+	rename := ""
+	if f.rename != "" {
+		// The span's name as the testing package names the subtest:
+		// pkg.TestX/case_a, as the descriptor names constant ones.
+		rename = fmt.Sprintf("__sp.Rename(%s + %s.Name())", strconv.Quote(in.pkg+"."), f.rename)
+	}
 
 	// Indentation, so that the output of gofmt-formatted input is
 	// gofmt-formatted without re-printing the file: a body is indented one
@@ -226,7 +232,11 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	if in.opts.KeepLines {
 		// Right after the brace, on its line, before anything else there
 		// (a statement or a comment).
-		in.add(lb+1, lb+1, " "+start+"; "+end+";")
+		text := " " + start + "; " + end + ";"
+		if rename != "" {
+			text += " " + rename + ";"
+		}
+		in.add(lb+1, lb+1, text)
 	} else if oneline {
 		f.brace = in.lineIndent(b.Lbrace)
 		for a := f.parent; a != nil; a = a.parent {
@@ -240,6 +250,9 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		f.indent = ind
 		list := b.List
 		pro := "\n" + ind + start + "\n" + ind + end + "\n"
+		if rename != "" {
+			pro += ind + rename + "\n"
+		}
 		if len(list) == 0 {
 			in.add(lb+1, in.off(b.Rbrace), pro+f.brace)
 		} else {
@@ -252,11 +265,15 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	} else {
 		ind := in.lineIndent(b.Rbrace) + "\t"
 		p := in.lineEnd(b.Lbrace + 1)
+		pro := "\n" + ind + start + "\n" + ind + end
+		if rename != "" {
+			pro += "\n" + ind + rename
+		}
 		if len(b.List) > 0 && in.off(b.List[0].Pos()) < p {
 			// A statement on the line of the brace (not gofmt-formatted).
-			in.add(lb+1, lb+1, "\n"+ind+start+"\n"+ind+end+"\n"+ind)
+			in.add(lb+1, lb+1, pro+"\n"+ind)
 		} else {
-			in.add(p, p, "\n"+ind+start+"\n"+ind+end)
+			in.add(p, p, pro)
 		}
 	}
 
@@ -307,12 +324,28 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		}
 	}
 	for _, x := range f.exits {
+		if x.how == osExit {
+			// os.Exit(__spantree.Exiting(code)): the spans still running
+			// end failed with the code before the process goes.
+			a := x.call.Args[0]
+			in.add(in.off(a.Pos()), in.off(a.Pos()), ImportName+".Exiting(")
+			in.add(in.off(a.End()), in.off(a.End()), ")")
+			continue
+		}
 		p := in.off(x.stmt.Pos())
 		sep := "\n" + in.stmtIndent(f, x.stmt)
 		if in.opts.KeepLines {
 			sep = "; "
 		}
-		in.add(p, p, ImportName+".Flush()"+sep)
+		call := ImportName + ".Flush()"
+		if x.how == logFatal {
+			call = ImportName + ".Exiting(1)" // log.Fatal exits with status 1
+		}
+		in.add(p, p, call+sep)
+	}
+	for _, r := range f.recovers {
+		in.add(in.off(r.Pos()), in.off(r.Pos()), "__sp.Recovered(")
+		in.add(in.off(r.End()), in.off(r.End()), ")")
 	}
 }
 

@@ -86,6 +86,7 @@ func (in *instrumenter) nameLit(k *fn, lit *ast.FuncLit, stack []ast.Node) {
 				k.base = "go"
 			case *ast.DeferStmt:
 				k.base, k.number = "defer", false
+				k.deferred = true
 			}
 			return
 		}
@@ -103,6 +104,10 @@ func (in *instrumenter) nameLit(k *fn, lit *ast.FuncLit, stack []ast.Node) {
 			k.base = "*"
 			if s, ok := stringLit(p.Args[0]); ok {
 				k.base = testName(s)
+			} else if ps := params(lit.Type); ps[0].name != "" && ps[0].name != "_" {
+				// Named at run time, as the testing package names it
+				// (t.Run(tc.name, ...) in a table-driven test).
+				k.rename = ps[0].name
 			}
 			return
 		}

@@ -23,8 +23,8 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false // gofmt aligns the trailing comment with its neighbours'
 		}
 	}
-	if f.forced || in.opts.Tiny || f.kind != kindPlain || in.isHandler(f.typ) {
-		return true
+	if f.forced || in.opts.Tiny || f.kind != kindPlain || in.isHandler(f.typ) || len(f.recovers) > 0 {
+		return true // a deferred literal that recovers records the panic it stops
 	}
 	if d := f.decl; d != nil && d.Recv != nil {
 		switch d.Name.Name {

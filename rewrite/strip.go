@@ -160,15 +160,32 @@ func (s *stripper) run() bool {
 	}
 	ast.Inspect(s.f, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
-		if !ok || !isSpCall(c, "Err") || len(c.Args) != 1 || s.isConsumed(s.off(c.Pos())) {
+		if !ok {
 			return true
 		}
-		a := c.Args[0]
-		s.add(s.off(c.Pos()), s.off(a.Pos()), "")
-		s.add(s.off(a.End()), s.off(c.End()), "")
+		if (isSpCall(c, "Err") || isSpCall(c, "Recovered")) && len(c.Args) == 1 {
+			s.unwrap(c) // __sp.Err(err), __sp.Recovered(recover())
+		}
+		for _, a := range c.Args {
+			// os.Exit(__spantree.Exiting(code)); the statement
+			// __spantree.Exiting(1) before log.Fatal goes with stripList.
+			if x, ok := a.(*ast.CallExpr); ok && isRuntimeCall(x, "Exiting") && len(x.Args) == 1 {
+				s.unwrap(x)
+			}
+		}
 		return true
 	})
 	return true
+}
+
+// unwrap replaces the call c of one argument with the argument.
+func (s *stripper) unwrap(c *ast.CallExpr) {
+	if s.isConsumed(s.off(c.Pos())) {
+		return
+	}
+	a := c.Args[0]
+	s.add(s.off(c.Pos()), s.off(a.Pos()), "")
+	s.add(s.off(a.End()), s.off(c.End()), "")
 }
 
 func (s *stripper) isConsumed(o int) bool {
@@ -369,7 +386,8 @@ func (s *stripper) lineStart(o int) int {
 	return o
 }
 
-// stripPrologue removes the two statements File puts in front of a body.
+// stripPrologue removes the statements File puts in front of a body: the
+// start, the deferred end and, in a subtest named at run time, the rename.
 func (s *stripper) stripPrologue(b *ast.BlockStmt) {
 	if len(b.List) < 2 {
 		return
@@ -378,16 +396,31 @@ func (s *stripper) stripPrologue(b *ast.BlockStmt) {
 	if !ok || !isEndDefer(b.List[1]) {
 		return
 	}
+	n := 2
+	if len(b.List) > 2 && isRename(b.List[2]) {
+		n = 3
+	}
+	last := b.List[n-1]
 	marks := s.oneline[table]
-	if idx < len(marks) && marks[idx] && !s.commentsIn(b.List[1].End(), b.Rbrace) {
-		s.join(b)
+	if idx < len(marks) && marks[idx] && !s.commentsIn(last.End(), b.Rbrace) {
+		s.join(b, n)
 		return
 	}
 	start := s.lineStart(s.off(b.List[0].Pos()))
 	if start > 0 {
 		start-- // the newline before it
 	}
-	s.add(start, s.off(b.List[1].End()), "")
+	s.add(start, s.off(last.End()), "")
+}
+
+// isRename reports whether st is `__sp.Rename(...)`.
+func isRename(st ast.Stmt) bool {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	c, ok := es.X.(*ast.CallExpr)
+	return ok && isSpCall(c, "Rename") && len(c.Args) == 1
 }
 
 func (s *stripper) commentsIn(from, to token.Pos) bool {
@@ -400,10 +433,10 @@ func (s *stripper) commentsIn(from, to token.Pos) bool {
 }
 
 // join puts a body that was on one line back on one line: `{ a; b }`.
-func (s *stripper) join(b *ast.BlockStmt) {
+func (s *stripper) join(b *ast.BlockStmt, prologue int) {
 	s.joined[b] = true
 	var logical [][2]ast.Stmt // first and last statement of each original statement
-	list := b.List[2:]
+	list := b.List[prologue:]
 	for i := 0; i < len(list); i++ {
 		st := list[i]
 		if isFlush(st) && i+1 < len(list) {
@@ -562,13 +595,25 @@ func isEndDefer(st ast.Stmt) bool {
 	return ok && (isSpCall(d.Call, "Done") || isSpCall(d.Call, "DoneErr"))
 }
 
+// isFlush reports whether st is a statement File puts before an exit:
+// `__spantree.Flush()` (log.Panic*) or `__spantree.Exiting(1)` (log.Fatal*).
 func isFlush(st ast.Stmt) bool {
 	es, ok := st.(*ast.ExprStmt)
 	if !ok {
 		return false
 	}
 	c, ok := es.X.(*ast.CallExpr)
-	return ok && len(c.Args) == 0 && isRuntimeCall(c, "Flush")
+	if !ok {
+		return false
+	}
+	if len(c.Args) == 0 && isRuntimeCall(c, "Flush") {
+		return true
+	}
+	if lit, ok := c.Fun.(*ast.SelectorExpr); ok && len(c.Args) == 1 && isRuntimeCall(c, "Exiting") {
+		one, isLit := c.Args[0].(*ast.BasicLit)
+		return lit != nil && isLit && one.Value == "1"
+	}
+	return false
 }
 
 func isRuntimeCall(c *ast.CallExpr, names ...string) bool {
