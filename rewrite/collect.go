@@ -45,9 +45,9 @@ type fn struct {
 	rename      string          // a subtest's literal named at run time: its *testing.T parameter
 
 	// facts for the tiny rule
-	calls, loops, stmts int
-	nodes               int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
-	callsOut            int // calls of other packages' functions (pkg.F(...))
+	calls, loops int
+	nodes        int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
+	callsOut     int // calls of other packages' functions (pkg.F(...))
 	// callees are the calls that may go to a function or method of this
 	// package (by name, without types): the tiny rule decides them per
 	// package (see tinyPackage). The other calls are opaque.
@@ -206,11 +206,6 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
 				cur.calls++
-			}
-		}
-		if _, ok := n.(ast.Stmt); ok {
-			if _, block := n.(*ast.BlockStmt); !block {
-				cur.stmts++
 			}
 		}
 		cur.nodes++

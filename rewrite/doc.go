@@ -154,6 +154,7 @@
 //
 //	mux.HandleFunc("/users", func...)       pkg.Serve.HandleFunc(/users)
 //	t.Run("case a", func(t *testing.T)...)  pkg.TestX/case_a (as go test -run names it)
+//	t.Run(tc.name, func(t *testing.T)...)   pkg.TestX/* in the table, renamed at run time after t.Name()
 //	g.Go(func...), twice                    pkg.Fetch.Go#1, pkg.Fetch.Go#2
 //	go func() {...}()                       pkg.F.go#1
 //	defer func() {...}()                    pkg.F.defer
