@@ -195,7 +195,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 				switch c := in.packageCallee(n.Fun); {
 				case c.name != "" || c.method != "":
 					cur.callees = append(cur.callees, c)
-				case isImportedCall(in, n.Fun):
+				case in.isImportedCall(n.Fun):
 					cur.callsOut++
 				}
 			}
@@ -236,7 +236,7 @@ func (in *instrumenter) packageCallee(fun ast.Expr) callee {
 }
 
 // isImportedCall reports whether fun is pkg.F of an imported package.
-func isImportedCall(in *instrumenter, fun ast.Expr) bool {
+func (in *instrumenter) isImportedCall(fun ast.Expr) bool {
 	if sel, ok := ast.Unparen(fun).(*ast.SelectorExpr); ok {
 		if id, ok := sel.X.(*ast.Ident); ok {
 			_, imported := in.imports[id.Name]

@@ -216,7 +216,7 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		end = fmt.Sprintf("defer __sp.DoneErr(&%s)", errName)
 	}
 	rename := ""
-	if f.rename != "" {
+	if f.rename != "" && f.nameSet == "" { // //spangen:name wins
 		// The span's name as the testing package names the subtest:
 		// pkg.TestX/case_a, as the descriptor names constant ones.
 		rename = fmt.Sprintf("__sp.Rename(%s + %s.Name())", strconv.Quote(in.pkg+"."), f.rename)

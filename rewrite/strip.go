@@ -438,11 +438,11 @@ func isFlush(st ast.Stmt) bool {
 	if len(c.Args) == 0 && isRuntimeCall(c, "Flush") {
 		return true
 	}
-	if lit, ok := c.Fun.(*ast.SelectorExpr); ok && len(c.Args) == 1 && isRuntimeCall(c, "Exiting") {
-		one, isLit := c.Args[0].(*ast.BasicLit)
-		return lit != nil && isLit && one.Value == "1"
+	if len(c.Args) != 1 || !isRuntimeCall(c, "Exiting") {
+		return false
 	}
-	return false
+	one, ok := c.Args[0].(*ast.BasicLit)
+	return ok && one.Value == "1"
 }
 
 func isRuntimeCall(c *ast.CallExpr, names ...string) bool {
