@@ -33,7 +33,7 @@ var memFns = [...]spantree.Func{
 
 // loopRoot calls call n times under one root span.
 func loopRoot(ctx context.Context, n int, call func()) {
-	ctx, __sp := spantree.StartContext(ctx, &memFns[memRoot])
+	_, __sp := spantree.StartContext(ctx, &memFns[memRoot])
 	defer __sp.Done()
 	for range n {
 		call()

@@ -2,7 +2,6 @@ package otlp_test
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"io"
 	"math"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spantree/spantree/otlp"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )

@@ -2,7 +2,7 @@
 // span of the spantree runtime, and removes that instrumentation again.
 //
 // [File] rewrites one file given its bytes and needs no type information, so
-// the same code serves `spangen -w` (after [Load] has found the files with
+// the same code serves `spangen -w` (after internal/load has found the files with
 // golang.org/x/tools/go/packages) and compile-time instrumentation through
 // -toolexec, which sees one package's files at a time ([Files]).
 //
@@ -24,8 +24,11 @@
 //
 // with StartContext (reassigning the first named context.Context parameter,
 // except in a function that compares that parameter with == or != or
-// asserts its type, where `_, __sp := ...StartContext(ctx, ...)` leaves it
-// the caller's: `if ctx == nil` and `ctx.(*T)` would see the span's context)
+// asserts its type, or where it escapes (returned, stored, sent, captured by
+// a literal that may outlive the call), where `_, __sp :=
+// ...StartContext(ctx, ...)` leaves it the caller's: `if ctx == nil` and
+// `ctx.(*T)` would see the span's context, and a context kept after the
+// call would carry a span that has ended)
 // or StartLit (function literals, whose lexical parent is the enclosing __sp)
 // in place of Start; an HTTP handler (func(http.ResponseWriter,
 // *http.Request)) starts with `w, __sp := __spanhttp.StartHandler(outer, w,
@@ -39,8 +42,16 @@
 // a label after it, which the compiler forbids across a declaration, the
 // temporaries are declared in the init statement of a switch that holds the
 // return: `switch __r0, __r1 := f(); { default: return __r0,
-// __sp.Err(__r1) }`). Calls of os.Exit, log.Fatal* and log.Panic* get a
-// __spantree.Flush() statement in front. The file imports the runtime under
+// __sp.Err(__r1) }`). The argument of os.Exit goes through the runtime,
+// `os.Exit(__spantree.Exiting(code))`, which ends the spans still running
+// as failed with the code; log.Fatal* gets `__spantree.Exiting(1)` in front
+// and log.Panic* `__spantree.Flush()`. In a deferred function literal,
+// `recover()` becomes `__sp.Recovered(recover())`, which records the panic
+// it stops on the span of the function that deferred the literal when no
+// span recorded it (such a literal always gets a span); and a subtest
+// literal whose name is not a constant, `t.Run(tc.name, func(t
+// *testing.T) {...})`, renames its span after the prologue,
+// `__sp.Rename("pkg." + t.Name())`. The file imports the runtime under
 // the fixed name __spantree, in an import declaration of its own after the
 // others (and spanhttp in one on the next line where it needs it), and ends
 // with one table of descriptors, __spantree_fns_<file>,
@@ -55,7 +66,7 @@
 // net/http clients and the http(s):// and otlp+http(s):// sinks, the last two
 // installed by merely importing it. The core runtime does not import net/http,
 // so that instrumenting a program that never uses it (a CLI) does not link
-// net/http, crypto/tls and the cgo resolver into it (issue 5: that made clean
+// net/http, crypto/tls and the cgo resolver into it (measured: that made clean
 // builds 1.9x and binaries 2.5x those of the plain program). So the rewriter
 // imports spanhttp, right after the runtime's import, where the program
 // needs it:
@@ -66,7 +77,7 @@
 //     propagation and the HTTP sinks;
 //   - blank in the file of package main that declares func main when
 //     [Options.LinksHTTP] says that the program links net/http through its
-//     dependencies (spangen -w finds that out with go list; see [Load]).
+//     dependencies (spangen -w finds that out with go list; see internal/load).
 //
 // A file that already imports spanhttp gets no blank import. A program that
 // links no spanhttp has the tree, json, json:PATH and off sinks only.
@@ -105,13 +116,18 @@
 //   - methods named String, Error, GoString, Format, Len, Less or Swap (fmt,
 //     errors and sort call them in loops);
 //   - leaf functions and literals: no calls other than to builtins,
-//     conversions to predeclared types and functions of the standard
-//     library's pure packages (bytes, strings, strconv, math, math/bits,
-//     unicode, utf8, slices, maps, cmp, errors, encoding/binary,
-//     encoding/hex, sync/atomic), no loops, no go, defer or select
-//     statements, no channel operations, no function literals, and at most
-//     80 syntax nodes (the inliner's budget is 80). These are the functions
-//     the compiler would inline anyway;
+//     conversions (to predeclared types and the package's own), functions
+//     of the standard library's pure packages (bytes, strings, strconv,
+//     math, math/bits, unicode, utf8, slices, maps, cmp, errors,
+//     encoding/binary, encoding/hex, sync/atomic) and tiny functions of the
+//     same package, no loops, no go, defer or select statements, no channel
+//     operations, no function literals, and at most 80 syntax nodes (the
+//     inliner's budget is 80). These are the functions the compiler would
+//     inline anyway. Which functions of a package are tiny depends on each
+//     other, so [Files] decides it for all the files of a package at once,
+//     as the least fixed point over the calls (names resolved without
+//     types: a method call counts as tiny when every method of that name in
+//     the package is); recursion is never tiny. [File] alone sees one file;
 //   - wrappers: a body of one statement making one call of a function or
 //     method of this package (at most 40 nodes), such as `return
 //     l.less(a, b)`: the callee has the span, and the wrapper would only add
@@ -138,6 +154,7 @@
 //
 //	mux.HandleFunc("/users", func...)       pkg.Serve.HandleFunc(/users)
 //	t.Run("case a", func(t *testing.T)...)  pkg.TestX/case_a (as go test -run names it)
+//	t.Run(tc.name, func(t *testing.T)...)   pkg.TestX/* in the table, renamed at run time after t.Name()
 //	g.Go(func...), twice                    pkg.Fetch.Go#1, pkg.Fetch.Go#2
 //	go func() {...}()                       pkg.F.go#1
 //	defer func() {...}()                    pkg.F.defer

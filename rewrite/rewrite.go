@@ -7,9 +7,9 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
-	"path"
-	"sort"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 )
 
 // RuntimePath is the import path of the runtime that instrumented code calls.
@@ -24,7 +24,7 @@ const ImportName = "__spantree"
 // spans (spanhttp.Start), and, installed by importing it, W3C traceparent
 // propagation on net/http clients and the http(s):// and otlp+http(s)://
 // sinks. The core runtime does not import net/http, so that a program that
-// never uses it does not link it (issue 5: instrumenting a CLI made clean
+// never uses it does not link it (measured: instrumenting a CLI made clean
 // builds 1.9x and binaries 2.5x as large).
 const HTTPPath = RuntimePath + "/spanhttp"
 
@@ -59,9 +59,9 @@ type Options struct {
 	// then imports [HTTPPath] (blank), so that the program's HTTP clients
 	// propagate the trace and SPANTREE_SINK may name an HTTP receiver or an
 	// OTLP backend. A file that imports net/http itself gets the import
-	// whatever LinksHTTP says. [Load] finds it out with LoadConfig.FindHTTP
-	// (Package.LinksHTTP); spangen toolexec asks go list when it compiles a
-	// main package.
+	// whatever LinksHTTP says. spangen -w finds it out with internal/load
+	// (Config.FindHTTP, Package.LinksHTTP); spangen toolexec asks go list
+	// when it compiles a main package.
 	LinksHTTP bool
 }
 
@@ -72,7 +72,14 @@ type Options struct {
 // cgo, //spangen:ignore) comes back without instrumentation. A file that does
 // not parse is an error whose message starts with filename:line:col.
 func File(filename string, src []byte, opts Options) ([]byte, error) {
-	return file(filename, src, opts)
+	p, err := prepareFile(filename, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	if p.in != nil {
+		tinyPackage([]*instrumenter{p.in})
+	}
+	return p.finish()
 }
 
 // Undo removes the instrumentation that File added. For a gofmt-formatted
@@ -87,10 +94,13 @@ type Source struct {
 	Src  []byte
 }
 
-// Files instruments (or, with undo, un-instruments) the files of one package:
-// it is File for each, except that a //spangen:ignore in the package doc
-// comment of any of them leaves all of them uninstrumented. opts.Dir applies
-// to every file.
+// Files instruments (or, with undo, un-instruments) the files of one package
+// (one directory: a package and its external test package too): it is File
+// for each, except that a //spangen:ignore in the package doc comment of any
+// of them leaves all of them uninstrumented, and that the tiny rule sees the
+// functions of all the files of a package, so that a small function calling
+// a tiny function of another file is tiny too. opts.Dir applies to every
+// file.
 func Files(files []Source, opts Options, undo bool) ([]Source, error) {
 	if !undo {
 		for _, f := range files {
@@ -105,18 +115,42 @@ func Files(files []Source, opts Options, undo bool) ([]Source, error) {
 		}
 	}
 	out := make([]Source, len(files))
-	for i, f := range files {
-		var b []byte
-		var err error
-		if undo {
-			b, err = Undo(f.Name, f.Src)
-		} else {
-			b, err = File(f.Name, f.Src, opts)
+	if undo {
+		for i, f := range files {
+			b, err := Undo(f.Name, f.Src)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = Source{Name: f.Name, Src: b}
 		}
+		return out, nil
+	}
+	prepared := make([]*prepared, len(files))
+	pkgs := map[string][]*instrumenter{} // package clause -> its files
+	var names []string
+	for i, f := range files {
+		p, err := prepareFile(f.Name, f.Src, opts)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = Source{Name: f.Name, Src: b}
+		prepared[i] = p
+		if p.in != nil {
+			name := p.in.f.Name.Name
+			if pkgs[name] == nil {
+				names = append(names, name)
+			}
+			pkgs[name] = append(pkgs[name], p.in)
+		}
+	}
+	for _, name := range names {
+		tinyPackage(pkgs[name])
+	}
+	for i, p := range prepared {
+		b, err := p.finish()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Source{Name: files[i].Name, Src: b}
 	}
 	return out, nil
 }
@@ -130,7 +164,16 @@ func packageIgnored(filename string, src []byte) (bool, error) {
 	return f.Doc != nil && hasDirective(f.Doc, "spangen:ignore"), nil
 }
 
-func file(filename string, src []byte, opts Options) ([]byte, error) {
+// prepared is a file on its way through File: stripped, parsed, and its
+// functions found (in is nil for a file not to instrument).
+type prepared struct {
+	filename string
+	src      []byte // without earlier instrumentation
+	opts     Options
+	in       *instrumenter
+}
+
+func prepareFile(filename string, src []byte, opts Options) (*prepared, error) {
 	src, err := strip(filename, src)
 	if err != nil {
 		return nil, err
@@ -140,23 +183,25 @@ func file(filename string, src []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if skipFile(f) {
+	p := &prepared{filename: filename, src: src, opts: opts}
+	if !skipFile(f) {
+		p.in = newInstrumenter(fset, f, src, filename, opts)
+		p.in.prepare()
+	}
+	return p, nil
+}
+
+// finish computes and applies the edits of a prepared file, once the tiny
+// functions of its package are known.
+func (p *prepared) finish() ([]byte, error) {
+	filename, src, opts, in := p.filename, p.src, p.opts, p.in
+	if in == nil || !in.run() {
 		return src, nil
 	}
-	for _, is := range f.Imports {
-		if is.Name != nil && (is.Name.Name == ImportName || is.Name.Name == HTTPImportName) {
-			// Left over by strip: not spangen's output (written by hand, or
-			// by a spangen whose output this one does not know). Adding a
-			// second import and table would not compile.
-			return nil, fmt.Errorf("%s: instrumentation spangen cannot take out (%s is imported, but not as spangen writes it): remove it by hand, then run spangen again",
-				fset.Position(is.Pos()), is.Name.Name)
-		}
+	out, err := udiff.ApplyBytes(src, in.edits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: spangen computed edits it cannot apply (please report): %w", filename, err)
 	}
-	in := newInstrumenter(fset, f, src, filename, opts)
-	if !in.run() {
-		return src, nil
-	}
-	out := apply(src, in.edits)
 	if opts.KeepLines {
 		// Compiled, never read: lines matter, layout does not.
 		if _, err := parser.ParseFile(token.NewFileSet(), filename, out, parser.SkipObjectResolution); err != nil {
@@ -210,39 +255,6 @@ func skipFile(f *ast.File) bool {
 	return false
 }
 
-// edit replaces src[start:end] with text. Edits never overlap; insertions
-// (start == end) at the offset where a replacement starts come first.
-type edit struct {
-	start, end int
-	text       string
-}
-
-func apply(src []byte, edits []edit) []byte {
-	sortEdits(edits)
-	var b bytes.Buffer
-	b.Grow(len(src) + 64*len(edits))
-	last := 0
-	for _, e := range edits {
-		if e.start < last {
-			panic(fmt.Sprintf("rewrite: overlapping edits at %d (after %d)", e.start, last))
-		}
-		b.Write(src[last:e.start])
-		b.WriteString(e.text)
-		last = e.end
-	}
-	b.Write(src[last:])
-	return b.Bytes()
-}
-
-func sortEdits(edits []edit) {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
-		}
-		return edits[i].end < edits[j].end
-	})
-}
-
 // hasDirective reports whether cg holds a //name line comment (with or
 // without arguments).
 func hasDirective(cg *ast.CommentGroup, name string) bool {
@@ -269,31 +281,4 @@ func directiveText(text, name string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(rest), true
-}
-
-// tableName is the name of the descriptor table of the file: unique in the
-// package because file names are unique in a directory.
-func tableName(filename string) string {
-	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(filename, `\`, "/")), ".go")
-	var b strings.Builder
-	b.WriteString("__spantree_fns_")
-	lossy := false
-	for _, r := range base {
-		switch {
-		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-			lossy = true
-		}
-	}
-	if lossy {
-		// a-b.go and a_b.go must not share a table.
-		var h uint32 = 2166136261
-		for i := 0; i < len(base); i++ {
-			h = (h ^ uint32(base[i])) * 16777619
-		}
-		fmt.Fprintf(&b, "_%08x", h)
-	}
-	return b.String()
 }

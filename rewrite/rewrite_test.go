@@ -110,23 +110,18 @@ func TestParseError(t *testing.T) {
 	}
 }
 
-// TestForeignInstrumentation: instrumentation in the shape of earlier
-// versions (one table named __spantree_fns, the import in the file's import
-// block, deferred End closures) is replaced by this version's; what spangen
-// cannot take out is an error naming the file and line, never a file with
-// two runtime imports.
+// TestForeignInstrumentation: instrumentation that spangen did not write
+// (by hand, or shapes no published spangen wrote: a table named
+// __spantree_fns, deferred End closures, __spantree.StartRequest) is an
+// error naming the file and line of the first name spangen cannot take out,
+// for File and Undo alike, never a file with two runtime imports.
 func TestForeignInstrumentation(t *testing.T) {
-	const plain = `package p
-
-import (
-	"fmt"
-)
-
-func F() {
-	fmt.Println()
-}
-`
-	const earlier = `package p
+	for _, tc := range []struct {
+		name, src, wantErr string
+	}{
+		{
+			name: "table named __spantree_fns and End closure",
+			src: `package p
 
 import (
 	"fmt"
@@ -143,28 +138,51 @@ func F() {
 	defer func() { __sp.End(recover()) }()
 	fmt.Println()
 }
-`
-	want, err := File("f.go", []byte(plain), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := File("f.go", []byte(earlier), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("earlier instrumentation, instrumented again (-fresh +got):\n%s", diff)
-	}
+`,
+			wantErr: "f.go:9:27: ",
+		},
+		{
+			name: "StartRequest of the core runtime",
+			src: `package p
 
-	const byHand = `package p
+import (
+	"net/http"
+)
+
+import __spantree "github.com/spantree/spantree/runtime"
+
+func H(w http.ResponseWriter, r *http.Request) {
+	__sp := __spantree.StartRequest(__spantree.Span{}, r, &__spantree_fns_f[0])
+	defer __sp.Done()
+}
+
+var __spantree_fns_f = [...]__spantree.Func{
+	{Name: "p.H", Loc: "f.go:9", Kind: __spantree.KindHandler},
+}
+`,
+			wantErr: "f.go:10:10: ",
+		},
+		{
+			name: "import written by hand",
+			src: `package p
 
 import __spanhttp "github.com/spantree/spantree/runtime/spanhttp"
 
 var _ = __spanhttp.Start
-`
-	out, err := File("f.go", []byte(byHand), Options{})
-	if err == nil || !strings.HasPrefix(err.Error(), "f.go:3:8: ") {
-		t.Errorf("File(hand-written import) = %v\n%s\nwant an error starting with f.go:3:8:", err, out)
+`,
+			wantErr: "f.go:5:9: ",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := File("f.go", []byte(tc.src), Options{})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+				t.Errorf("File = %v\n%s\nwant an error starting with %s", err, out, tc.wantErr)
+			}
+			out, err = Undo("f.go", []byte(tc.src))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+				t.Errorf("Undo = %v\n%s\nwant an error starting with %s", err, out, tc.wantErr)
+			}
+		})
 	}
 }
 

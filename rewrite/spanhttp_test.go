@@ -341,8 +341,7 @@ func checkLinesKept(t *testing.T, src, out []byte) {
 }
 
 // TestUndoSpanhttp undoes instrumentation whose imports were moved by hand
-// or by goimports, and that of spangen before spanhttp existed
-// (__spantree.StartRequest): Undo and File must both recognise it.
+// or by goimports: Undo and File must both recognise it.
 func TestUndoSpanhttp(t *testing.T) {
 	const orig = `package srv
 
@@ -398,28 +397,6 @@ func H(w http.ResponseWriter, r *http.Request) {
 }
 
 var __spantree_fns_srv = [...]__spantree.Func{}
-`,
-		},
-		{
-			name: "StartRequest of the core runtime",
-			src: `package srv
-
-import (
-	"net/http"
-	"os"
-)
-
-import __spantree "github.com/spantree/spantree/runtime"
-
-func H(w http.ResponseWriter, r *http.Request) {
-	__sp := __spantree.StartRequest(__spantree.Span{}, r, &__spantree_fns_srv[0])
-	defer __sp.Done()
-	w.Write([]byte(os.Getenv("X")))
-}
-
-var __spantree_fns_srv = [...]__spantree.Func{
-	{Name: "srv.H", Loc: "srv.go:11", Kind: __spantree.KindHandler},
-}
 `,
 		},
 	} {

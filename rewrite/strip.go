@@ -2,12 +2,15 @@ package rewrite
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
 	"strconv"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 )
 
 // stripper computes the edits that remove instrumentation from one file.
@@ -15,7 +18,7 @@ type stripper struct {
 	tf       *token.File
 	f        *ast.File
 	src      []byte
-	edits    []edit
+	edits    []udiff.Edit
 	oneline  map[string][]bool // table name -> entry was on one line
 	joined   map[*ast.BlockStmt]bool
 	consumed [][2]int // ranges already deleted (temporaries' returns, imports)
@@ -23,7 +26,7 @@ type stripper struct {
 }
 
 func strip(filename string, src []byte) ([]byte, error) {
-	if !bytes.Contains(src, []byte(ImportName)) {
+	if !bytes.Contains(src, []byte(ImportName)) && !bytes.Contains(src, []byte(HTTPImportName)) {
 		return src, nil // the common case: nothing to remove, nothing to parse
 	}
 	fset := token.NewFileSet()
@@ -36,23 +39,78 @@ func strip(filename string, src []byte) ([]byte, error) {
 		oneline: map[string][]bool{},
 		joined:  map[*ast.BlockStmt]bool{},
 	}
-	if !s.run() {
-		return src, nil
+	out := src
+	if s.run() {
+		udiff.SortEdits(s.edits)
+		out, err = udiff.ApplyBytes(src, s.edits)
+		if err != nil {
+			return nil, fmt.Errorf("%s: spangen computed edits it cannot apply to take its instrumentation out (please report): %w", filename, err)
+		}
 	}
-	out := apply(src, s.edits)
+	if o, name := leftover(out); o >= 0 {
+		// Written by hand, or in a shape this version does not write:
+		// instrumenting the file again would not compile (two runtime
+		// imports, two tables), and Undo would not give it back.
+		return nil, fmt.Errorf("%s: instrumentation spangen cannot take out (%s is used, but not as spangen writes it): remove it by hand, then run spangen again",
+			fset.Position(s.tf.Pos(origOffset(s.edits, o))), name)
+	}
 	if s.realign {
 		if f, err := format.Source(out); err == nil {
-			return f, nil
+			out = f
 		}
 	}
 	return out, nil
+}
+
+// leftover returns the offset in src, a file stripped of the
+// instrumentation spangen writes, of the first identifier named like that
+// instrumentation (ImportName, HTTPImportName), and the name; -1 if there is
+// none.
+func leftover(src []byte) (int, string) {
+	if !bytes.Contains(src, []byte(ImportName)) && !bytes.Contains(src, []byte(HTTPImportName)) {
+		return -1, ""
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
+	if err != nil {
+		return -1, "" // the caller's parse of its output reports it
+	}
+	var at *ast.Ident
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && at == nil && (id.Name == ImportName || id.Name == HTTPImportName) {
+			at = id
+		}
+		return at == nil
+	})
+	if at == nil {
+		return -1, ""
+	}
+	return fset.File(at.Pos()).Offset(at.Pos()), at.Name
+}
+
+// origOffset maps offset o of the result of applying the sorted edits back
+// to the source they apply to (an offset inside an edit's new text maps to
+// the edit's start).
+func origOffset(edits []udiff.Edit, o int) int {
+	delta := 0 // result offset minus source offset, so far
+	for _, e := range edits {
+		start := e.Start + delta
+		if o < start {
+			break
+		}
+		if o < start+len(e.New) {
+			return e.Start
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return o - delta
 }
 
 func (s *stripper) off(p token.Pos) int  { return s.tf.Offset(p) }
 func (s *stripper) line(p token.Pos) int { return s.tf.Line(p) }
 
 func (s *stripper) add(start, end int, text string) {
-	s.edits = append(s.edits, edit{start: start, end: end, text: text})
+	s.edits = append(s.edits, udiff.Edit{Start: start, End: end, New: text})
 }
 
 func (s *stripper) run() bool {
@@ -72,11 +130,6 @@ func (s *stripper) run() bool {
 			found = s.stripImport(g, next, rt) || found
 		case g.Tok == token.VAR && len(g.Specs) == 1:
 			found = s.stripTable(g) || found
-		}
-	}
-	for _, d := range s.f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && strings.HasPrefix(fd.Name.Name, "__spantree_end") {
-			s.deleteDecl(fd)
 		}
 	}
 	if !found {
@@ -107,15 +160,32 @@ func (s *stripper) run() bool {
 	}
 	ast.Inspect(s.f, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
-		if !ok || !isSpCall(c, "Err") || len(c.Args) != 1 || s.isConsumed(s.off(c.Pos())) {
+		if !ok {
 			return true
 		}
-		a := c.Args[0]
-		s.add(s.off(c.Pos()), s.off(a.Pos()), "")
-		s.add(s.off(a.End()), s.off(c.End()), "")
+		if (isSpCall(c, "Err") || isSpCall(c, "Recovered")) && len(c.Args) == 1 {
+			s.unwrap(c) // __sp.Err(err), __sp.Recovered(recover())
+		}
+		for _, a := range c.Args {
+			// os.Exit(__spantree.Exiting(code)); the statement
+			// __spantree.Exiting(1) before log.Fatal goes with stripList.
+			if x, ok := a.(*ast.CallExpr); ok && isRuntimeCall(x, "Exiting") && len(x.Args) == 1 {
+				s.unwrap(x)
+			}
+		}
 		return true
 	})
 	return true
+}
+
+// unwrap replaces the call c of one argument with the argument.
+func (s *stripper) unwrap(c *ast.CallExpr) {
+	if s.isConsumed(s.off(c.Pos())) {
+		return
+	}
+	a := c.Args[0]
+	s.add(s.off(c.Pos()), s.off(a.Pos()), "")
+	s.add(s.off(a.End()), s.off(c.End()), "")
 }
 
 func (s *stripper) isConsumed(o int) bool {
@@ -125,178 +195,6 @@ func (s *stripper) isConsumed(o int) bool {
 		}
 	}
 	return false
-}
-
-// runtimeImport is the `__spantree "..."` import spec File adds, or nil.
-func (s *stripper) runtimeImport() *ast.ImportSpec {
-	for _, is := range s.f.Imports {
-		if isImport(is, ImportName, RuntimePath) {
-			return is
-		}
-	}
-	return nil
-}
-
-func isImport(is *ast.ImportSpec, name, path string) bool {
-	return is.Name != nil && is.Name.Name == name && is.Path.Value == strconv.Quote(path)
-}
-
-// stripImport removes from g the imports File adds: `import __spantree
-// "..."` with the blank line File puts before it, and the spanhttp import on
-// the line after it (or, with KeepLines, on the same line): `import
-// __spanhttp "..."` wherever it is (the name is File's), a blank one only
-// right after the runtime's (elsewhere it is the user's own). next is the
-// declaration after g, or nil; rt is the runtime's import spec, or nil.
-func (s *stripper) stripImport(g *ast.GenDecl, next ast.Decl, rt *ast.ImportSpec) bool {
-	if s.realignBlock(g) {
-		return true
-	}
-	found := false
-	var lines [][2]int // lines of specs to remove from a block
-	for _, sp := range g.Specs {
-		is := sp.(*ast.ImportSpec)
-		sep := 0 // newlines before a whole declaration that are File's too
-		switch {
-		case isImport(is, ImportName, RuntimePath):
-			sep = 2
-		case isImport(is, HTTPImportName, HTTPPath):
-			sep = 1
-		case isImport(is, "_", HTTPPath) && rt != nil && is != rt &&
-			is.Pos() > rt.Pos() && s.line(is.Pos()) <= s.line(rt.End())+1:
-			sep = 1
-		default:
-			continue
-		}
-		found = true
-		if !g.Lparen.IsValid() {
-			start, end := s.off(g.Pos()), s.off(g.End())
-			switch {
-			case s.isConsumed(start):
-				continue // removed with the runtime's import
-			case start >= sep && strings.Count(string(s.src[start-sep:start]), "\n") == sep:
-				start -= sep
-			case sep == 2 && start > 0 && s.src[start-1] == '\n':
-				// Right under the line before, with no blank line:
-				// File's layout when the next line followed that line
-				// directly (see addImport). The imports go with the
-				// blank line after them.
-				if h := s.httpImportAfter(g, next); h != nil {
-					end = s.off(h.End())
-				}
-				for n := 0; n < 2 && end < len(s.src) && s.src[end] == '\n'; n++ {
-					end++
-				}
-				s.consumed = append(s.consumed, [2]int{start, end})
-			}
-			s.add(start, end, "")
-			continue
-		}
-		// Moved into a block by hand (goimports): remove its line.
-		start, end := s.lineStart(s.off(is.Pos())), s.off(is.End())
-		if end < len(s.src) && s.src[end] == '\n' {
-			end++
-		}
-		if n := len(lines); n > 0 && lines[n-1][1] == start {
-			lines[n-1][1] = end
-		} else {
-			lines = append(lines, [2]int{start, end})
-		}
-	}
-	for _, l := range lines {
-		// A group of their own (goimports puts them apart): its blank
-		// line goes too.
-		if l[0] >= 2 && string(s.src[l[0]-2:l[0]]) == "\n\n" && s.blankOrParen(l[1]) {
-			l[0]--
-		}
-		s.add(l[0], l[1], "")
-	}
-	return found
-}
-
-// realignBlock removes g if it is the import block File puts right under a
-// line whose trailing comment gofmt aligned with the next line's (see
-// addImport), with the blank line after it, and has the result
-// gofmt-formatted to align them again.
-func (s *stripper) realignBlock(g *ast.GenDecl) bool {
-	if !g.Lparen.IsValid() || len(g.Specs) == 0 || len(g.Specs) > 2 {
-		return false
-	}
-	for i, sp := range g.Specs {
-		is := sp.(*ast.ImportSpec)
-		if i == 0 && !isImport(is, ImportName, RuntimePath) ||
-			i == 1 && !isImport(is, HTTPImportName, HTTPPath) && !isImport(is, "_", HTTPPath) {
-			return false
-		}
-	}
-	start, end := s.off(g.Pos()), s.off(g.End())
-	if start < 2 || s.src[start-1] != '\n' || s.src[start-2] == '\n' {
-		return false
-	}
-	for n := 0; n < 2 && end < len(s.src) && s.src[end] == '\n'; n++ {
-		end++
-	}
-	s.add(start, end, "")
-	s.realign = true
-	return true
-}
-
-// httpImportAfter returns next if it is the spanhttp import File puts on
-// the line after its runtime import g, or nil.
-func (s *stripper) httpImportAfter(g *ast.GenDecl, next ast.Decl) *ast.GenDecl {
-	h, ok := next.(*ast.GenDecl)
-	if !ok || h.Tok != token.IMPORT || h.Lparen.IsValid() || len(h.Specs) != 1 ||
-		s.line(h.Pos()) != s.line(g.End())+1 {
-		return nil
-	}
-	is := h.Specs[0].(*ast.ImportSpec)
-	if !isImport(is, HTTPImportName, HTTPPath) && !isImport(is, "_", HTTPPath) {
-		return nil
-	}
-	return h
-}
-
-// blankOrParen reports whether the line at offset o is empty or starts
-// with the closing parenthesis of a block.
-func (s *stripper) blankOrParen(o int) bool {
-	rest := bytes.TrimLeft(s.src[o:], " \t")
-	return len(rest) == 0 || rest[0] == '\n' || rest[0] == ')'
-}
-
-// stripTable removes the descriptor table and remembers which entries were
-// one-line bodies.
-// isTableName reports whether name is a descriptor table's: __spantree_fns_
-// and the file's name, or __spantree_fns (earlier versions, and code written
-// the way the runtime's documentation shows).
-func isTableName(name string) bool {
-	return name == "__spantree_fns" || strings.HasPrefix(name, "__spantree_fns_")
-}
-
-func (s *stripper) stripTable(g *ast.GenDecl) bool {
-	vs, ok := g.Specs[0].(*ast.ValueSpec)
-	if !ok || len(vs.Names) != 1 || !isTableName(vs.Names[0].Name) || len(vs.Values) != 1 {
-		return false
-	}
-	cl, ok := vs.Values[0].(*ast.CompositeLit)
-	if !ok {
-		return false
-	}
-	marks := make([]bool, len(cl.Elts))
-	markLines := map[int]bool{}
-	for _, cg := range s.f.Comments {
-		if cg.Pos() > g.Pos() && cg.End() < g.End() {
-			for _, c := range cg.List {
-				if c.Text == onelineMarker {
-					markLines[s.line(c.Pos())] = true
-				}
-			}
-		}
-	}
-	for i, e := range cl.Elts {
-		marks[i] = markLines[s.line(e.End())]
-	}
-	s.oneline[vs.Names[0].Name] = marks
-	s.deleteDecl(g)
-	return true
 }
 
 // deleteDecl deletes a declaration File appended, with the blank line
@@ -317,7 +215,8 @@ func (s *stripper) lineStart(o int) int {
 	return o
 }
 
-// stripPrologue removes the two statements File puts in front of a body.
+// stripPrologue removes the statements File puts in front of a body: the
+// start, the deferred end and, in a subtest named at run time, the rename.
 func (s *stripper) stripPrologue(b *ast.BlockStmt) {
 	if len(b.List) < 2 {
 		return
@@ -326,16 +225,31 @@ func (s *stripper) stripPrologue(b *ast.BlockStmt) {
 	if !ok || !isEndDefer(b.List[1]) {
 		return
 	}
+	n := 2
+	if len(b.List) > 2 && isRename(b.List[2]) {
+		n = 3
+	}
+	last := b.List[n-1]
 	marks := s.oneline[table]
-	if idx < len(marks) && marks[idx] && !s.commentsIn(b.List[1].End(), b.Rbrace) {
-		s.join(b)
+	if idx < len(marks) && marks[idx] && !s.commentsIn(last.End(), b.Rbrace) {
+		s.join(b, n)
 		return
 	}
 	start := s.lineStart(s.off(b.List[0].Pos()))
 	if start > 0 {
 		start-- // the newline before it
 	}
-	s.add(start, s.off(b.List[1].End()), "")
+	s.add(start, s.off(last.End()), "")
+}
+
+// isRename reports whether st is `__sp.Rename(...)`.
+func isRename(st ast.Stmt) bool {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	c, ok := es.X.(*ast.CallExpr)
+	return ok && isSpCall(c, "Rename") && len(c.Args) == 1
 }
 
 func (s *stripper) commentsIn(from, to token.Pos) bool {
@@ -348,10 +262,10 @@ func (s *stripper) commentsIn(from, to token.Pos) bool {
 }
 
 // join puts a body that was on one line back on one line: `{ a; b }`.
-func (s *stripper) join(b *ast.BlockStmt) {
+func (s *stripper) join(b *ast.BlockStmt, prologue int) {
 	s.joined[b] = true
 	var logical [][2]ast.Stmt // first and last statement of each original statement
-	list := b.List[2:]
+	list := b.List[prologue:]
 	for i := 0; i < len(list); i++ {
 		st := list[i]
 		if isFlush(st) && i+1 < len(list) {
@@ -479,8 +393,7 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 		return "", 0, false
 	}
 	c, isCall := as.Rhs[0].(*ast.CallExpr)
-	// StartRequest: handlers before spanhttp.Start (issue 5).
-	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit", "StartRequest") &&
+	if !isCall || len(c.Args) == 0 || !isRuntimeCall(c, "Start", "StartContext", "StartLit") &&
 		!isSelCall(c, HTTPImportName, "Start", "StartHandler") {
 		return "", 0, false
 	}
@@ -504,41 +417,32 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	return tid.Name, n, true
 }
 
-// isEndDefer reports whether st is `defer __sp.Done()`, `defer
-// __sp.DoneErr(&err)`, or an earlier generated shape: `defer
-// __spantree_end_file(__sp...)` or `defer func() { __sp.End...(...) }()`.
+// isEndDefer reports whether st is `defer __sp.Done()` or `defer
+// __sp.DoneErr(&err)`.
 func isEndDefer(st ast.Stmt) bool {
 	d, ok := st.(*ast.DeferStmt)
-	if !ok {
-		return false
-	}
-	if id, ok := d.Call.Fun.(*ast.Ident); ok {
-		return strings.HasPrefix(id.Name, "__spantree_end")
-	}
-	if sel, ok := d.Call.Fun.(*ast.SelectorExpr); ok {
-		if x, ok := sel.X.(*ast.Ident); ok && x.Name == "__sp" {
-			return sel.Sel.Name == "Done" || sel.Sel.Name == "DoneErr"
-		}
-	}
-	lit, ok := d.Call.Fun.(*ast.FuncLit)
-	if !ok || len(lit.Body.List) != 1 {
-		return false
-	}
-	es, ok := lit.Body.List[0].(*ast.ExprStmt)
-	if !ok {
-		return false
-	}
-	c, ok := es.X.(*ast.CallExpr)
-	return ok && (isSpCall(c, "End") || isSpCall(c, "EndErr"))
+	return ok && (isSpCall(d.Call, "Done") || isSpCall(d.Call, "DoneErr"))
 }
 
+// isFlush reports whether st is a statement File puts before an exit:
+// `__spantree.Flush()` (log.Panic*) or `__spantree.Exiting(1)` (log.Fatal*).
 func isFlush(st ast.Stmt) bool {
 	es, ok := st.(*ast.ExprStmt)
 	if !ok {
 		return false
 	}
 	c, ok := es.X.(*ast.CallExpr)
-	return ok && len(c.Args) == 0 && isRuntimeCall(c, "Flush")
+	if !ok {
+		return false
+	}
+	if len(c.Args) == 0 && isRuntimeCall(c, "Flush") {
+		return true
+	}
+	if len(c.Args) != 1 || !isRuntimeCall(c, "Exiting") {
+		return false
+	}
+	one, ok := c.Args[0].(*ast.BasicLit)
+	return ok && one.Value == "1"
 }
 
 func isRuntimeCall(c *ast.CallExpr, names ...string) bool {

@@ -38,7 +38,7 @@ type Kind uint8
 const (
 	KindFunc     Kind = iota // an ordinary function, method or literal
 	KindMain                 // main.main: its end flushes every sink
-	KindTest                 // a test, benchmark or fuzz function or subtest: its trace is exported at once
+	KindTest                 // a test, benchmark, fuzz or example function or subtest: its trace is exported at once
 	KindHandler              // an HTTP handler: starts a trace of its own
 	KindNoFold               // never folded (//spangen:nofold)
 	KindOutgoing             // a request to another service (an HTTP client call): never folded, span kind client
@@ -89,30 +89,6 @@ func StartContext(ctx context.Context, fn *Func) (context.Context, Span) {
 //	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])
 //	defer __sp.Done()
 func StartLit(outer Span, fn *Func) Span { return start(nil, fn, outer.rec) }
-
-// End finishes the span, for code that defers a closure rather than Done.
-// recovered is the value of recover() in the deferred function: when it is not nil the span fails with the panic value and a
-// stack, and End panics again with the same value so that the panic goes on.
-// Call it only as generated code does, deferred, once per Span.
-func (s Span) End(recovered any) {
-	if recovered != nil {
-		s.endPanic(recovered, 0) // panics again
-		return
-	}
-	s.end(nil)
-}
-
-// EndErr is End for functions whose error result is named: err is its value
-// when the function returns.
-//
-//	defer func() { __sp.EndErr(recover(), err) }()
-func (s Span) EndErr(recovered any, err error) {
-	if recovered != nil {
-		s.endPanic(recovered, 0)
-		return
-	}
-	s.end(err)
-}
 
 // Done finishes the span; generated code defers it directly, right after
 // the span starts:

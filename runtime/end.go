@@ -31,7 +31,7 @@ func (s Span) end(err error) {
 // its trace.
 func (r *span) finish(now int64) {
 	// Folds become spans before the end is stored: the dispatcher reads
-	// x.folds only of spans it saw ended (hasKids), so the end orders them.
+	// x.folds only of spans it saw ended, so the end orders them.
 	x := r.x.Load()
 	if x != nil && len(x.folds) > 0 {
 		r.flushFolds(x)

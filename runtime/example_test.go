@@ -17,7 +17,7 @@ var exampleFns = [...]spantree.Func{
 
 func load(ctx context.Context, path string) error {
 	ctx, __sp := spantree.StartContext(ctx, &exampleFns[0])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	if path == "" {
 		return __sp.Err(errors.New("no path"))
 	}

@@ -24,7 +24,7 @@ func TestRefFollow(t *testing.T) {
 	var producer spantree.SpanData
 	func() {
 		ctx, sp := spantree.StartContext(context.Background(), &fnProduce)
-		defer sp.End(nil)
+		defer sp.Done()
 		tr, id, _ := spantree.SpanContext(ctx)
 		producer = spantree.SpanData{TraceID: tr, SpanID: id}
 		queue <- spantree.Ref(ctx)
@@ -32,7 +32,7 @@ func TestRefFollow(t *testing.T) {
 	ref := <-queue
 	go func() { // a consumer on a goroutine of its own, outside the producer's trace
 		sp := spantree.Start(&fnConsume)
-		defer sp.End(nil)
+		defer sp.Done()
 		if !spantree.Follow(nil, ref) {
 			t.Errorf("Follow(%q) = false; want true", ref)
 		}
@@ -57,7 +57,7 @@ func TestFollowBadRef(t *testing.T) {
 		"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-0102030405060708-01"}
 	func() {
 		sp := spantree.Start(&fnConsume)
-		defer sp.End(nil)
+		defer sp.Done()
 		for _, ref := range bad {
 			if spantree.Follow(nil, ref) {
 				t.Errorf("Follow(%q) = true; want false", ref)

@@ -133,12 +133,3 @@ func (tr *trace) finished(s *span) {
 		}
 	}
 }
-
-// hasKids reports whether a child of s started or was folded into it.
-func (s *span) hasKids() bool {
-	if s.kids.Load() {
-		return true
-	}
-	x := s.x.Load()
-	return x != nil && len(x.folds) > 0
-}

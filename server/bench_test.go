@@ -5,13 +5,14 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spantree/spantree/runtime/spanhttp"
 
 	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"

@@ -6,12 +6,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"os"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/spantree/spantree/runtime/spanhttp"
 
 	"github.com/google/go-cmp/cmp"
 	spantree "github.com/spantree/spantree/runtime"

@@ -6,14 +6,18 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/spantree/spantree/rewrite"
 	"golang.org/x/tools/txtar"
+
+	"github.com/spantree/spantree/rewrite"
 )
 
 // The runtime module (../runtime) is a separate module, so go:embed cannot
@@ -39,11 +43,55 @@ const RuntimePath = rewrite.RuntimePath
 // It is built only for programs that link net/http.
 const HTTPPath = rewrite.HTTPPath
 
-// runtimeDirs are the directories of the runtime module, relative to its
-// root, whose packages the archive holds.
-var runtimeDirs = []string{".", "spanhttp", "internal/diag", "internal/jsonenc"}
+// runtimeDirs lists the directories of the runtime module rooted at dir,
+// relative to it, whose packages the archive holds: those of RuntimePath
+// and HTTPPath, which instrumented code imports, and those of the module
+// they import, directly or not, as the import declarations of their
+// non-test files say (whatever the build constraints).
+func runtimeDirs(dir string) ([]string, error) {
+	seen := map[string]bool{}
+	queue := []string{".", strings.TrimPrefix(HTTPPath, RuntimePath+"/")}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		ents, err := os.ReadDir(filepath.Join(dir, d))
+		if err != nil {
+			return nil, fmt.Errorf("read runtime directory: %w", err)
+		}
+		fset := token.NewFileSet()
+		for _, e := range ents {
+			if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".go") || !runtimeFile(e.Name()) {
+				continue
+			}
+			name := filepath.Join(dir, d, e.Name())
+			f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+			if err != nil {
+				return nil, fmt.Errorf("read runtime imports: %w", err)
+			}
+			for _, is := range f.Imports {
+				p, err := strconv.Unquote(is.Path.Value)
+				if err != nil {
+					return nil, fmt.Errorf("%s: bad import path %s", fset.Position(is.Pos()), is.Path.Value)
+				}
+				if rel, ok := strings.CutPrefix(p, RuntimePath+"/"); ok {
+					queue = append(queue, rel)
+				}
+			}
+		}
+	}
+	dirs := make([]string, 0, len(seen))
+	for d := range seen {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}
 
-// runtimeFile reports whether name, a file of one of runtimeDirs, belongs in
+// runtimeFile reports whether name, a file of one of [runtimeDirs], belongs in
 // the archive.
 func runtimeFile(name string) bool {
 	if strings.HasSuffix(name, "_test.go") {
@@ -54,8 +102,12 @@ func runtimeFile(name string) bool {
 
 // archiveRuntime builds the archive of the runtime module rooted at dir.
 func archiveRuntime(dir string) ([]byte, error) {
+	dirs, err := runtimeDirs(dir)
+	if err != nil {
+		return nil, err
+	}
 	var names []string
-	for _, d := range runtimeDirs {
+	for _, d := range dirs {
 		ents, err := os.ReadDir(filepath.Join(dir, d))
 		if err != nil {
 			return nil, fmt.Errorf("read runtime directory: %w", err)

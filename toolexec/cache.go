@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/spantree/spantree/internal/atomicfile"
 )
 
 // cacheDir is where spangen keeps what it builds for toolexec mode: the
@@ -24,29 +26,15 @@ func cacheDir() (string, error) {
 	return filepath.Join(d, "spantree", "toolexec"), nil
 }
 
-// writeFileAtomic writes data to name through a temporary file in the same
-// directory renamed into place, so readers never see a half-written file.
-func writeFileAtomic(name string, data []byte) error {
+// writeCache writes data to name, a file of the cache, atomically (readers
+// are other toolexec processes of the same or another build), creating its
+// directory.
+func writeCache(name string, data []byte) error {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(name)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+	return atomicfile.Write(name, data, 0o644)
 }
 
 // fileID identifies the file at path by path, size, modification time and

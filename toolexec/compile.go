@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
-	"golang.org/x/mod/modfile"
+	"golang.org/x/tools/txtar"
+
+	"github.com/spantree/spantree/internal/gomod"
 )
 
 // markerFlag is the compiler flag spangen go gives, through -gcflags, to the
@@ -87,7 +91,7 @@ func (t *tool) compile() error {
 	if len(srcs) == 0 {
 		return nil
 	}
-	mod := findModule(filepath.Dir(srcs[0].orig))
+	mod := gomod.FindModule(filepath.Dir(srcs[0].orig))
 	if !t.cfg.Pkgs.Match(path, t.inMain(path, mod)) {
 		return nil
 	}
@@ -193,11 +197,11 @@ func importPath(args []string) string {
 
 // inMain reports whether the package path, whose files are in module mod,
 // belongs to a main module.
-func (t *tool) inMain(path string, mod *module) bool {
+func (t *tool) inMain(path string, mod *gomod.Module) bool {
 	if path == "command-line-arguments" {
 		return true // files named on the command line: go run hello.go
 	}
-	if mod == nil || (path != mod.Path && !strings.HasPrefix(path, mod.Path+"/")) {
+	if mod == nil || !inModule(path, mod.Path) {
 		return false // no module, or a vendored package
 	}
 	if t.viaGo {
@@ -215,6 +219,14 @@ func (t *tool) inMain(path string, mod *module) bool {
 		}
 	}
 	return true
+}
+
+// inModule reports whether the package path belongs to the module modPath:
+// the module's root package, a package under it, or the external test
+// package of one of them (the root's is modPath_test, which is neither).
+func inModule(path, modPath string) bool {
+	path = strings.TrimSuffix(path, "_test")
+	return path == modPath || strings.HasPrefix(path, modPath+"/")
 }
 
 // source is a Go file to instrument.
@@ -256,15 +268,26 @@ func ownRuntime(path string) bool {
 }
 
 // embedded reports whether path is a package of the runtime that spangen
-// carries (runtimeDirs).
+// carries: a directory of the embedded archive (runtime.txtar).
 func embedded(path string) bool {
-	for _, d := range runtimeDirs {
-		if p := RuntimePath + "/" + d; path == p || d == "." && path == RuntimePath {
-			return true
+	rel := "."
+	if path != RuntimePath {
+		var ok bool
+		if rel, ok = strings.CutPrefix(path, RuntimePath+"/"); !ok {
+			return false
 		}
 	}
-	return false
+	return embeddedDirs()[rel]
 }
+
+// embeddedDirs is the set of directories of the embedded archive.
+var embeddedDirs = sync.OnceValue(func() map[string]bool {
+	dirs := map[string]bool{}
+	for _, f := range txtar.Parse(runtimeArchive).Files {
+		dirs[pathpkg.Dir(f.Name)] = true
+	}
+	return dirs
+})
 
 // pinRuntime points the importcfg of the package being compiled at the
 // runtime packages spangen built, for a package that imports the runtime
@@ -365,29 +388,6 @@ func addImports(from, name string, ex Exports) (string, error) {
 		return "", fmt.Errorf("write importcfg: %w", err)
 	}
 	return name, nil
-}
-
-// module is the module a directory belongs to.
-type module struct {
-	Path, Dir string
-}
-
-// findModule returns the module of the nearest go.mod at or above dir, or nil.
-func findModule(dir string) *module {
-	for d := dir; ; {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			if p := modfile.ModulePath(b); p != "" {
-				return &module{Path: p, Dir: d}
-			}
-			return nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return nil
-		}
-		d = parent
-	}
 }
 
 func inDir(name, dir string) bool {

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+
+	"github.com/spantree/spantree/internal/gomod"
 )
 
 // envConfig names the environment variable through which `spangen go` hands
@@ -24,10 +26,7 @@ const envConfig = "SPANGEN_TOOLEXEC_CONFIG"
 const envPkgs = "SPANGEN_PKGS"
 
 // Module is a main module of a build: its path and directory.
-type Module struct {
-	Path string
-	Dir  string
-}
+type Module = gomod.Module
 
 // Config is what the toolexec processes of one build share.
 type Config struct {
@@ -83,7 +82,7 @@ func (c *Config) save() (string, error) {
 	if _, err := os.Stat(name); err == nil {
 		return name, nil
 	}
-	return name, writeFileAtomic(name, b)
+	return name, writeCache(name, b)
 }
 
 func loadConfig(name string) (*Config, error) {
@@ -146,7 +145,7 @@ func exeDigest(exe string) string {
 	}
 	d := hex.EncodeToString(h.Sum(nil)[:8])
 	if memo != "" {
-		_ = writeFileAtomic(memo, []byte(d)) // a memo that cannot be written is recomputed next time
+		_ = writeCache(memo, []byte(d)) // a memo that cannot be written is recomputed next time
 	}
 	return d
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"golang.org/x/mod/modfile"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spantree/spantree/internal/gomod"
 )
 
 const goUsage = `usage: spangen go [-pkgs patterns] build|test|run|install|vet [go flags] [packages] [arguments]
@@ -135,7 +136,7 @@ func goCommand(sub string, args []string, ps Patterns) (*exec.Cmd, error) {
 	switch {
 	case (env.GOWORK == "" || env.GOWORK == "off") && env.GOMOD != "" && env.GOMOD != os.DevNull && len(sc.modFlags) == 0 && !slices.ContainsFunc(goflags, isModfileFlag):
 		// One main module: its go.mod says all, without a second go command.
-		m, err := readMainModule(env.GOMOD)
+		m, err := gomod.ReadModule(env.GOMOD)
 		if err != nil {
 			return nil, err
 		}
@@ -193,10 +194,16 @@ func markerGcflags(cfg *Config, user []string) []string {
 			out = append(out, "-gcflags="+marker) // packages named on the command line
 		case p == "main":
 			for _, m := range cfg.Main {
+				// The root package's external tests are m.Path_test,
+				// which m.Path/... does not match.
 				add(m.Path + "/...")
+				add(m.Path + "_test")
 			}
 		default:
 			add(p)
+			if base, ok := strings.CutSuffix(p, "/..."); ok {
+				add(base + "_test") // as Patterns.Match reads it
+			}
 		}
 	}
 	// The runtime module's own packages, when the program imports them
@@ -230,7 +237,7 @@ func readGoEnv(gobin, dir string) (*goEnv, error) {
 	env, err := runGoEnv(gobin, dir)
 	if err == nil && memo != "" {
 		if b, err := json.Marshal(env); err == nil {
-			_ = writeFileAtomic(memo, b) // without a memo, go env runs next time
+			_ = writeCache(memo, b) // without a memo, go env runs next time
 		}
 	}
 	return env, err
@@ -314,19 +321,6 @@ func checkVersion(v string) error {
 // isModfileFlag reports whether f is -modfile, which names another go.mod.
 func isModfileFlag(f string) bool {
 	return strings.HasPrefix(strings.TrimLeft(f, "-"), "modfile")
-}
-
-// readMainModule reads the module path of the go.mod file gomod.
-func readMainModule(gomod string) (Module, error) {
-	b, err := os.ReadFile(gomod)
-	if err != nil {
-		return Module{}, fmt.Errorf("read the main module: %w", err)
-	}
-	path := modfile.ModulePath(b)
-	if path == "" {
-		return Module{}, fmt.Errorf("%s: no module line", gomod)
-	}
-	return Module{Path: path, Dir: filepath.Dir(gomod)}, nil
 }
 
 // mainModules lists the main modules (several in a go.work workspace).

@@ -155,7 +155,7 @@ func readToolVersion(path string) (string, bool) {
 
 func writeToolVersion(path, line string) {
 	if name := toolVersionMemo(path); name != "" && line != "" {
-		_ = writeFileAtomic(name, []byte(line)) // without a memo, the tool answers next time
+		_ = writeCache(name, []byte(line)) // without a memo, the tool answers next time
 	}
 }
 

@@ -57,9 +57,10 @@ func (ps Patterns) Match(path string, inMain bool) bool {
 
 // matchPattern reports whether path matches the go command's package
 // pattern: "..." matches any string, and a pattern ending in "/..." also
-// matches the path before it.
+// matches the path before it and that package's external tests (path_test,
+// which the go command's pattern leaves out).
 func matchPattern(pattern, path string) bool {
-	if base, ok := strings.CutSuffix(pattern, "/..."); ok && path == base {
+	if base, ok := strings.CutSuffix(pattern, "/..."); ok && (path == base || path == base+"_test") {
 		return true
 	}
 	return matchGlob(pattern, path)

@@ -72,7 +72,7 @@ func prepare(goroot string, flags []string, pkg string) (Exports, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(memo, b); err != nil {
+	if err := writeCache(memo, b); err != nil {
 		return nil, err
 	}
 	return ex, nil

@@ -24,6 +24,8 @@ func TestPatternsMatch(t *testing.T) {
 		{"example.com/dep/...", "example.com/dep", false, true},
 		{"example.com/dep/...", "example.com/m", true, false},
 		{"example.com/.../x", "example.com/a/b/x", false, true},
+		{"example.com/dep/...", "example.com/dep_test", false, true},
+		{"example.com/dep/...", "example.com/depot", false, false},
 	} {
 		ps, err := ParsePatterns(tc.pkgs)
 		if err != nil {
@@ -74,8 +76,11 @@ func TestMarkerGcflags(t *testing.T) {
 	got := markerGcflags(cfg, []string{"all=-N -l", ""})
 	want := []string{
 		"-gcflags=example.com/a/...=-spantree=abc",
+		"-gcflags=example.com/a_test=-spantree=abc",
 		"-gcflags=example.com/b/...=-spantree=abc",
+		"-gcflags=example.com/b_test=-spantree=abc",
 		"-gcflags=example.com/dep/...=-spantree=abc",
+		"-gcflags=example.com/dep_test=-spantree=abc",
 		"-gcflags=github.com/spantree/spantree/runtime/...=-spantree=abc",
 		"-gcflags=all=-N -l -spantree=abc",
 		"-gcflags=-spantree=abc",
@@ -113,38 +118,6 @@ func TestSplitQuoted(t *testing.T) {
 	}
 	if diff := cmp.Diff(words, got); diff != "" {
 		t.Errorf("splitQuoted(joinQuoted(words)) (-want +got):\n%s", diff)
-	}
-}
-
-func TestReadMainModule(t *testing.T) {
-	for _, tc := range []struct {
-		name, gomod string
-		want        string // module path; "" means an error
-	}{
-		{"plain", "module example.com/m\n\ngo 1.22\n", "example.com/m"},
-		{"quoted with comments", "// the module\nmodule \"example.com/q\" // here\ngo 1.22\n", "example.com/q"},
-		{"no module line", "go 1.22\n", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			name := filepath.Join(dir, "go.mod")
-			if err := os.WriteFile(name, []byte(tc.gomod), 0o666); err != nil {
-				t.Fatal(err)
-			}
-			m, err := readMainModule(name)
-			if tc.want == "" {
-				if err == nil {
-					t.Fatalf("readMainModule = %+v; want an error", m)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(Module{Path: tc.want, Dir: dir}, m); diff != "" {
-				t.Errorf("readMainModule (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 
@@ -192,5 +165,24 @@ func TestGoEnvKey(t *testing.T) {
 			t.Errorf("%s and %s share a key", name, other)
 		}
 		seen[k] = name
+	}
+}
+
+func TestInModule(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{"example.com/rootpkg", true},
+		{"example.com/rootpkg_test", true},
+		{"example.com/rootpkg/sub", true},
+		{"example.com/rootpkg/sub_test", true},
+		{"example.com/rootpkgx", false},
+		{"example.com/rootpkgx_test", false},
+		{"example.com/other", false},
+	} {
+		if got := inModule(tc.path, "example.com/rootpkg"); got != tc.want {
+			t.Errorf("inModule(%q, example.com/rootpkg) = %v; want %v", tc.path, got, tc.want)
+		}
 	}
 }

@@ -3,11 +3,12 @@ package ui
 import (
 	"context"
 	"flag"
-	"github.com/spantree/spantree/client"
-	"github.com/spantree/spantree/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/golden"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"

@@ -12,6 +12,9 @@ import (
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
+	"github.com/spantree/spantree/internal/atomicfile"
+	"github.com/spantree/spantree/internal/gomod"
+	"github.com/spantree/spantree/internal/load"
 	"github.com/spantree/spantree/rewrite"
 )
 
@@ -114,9 +117,9 @@ func run(args []string) int {
 		for _, dir := range modules {
 			var err error
 			if f.undo {
-				_, err = rewrite.Unrequire(dir)
+				_, err = gomod.Unrequire(dir)
 			} else {
-				_, err = rewrite.Require(dir, f.replace)
+				_, err = gomod.Require(dir, f.replace)
 			}
 			if err != nil {
 				log.Print(err)
@@ -135,7 +138,7 @@ func run(args []string) int {
 // module directories they belong to. Any error stops everything: nothing is
 // written unless every file could be rewritten.
 func rewriteAll(f *flags) ([]change, []string, error) {
-	pkgs, err := rewrite.Load(rewrite.LoadConfig{TypeCheck: !f.undo, FindHTTP: !f.undo}, f.patterns...)
+	pkgs, err := load.Packages(load.Config{TypeCheck: !f.undo, FindHTTP: !f.undo}, f.patterns...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,7 +186,7 @@ func writeAll(changes []change) error {
 	var errs []error
 	for _, c := range changes {
 		if !bytes.Equal(c.old, c.new) {
-			if _, err := rewrite.CheckWritable(c.name); err != nil {
+			if _, err := atomicfile.CheckWritable(c.name); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -193,7 +196,7 @@ func writeAll(changes []change) error {
 	}
 	for _, c := range changes {
 		if !bytes.Equal(c.old, c.new) {
-			if err := rewrite.WriteFile(c.name, c.new); err != nil {
+			if err := atomicfile.Replace(c.name, c.new); err != nil {
 				return err
 			}
 		}

@@ -27,14 +27,14 @@ var fns = [...]spantree.Func{
 
 func outer() error {
 	__sp := spantree.Start(&fns[0])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	inner()
 	_ = fails() // handled: outer does not return it
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		__sp := spantree.StartLit(__sp, &fns[4])
-		defer func() { __sp.End(recover()) }()
+		defer __sp.Done()
 		defer wg.Done()
 		leaf()
 	}()
@@ -44,25 +44,25 @@ func outer() error {
 
 func inner() {
 	__sp := spantree.Start(&fns[1])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	leaf()
 }
 
 func fails() (err error) {
 	__sp := spantree.Start(&fns[2])
-	defer func() { __sp.EndErr(recover(), err) }()
+	defer __sp.DoneErr(&err)
 	return errors.New("boom") // a new error each call: the handled one differs from the returned one
 }
 
 func leaf() int {
 	__sp := spantree.Start(&fns[3])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	return 1
 }
 
 func withCtx(ctx context.Context) error {
 	ctx, __sp := spantree.StartContext(ctx, &fns[5])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	if _, _, ok := spantree.SpanContext(ctx); !ok {
 		return errors.New("no span in ctx")
 	}
@@ -91,7 +91,7 @@ func TestTree(t *testing.T) {
 
 func panics() {
 	__sp := spantree.Start(&fns[6])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	panic("kaboom")
 }
 
@@ -114,7 +114,7 @@ func TestPanicKeepsGoing(t *testing.T) {
 
 func loop(n int) {
 	__sp := spantree.Start(&fns[7])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	for i := 0; i < n; i++ {
 		leaf()
 	}

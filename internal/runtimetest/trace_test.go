@@ -2,7 +2,6 @@ package runtimetest
 
 import (
 	"context"
-	"github.com/spantree/spantree/runtime/spanhttp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/runtime/spanhttp"
 	"github.com/spantree/spantree/runtime/spantest"
 )
 
@@ -29,7 +29,7 @@ var tfns = [...]spantree.Func{
 
 func worker(wg *sync.WaitGroup) {
 	__sp := spantree.Start(&tfns[1])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	defer wg.Done()
 }
 
@@ -37,7 +37,7 @@ func worker(wg *sync.WaitGroup) {
 // the goroutine's parent id.
 func launcher() {
 	__sp := spantree.Start(&tfns[0])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go worker(&wg)
@@ -57,10 +57,10 @@ func TestGoStatementLinksToLauncher(t *testing.T) {
 
 func leaky(release chan struct{}, done chan struct{}) {
 	__sp := spantree.Start(&tfns[2])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	go func() {
 		__sp := spantree.StartLit(__sp, &tfns[1])
-		defer func() { __sp.End(recover()) }()
+		defer __sp.Done()
 		defer close(done)
 		<-release
 	}()
@@ -110,10 +110,10 @@ func TestLeakedGoroutineIsReported(t *testing.T) {
 
 func server(t *testing.T, req *http.Request) {
 	__sp := spantree.Start(&tfns[3])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		__sp := spanhttp.Start(__sp, r, &tfns[4])
-		defer func() { __sp.End(recover()) }()
+		defer __sp.Done()
 		w.WriteHeader(204)
 	}))
 	defer srv.Close()
@@ -149,12 +149,12 @@ func TestHandlerStartsOwnTrace(t *testing.T) {
 
 func step() {
 	__sp := spantree.Start(&tfns[6])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 }
 
 func many(n int) {
 	__sp := spantree.Start(&tfns[5])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	for i := 0; i < n; i++ {
 		step()
 	}
@@ -183,7 +183,7 @@ func TestTraceIsBounded(t *testing.T) {
 
 func long(stop chan struct{}) {
 	__sp := spantree.Start(&tfns[7])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	step()
 	<-stop
 }
@@ -225,13 +225,13 @@ func TestLongRunningTracePublishes(t *testing.T) {
 
 func parallel(ctx context.Context, n int) {
 	ctx, __sp := spantree.StartContext(ctx, &tfns[8])
-	defer func() { __sp.End(recover()) }()
+	defer __sp.Done()
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			__sp := spantree.StartLit(__sp, &tfns[1])
-			defer func() { __sp.End(recover()) }()
+			defer __sp.Done()
 			defer wg.Done()
 			for j := 0; j < 20; j++ {
 				step()

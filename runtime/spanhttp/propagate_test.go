@@ -53,7 +53,7 @@ func TestPropagationClient(t *testing.T) {
 	defer srv.Close()
 
 	sp := spantree.Start(&fnClient) // sets the runtime up, as the first span of a program does
-	defer sp.End(nil)
+	defer sp.Done()
 	if _, ok := http.DefaultTransport.(*http.Transport); !ok {
 		t.Fatalf("http.DefaultTransport is a %T after set-up; code asserting *http.Transport would panic", http.DefaultTransport)
 	}
@@ -101,7 +101,7 @@ func TestPropagationClient(t *testing.T) {
 	t.Run("context span wins", func(t *testing.T) {
 		ctx, inner := spantree.StartContext(context.Background(), &fnCtx)
 		itr, ispan, _ := spantree.SpanContext(ctx)
-		inner.End(nil) // the request still names it: a context outlives its span's call
+		inner.Done() // the request still names it: a context outlives its span's call
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -163,14 +163,14 @@ func TestPropagationRoundTrip(t *testing.T) {
 	rec := spantest.Record(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sp := spanhttp.Start(spantree.Span{}, r, &fnHandler)
-		defer func() { sp.End(recover()) }()
+		defer sp.Done()
 	}))
 	defer srv.Close()
 
 	var client spantree.SpanData
 	func() {
 		sp := spantree.Start(&fnClient)
-		defer sp.End(nil)
+		defer sp.Done()
 		tr, id, _ := spantree.SpanContext(nil)
 		client = spantree.SpanData{TraceID: tr, SpanID: id}
 		resp, err := http.Get(srv.URL)

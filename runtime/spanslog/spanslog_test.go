@@ -92,7 +92,7 @@ func TestHandler(t *testing.T) {
 			l := slog.New(spanslog.New(next, nil))
 			func() {
 				ctx, sp := spantree.StartContext(context.Background(), &fnWork)
-				defer sp.End(nil)
+				defer sp.Done()
 				tt.log(ctx, l)
 			}()
 			got := rec.Trace(t, fnWork.Name).Span(t, fnWork.Name)

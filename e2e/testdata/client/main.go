@@ -22,8 +22,7 @@ func main() {
 	defer __sp.Done()
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: client http://HOST:PORT")
-		__spantree.Flush()
-		os.Exit(2)
+		os.Exit(__spantree.Exiting(2))
 	}
 	run(context.Background(), os.Args[1])
 }
@@ -82,7 +81,7 @@ func health(base string) error {
 
 var __spantree_fns_main = [...]__spantree.Func{
 	{Name: "main.main", Loc: "e2e/testdata/client/main.go:20", Kind: __spantree.KindMain},
-	{Name: "main.run", Loc: "e2e/testdata/client/main.go:31"},
-	{Name: "main.fetch", Loc: "e2e/testdata/client/main.go:47"},
-	{Name: "main.health", Loc: "e2e/testdata/client/main.go:69"},
+	{Name: "main.run", Loc: "e2e/testdata/client/main.go:30"},
+	{Name: "main.fetch", Loc: "e2e/testdata/client/main.go:46"},
+	{Name: "main.health", Loc: "e2e/testdata/client/main.go:68"},
 }

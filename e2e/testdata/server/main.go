@@ -29,8 +29,7 @@ func main() {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
-		__spantree.Flush()
-		os.Exit(1)
+		os.Exit(__spantree.Exiting(1))
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/price", func(w http.ResponseWriter, r *http.Request) {
@@ -86,9 +85,9 @@ func lookup(item string) (int, error) {
 
 var __spantree_fns_main = [...]__spantree.Func{
 	{Name: "main.main", Loc: "e2e/testdata/server/main.go:26", Kind: __spantree.KindMain},
-	{Name: "main.main.HandleFunc(/price)", Loc: "e2e/testdata/server/main.go:36", Kind: __spantree.KindHandler},
-	{Name: "main.main.HandleFunc(/healthz)", Loc: "e2e/testdata/server/main.go:46", Kind: __spantree.KindHandler},
-	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:54"},
-	{Name: "main.price", Loc: "e2e/testdata/server/main.go:67"},
-	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:77"},
+	{Name: "main.main.HandleFunc(/price)", Loc: "e2e/testdata/server/main.go:35", Kind: __spantree.KindHandler},
+	{Name: "main.main.HandleFunc(/healthz)", Loc: "e2e/testdata/server/main.go:45", Kind: __spantree.KindHandler},
+	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:53"},
+	{Name: "main.price", Loc: "e2e/testdata/server/main.go:66"},
+	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:76"},
 }

@@ -1,4 +1,4 @@
-package rewrite
+package load
 
 import (
 	"os"
@@ -25,10 +25,10 @@ func writeModule(t testing.TB, files map[string]string) string {
 	return dir
 }
 
-// TestLoadLinksHTTP checks which packages Load marks as commands that link
+// TestLinksHTTP checks which packages Packages marks as commands that link
 // net/http: through a dependency or directly, but not through test files,
 // and never a library.
-func TestLoadLinksHTTP(t *testing.T) {
+func TestLinksHTTP(t *testing.T) {
 	dir := writeModule(t, map[string]string{
 		"go.mod": "module example.com/m\n\ngo 1.22\n",
 		"lib/lib.go": `package lib
@@ -96,7 +96,7 @@ func TestCLI(t *testing.T) { httptest.NewRecorder() }
 			},
 		},
 	} {
-		pkgs, err := Load(LoadConfig{Dir: dir, FindHTTP: tc.findHTTP}, "./...")
+		pkgs, err := Packages(Config{Dir: dir, FindHTTP: tc.findHTTP}, "./...")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,28 +105,28 @@ func TestCLI(t *testing.T) { httptest.NewRecorder() }
 			got[p.Path] = p.LinksHTTP
 		}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("Load(FindHTTP: %v) LinksHTTP by package (-want +got):\n%s", tc.findHTTP, diff)
+			t.Errorf("Packages(FindHTTP: %v) LinksHTTP by package (-want +got):\n%s", tc.findHTTP, diff)
 		}
 	}
 }
 
-// BenchmarkLoad measures what FindHTTP adds to the load of spangen -w, on
+// BenchmarkPackages measures what FindHTTP adds to the load of spangen -w, on
 // this module, with a warm build cache.
-func BenchmarkLoad(b *testing.B) {
-	if _, err := Load(LoadConfig{Dir: "..", TypeCheck: true, FindHTTP: true}, "./..."); err != nil {
+func BenchmarkPackages(b *testing.B) {
+	if _, err := Packages(Config{Dir: "../..", TypeCheck: true, FindHTTP: true}, "./..."); err != nil {
 		b.Fatal(err) // fills the build cache
 	}
 	for _, bc := range []struct {
 		name string
-		cfg  LoadConfig
+		cfg  Config
 	}{
-		{"plain", LoadConfig{Dir: "..", TypeCheck: true}},
-		{"FindHTTP", LoadConfig{Dir: "..", TypeCheck: true, FindHTTP: true}},
+		{"plain", Config{Dir: "../..", TypeCheck: true}},
+		{"FindHTTP", Config{Dir: "../..", TypeCheck: true, FindHTTP: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Load(bc.cfg, "./..."); err != nil {
+				if _, err := Packages(bc.cfg, "./..."); err != nil {
 					b.Fatal(err)
 				}
 			}

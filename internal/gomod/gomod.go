@@ -1,4 +1,8 @@
-package rewrite
+// Package gomod edits the go.mod file of a module that spangen -w
+// instruments: [Require] adds the runtime's requirement (raising the go line
+// where needed, in a way [Unrequire] can undo), [Unrequire] takes it out
+// again. It also reads a module's path ([FindModule]).
+package gomod
 
 import (
 	"bytes"
@@ -11,6 +15,9 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/spantree/spantree/internal/atomicfile"
+	"github.com/spantree/spantree/rewrite"
 )
 
 // RuntimeVersion is the version of the runtime module an instrumented module
@@ -28,7 +35,7 @@ const MinGoVersion = "1.22"
 // that panic(nil), HTTP/2, TLS and other settings behave as before; Unrequire
 // removes it with the go line) and, when checkout is not empty,
 // replaces the runtime with checkout/runtime (made absolute). It reports
-// whether the file changed; it writes it with [WriteFile].
+// whether the file changed; it writes it with [atomicfile.Replace].
 func Require(moduleDir, checkout string) (bool, error) {
 	return editGoMod(moduleDir, func(f *modfile.File) error {
 		raised := ""
@@ -43,16 +50,16 @@ func Require(moduleDir, checkout string) (bool, error) {
 		}
 		var req *modfile.Require
 		for _, r := range f.Require {
-			if r.Mod.Path == RuntimePath {
+			if r.Mod.Path == rewrite.RuntimePath {
 				req = r
 			}
 		}
 		if req == nil {
-			if err := f.AddRequire(RuntimePath, RuntimeVersion); err != nil {
+			if err := f.AddRequire(rewrite.RuntimePath, RuntimeVersion); err != nil {
 				return err
 			}
 			for _, r := range f.Require {
-				if r.Mod.Path == RuntimePath {
+				if r.Mod.Path == rewrite.RuntimePath {
 					req = r
 				}
 			}
@@ -84,7 +91,7 @@ func Require(moduleDir, checkout string) (bool, error) {
 			if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
 				return fmt.Errorf("-replace %s: no runtime module there: %w", checkout, err)
 			}
-			if err := f.AddReplace(RuntimePath, "", abs, ""); err != nil {
+			if err := f.AddReplace(rewrite.RuntimePath, "", abs, ""); err != nil {
 				return err
 			}
 		}
@@ -107,7 +114,7 @@ func Unrequire(moduleDir string) (bool, error) {
 	return editGoMod(moduleDir, func(f *modfile.File) error {
 		was := ""
 		for _, r := range f.Require {
-			if r.Mod.Path != RuntimePath || r.Syntax == nil {
+			if r.Mod.Path != rewrite.RuntimePath || r.Syntax == nil {
 				continue
 			}
 			for _, c := range r.Syntax.Comments.Suffix {
@@ -116,10 +123,10 @@ func Unrequire(moduleDir string) (bool, error) {
 				}
 			}
 		}
-		if err := f.DropRequire(RuntimePath); err != nil {
+		if err := f.DropRequire(rewrite.RuntimePath); err != nil {
 			return err
 		}
-		if err := f.DropReplace(RuntimePath, ""); err != nil {
+		if err := f.DropReplace(rewrite.RuntimePath, ""); err != nil {
 			return err
 		}
 		for _, r := range slices.Clone(f.Require) {
@@ -183,7 +190,7 @@ func listBuildList(dir string, f *modfile.File) error {
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		path, vers, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok || have[path] || path == RuntimePath {
+		if !ok || have[path] || path == rewrite.RuntimePath {
 			continue
 		}
 		have[path] = true
@@ -217,7 +224,7 @@ func editGoMod(moduleDir string, change func(*modfile.File) error) (bool, error)
 	name := filepath.Join(moduleDir, "go.mod")
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return false, err
+		return false, err // the error names the file
 	}
 	f, err := modfile.Parse(name, data, nil)
 	if err != nil {
@@ -234,52 +241,43 @@ func editGoMod(moduleDir string, change func(*modfile.File) error) (bool, error)
 	if bytes.Equal(out, data) {
 		return false, nil
 	}
-	return true, WriteFile(name, out)
+	return true, atomicfile.Replace(name, out)
 }
 
-// WriteFile replaces the file name with data atomically: it writes a
-// temporary file in the same directory, gives it name's mode and renames it
-// over name, so that a reader never sees half a file.
-func WriteFile(name string, data []byte) error {
-	fi, err := CheckWritable(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".spangen*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+// Module is a module on disk.
+type Module struct {
+	Path string // the module path its go.mod declares
+	Dir  string // the directory of its go.mod
 }
 
-// CheckWritable returns name's FileInfo, or an error when name is not a
-// regular file its owner may write: a read-only file stays read-only, even
-// for root, who could rename over it.
-func CheckWritable(name string) (os.FileInfo, error) {
-	fi, err := os.Stat(name)
+// ReadModule reads the module path of the go.mod file name.
+func ReadModule(name string) (Module, error) {
+	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, err
+		return Module{}, fmt.Errorf("read the main module: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
+	path := modfile.ModulePath(b)
+	if path == "" {
+		return Module{}, fmt.Errorf("%s: no module line", name)
 	}
-	if fi.Mode().Perm()&0o200 == 0 {
-		return nil, fmt.Errorf("%s: file is read-only", name)
+	return Module{Path: path, Dir: filepath.Dir(name)}, nil
+}
+
+// FindModule returns the module of the nearest go.mod at or above dir, or
+// nil when there is none or that go.mod declares no module path.
+func FindModule(dir string) *Module {
+	for d := dir; ; {
+		name := filepath.Join(d, "go.mod")
+		if _, err := os.Stat(name); err == nil {
+			if m, err := ReadModule(name); err == nil {
+				return &m
+			}
+			return nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
 	}
-	return fi, nil
 }

@@ -1,4 +1,8 @@
-package rewrite
+// Package load finds the Go files of the packages that spangen rewrites in
+// place (spangen -w, -d, -l): the packages of the main module that go list
+// patterns match, with their tests and the files of other build
+// configurations, grouped by directory.
+package load
 
 import (
 	"errors"
@@ -23,18 +27,19 @@ type Package struct {
 	// ModulePath is the path of the package's module.
 	ModulePath string
 	// Dir is the package's directory relative to ModuleDir, slash-separated
-	// ("" for the root): the Options.Dir of its files.
+	// ("" for the root): the rewrite.Options.Dir of its files.
 	Dir string
 	// Files are the absolute names of its Go files, sorted.
 	Files []string
 	// LinksHTTP reports that the package is a command (package main) whose
 	// dependencies include net/http: its files are rewritten with
-	// Options.LinksHTTP. Load finds it out when LoadConfig.FindHTTP is set.
+	// rewrite.Options.LinksHTTP. [Packages] finds it out when Config.FindHTTP
+	// is set.
 	LinksHTTP bool
 }
 
-// LoadConfig configures [Load].
-type LoadConfig struct {
+// Config configures [Packages].
+type Config struct {
 	// Dir is the directory patterns are relative to; "" means the current one.
 	Dir string
 	// TypeCheck has the go command compile every package, so that code that
@@ -46,12 +51,12 @@ type LoadConfig struct {
 	FindHTTP bool
 }
 
-// Load lists the packages that patterns (as for go list: ".", "./...")
+// Packages lists the packages that patterns (as for go list: ".", "./...")
 // match, with their test files and the Go files that other build
 // configurations use, grouped by directory. Only packages of main modules
 // are allowed. A pattern that matches nothing, a package with errors or one
 // outside a module is an error.
-func Load(cfg LoadConfig, patterns ...string) ([]*Package, error) {
+func Packages(cfg Config, patterns ...string) ([]*Package, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}

@@ -1,4 +1,4 @@
-package rewrite
+package gomod
 
 import (
 	"os"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/spantree/spantree/rewrite"
 )
 
 // Require and Unrequire round-trip go.mod: the requirement goes and, when
@@ -38,7 +40,7 @@ func TestRequireRoundTrip(t *testing.T) {
 			}
 			b, _ := os.ReadFile(name)
 			got := string(b)
-			if !strings.Contains(got, "\n"+tc.wantGo+"\n") || !strings.Contains(got, RuntimePath) {
+			if !strings.Contains(got, "\n"+tc.wantGo+"\n") || !strings.Contains(got, rewrite.RuntimePath) {
 				t.Errorf("after Require:\n%s\nwant %q and the runtime's requirement", got, tc.wantGo)
 			}
 			if n := strings.Count(got, "default=go"); (tc.godebug == "") != (n == 0) || n > 1 || !strings.Contains(got, tc.godebug) {
@@ -84,7 +86,7 @@ func TestRequireListsBuildList(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := Require(dir, ".."); err != nil {
+	if _, err := Require(dir, "../.."); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
@@ -103,5 +105,37 @@ func TestRequireListsBuildList(t *testing.T) {
 	b, _ = os.ReadFile(filepath.Join(dir, "go.mod"))
 	if diff := cmp.Diff(files["go.mod"], string(b)); diff != "" {
 		t.Errorf("after Unrequire (-original +got):\n%s", diff)
+	}
+}
+
+func TestReadModule(t *testing.T) {
+	for _, tc := range []struct {
+		name, gomod string
+		want        string // module path; "" means an error
+	}{
+		{"plain", "module example.com/m\n\ngo 1.22\n", "example.com/m"},
+		{"quoted with comments", "// the module\nmodule \"example.com/q\" // here\ngo 1.22\n", "example.com/q"},
+		{"no module line", "go 1.22\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			name := filepath.Join(dir, "go.mod")
+			if err := os.WriteFile(name, []byte(tc.gomod), 0o666); err != nil {
+				t.Fatal(err)
+			}
+			m, err := ReadModule(name)
+			if tc.want == "" {
+				if err == nil {
+					t.Fatalf("ReadModule = %+v; want an error", m)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(Module{Path: tc.want, Dir: dir}, m); diff != "" {
+				t.Errorf("ReadModule (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

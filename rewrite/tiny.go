@@ -1,0 +1,121 @@
+package rewrite
+
+// The tiny rule (see the package documentation) per package: a function is
+// tiny when its own body is within budget and every call it makes goes to a
+// tiny function of its package, a builtin, a conversion, or a pure standard
+// package. Which functions of the package are tiny depends on each other
+// (xxhash's round calls rol31), so it is computed for all the files of a
+// package at once, as the least fixed point over the calls: a function whose
+// calls reach back to itself (recursion) is never tiny.
+
+// packageFacts indexes the top-level declarations of one package's files,
+// by name, for resolving calls without types.
+type packageFacts struct {
+	funcs   map[string][]*fn // plain functions (several: files of other build configurations)
+	methods map[string][]*fn // methods, by method name, whatever the receiver
+	types   map[string]bool  // type names: a call of one is a conversion
+	set     map[*fn]bool     // the tiny declarations
+}
+
+// tinyPackage computes the tiny declarations of the files of one package
+// and gives every instrumenter the result.
+func tinyPackage(ins []*instrumenter) {
+	pf := &packageFacts{
+		funcs:   map[string][]*fn{},
+		methods: map[string][]*fn{},
+		types:   map[string]bool{},
+		set:     map[*fn]bool{},
+	}
+	type decl struct {
+		in *instrumenter
+		f  *fn
+	}
+	var decls []decl
+	for _, in := range ins {
+		in.pkgTiny = pf
+		for _, r := range in.roots {
+			d := r.decl
+			if d == nil {
+				continue
+			}
+			if d.Recv != nil {
+				pf.methods[d.Name.Name] = append(pf.methods[d.Name.Name], r)
+			} else {
+				pf.funcs[d.Name.Name] = append(pf.funcs[d.Name.Name], r)
+			}
+			decls = append(decls, decl{in, r})
+		}
+		for name := range in.typeNames() {
+			pf.types[name] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, d := range decls {
+			if !pf.set[d.f] && d.in.spanFree(d.f) && pf.leaf(d.f) {
+				pf.set[d.f] = true
+				changed = true
+			}
+		}
+	}
+}
+
+// spanFree reports whether nothing but the tiny rule keeps f, a
+// declaration, from getting a span of its own; a callee that gets one for
+// another reason (a kind, a directive, an error it returns) is no tiny call.
+func (in *instrumenter) spanFree(f *fn) bool {
+	return f.body != nil && !f.forced && !in.opts.Tiny && f.kind == kindPlain &&
+		!in.isHandler(f.typ) && !in.failing(f)
+}
+
+// leaf reports whether f, with what is known tiny so far, is a leaf: no
+// loops, goroutines or literals, within leafBudget, and calls only of tiny
+// functions of its package (or conversions to its types).
+func (pf *packageFacts) leaf(f *fn) bool {
+	if f.loops > 0 || len(f.kids) > 0 || f.nodes > leafBudget || f.calls != len(f.callees) {
+		return false
+	}
+	for _, c := range f.callees {
+		if !pf.tinyCall(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// tinyCall reports whether a call of c is known to be tiny: c names a type
+// of the package (a conversion), or functions (methods) that are all tiny.
+func (pf *packageFacts) tinyCall(c callee) bool {
+	var fs []*fn
+	switch {
+	case c.name != "" && pf.types[c.name]:
+		return true
+	case c.name != "":
+		fs = pf.funcs[c.name]
+	default:
+		fs = pf.methods[c.method]
+	}
+	if len(fs) == 0 {
+		return false // a function value, a method of another package's type
+	}
+	for _, f := range fs {
+		if !pf.set[f] {
+			return false
+		}
+	}
+	return true
+}
+
+// tiny reports whether f, a declaration or a literal, is tiny: a leaf (see
+// leaf), or a wrapper, a single statement forwarding to one call of this
+// package's within wrapperBudget (its callee has the span). Whether f
+// returns an error is the caller's business.
+func (pf *packageFacts) tiny(f *fn) bool {
+	if f.decl != nil && pf.set[f] || f.decl == nil && pf.leaf(f) {
+		return true
+	}
+	// A wrapper of another package's function (time.Sleep, http.Get) is
+	// where time goes and no span of ours would show it: not tiny.
+	return f.loops == 0 && len(f.kids) == 0 && f.calls == 1 && f.callsOut == 0 &&
+		len(f.body.List) == 1 && f.nodes <= wrapperBudget
+}
