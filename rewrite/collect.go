@@ -40,6 +40,7 @@ type fn struct {
 	labelsAfter map[*ast.ReturnStmt][]string
 	gotos       map[string]bool
 	exits       []exitStmt      // os.Exit / log.Fatal* statements of this function
+	signals     []signalStmt    // signal.Notify / signal.NotifyContext statements of this function
 	deferred    bool            // a literal deferred where it is written: defer func() { ... }()
 	recovers    []*ast.CallExpr // recover() calls of a deferred literal
 	rename      string          // a subtest's literal named at run time: its *testing.T parameter
@@ -66,6 +67,15 @@ type exitStmt struct {
 	stmt ast.Stmt
 	call *ast.CallExpr
 	how  exitHow
+}
+
+// signalStmt is a statement calling signal.Notify or signal.NotifyContext:
+// the program handles those signals itself, which the runtime must know
+// (it flushes on SIGTERM and SIGINT, then dies of the signal only when the
+// program would have).
+type signalStmt struct {
+	stmt ast.Stmt
+	call *ast.CallExpr
 }
 
 // exitHow is what an exit statement calls.
@@ -185,6 +195,15 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		case *ast.ExprStmt:
 			if c, how, ok := in.exitCall(n.X); ok {
 				cur.exits = append(cur.exits, exitStmt{stmt: n, call: c, how: how})
+			}
+			if c, ok := in.signalCall(n.X); ok {
+				cur.signals = append(cur.signals, signalStmt{stmt: n, call: c})
+			}
+		case *ast.AssignStmt:
+			if len(n.Rhs) == 1 {
+				if c, ok := in.signalCall(n.Rhs[0]); ok {
+					cur.signals = append(cur.signals, signalStmt{stmt: n, call: c})
+				}
 			}
 		case *ast.CallExpr:
 			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "recover" && len(n.Args) == 0 && cur.deferred {
@@ -314,6 +333,24 @@ func (in *instrumenter) aligned(stack []ast.Node) bool {
 		}
 	}
 	return false
+}
+
+// signalCall reports whether x calls signal.Notify or signal.NotifyContext
+// (of os/signal).
+func (in *instrumenter) signalCall(x ast.Expr) (*ast.CallExpr, bool) {
+	c, ok := x.(*ast.CallExpr)
+	if !ok || len(c.Args) == 0 {
+		return nil, false
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil, false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok || in.imports[id.Name] != "os/signal" {
+		return nil, false
+	}
+	return c, sel.Sel.Name == "Notify" || sel.Sel.Name == "NotifyContext"
 }
 
 // exitCall reports whether x calls os.Exit (with one argument), log.Fatal*

@@ -45,7 +45,11 @@
 // __sp.Err(__r1) }`). The argument of os.Exit goes through the runtime,
 // `os.Exit(__spantree.Exiting(code))`, which ends the spans still running
 // as failed with the code; log.Fatal* gets `__spantree.Exiting(1)` in front
-// and log.Panic* `__spantree.Flush()`. In a deferred function literal,
+// and log.Panic* `__spantree.Flush()`. A statement calling signal.Notify or
+// signal.NotifyContext gets `__spantree.Handling(sigs...)` in front, with
+// the same signals: the runtime, which flushes on SIGTERM and SIGINT and
+// then dies of the signal, leaves those to the program's own handler (such
+// a function always gets a span). In a deferred function literal,
 // `recover()` becomes `__sp.Recovered(recover())`, which records the panic
 // it stops on the span of the function that deferred the literal when no
 // span recorded it (such a literal always gets a span); and a subtest

@@ -343,6 +343,24 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		}
 		in.add(p, p, call+sep)
 	}
+	for _, x := range f.signals {
+		// __spantree.Handling(sigs...) before signal.Notify(c, sigs...):
+		// the runtime lets the program handle those signals itself.
+		args := x.call.Args[1:]
+		text := ""
+		if len(args) > 0 {
+			text = string(in.src[in.off(args[0].Pos()):in.off(args[len(args)-1].End())])
+			if x.call.Ellipsis.IsValid() {
+				text += "..."
+			}
+		}
+		p := in.off(x.stmt.Pos())
+		sep := "\n" + in.stmtIndent(f, x.stmt)
+		if in.opts.KeepLines {
+			sep = "; "
+		}
+		in.add(p, p, ImportName+".Handling("+text+")"+sep)
+	}
 	for _, r := range f.recovers {
 		in.add(in.off(r.Pos()), in.off(r.Pos()), "__sp.Recovered(")
 		in.add(in.off(r.End()), in.off(r.End()), ")")

@@ -23,8 +23,10 @@ func (in *instrumenter) wanted(f *fn) bool {
 			return false // gofmt aligns the trailing comment with its neighbours'
 		}
 	}
-	if f.forced || in.opts.Tiny || f.kind != kindPlain || in.isHandler(f.typ) || len(f.recovers) > 0 {
-		return true // a deferred literal that recovers records the panic it stops
+	if f.forced || in.opts.Tiny || f.kind != kindPlain || in.isHandler(f.typ) || len(f.recovers) > 0 || len(f.signals) > 0 {
+		// A deferred literal that recovers records the panic it stops; a
+		// function that handles signals tells the runtime so.
+		return true
 	}
 	if d := f.decl; d != nil && d.Recv != nil {
 		switch d.Name.Name {

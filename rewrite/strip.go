@@ -435,7 +435,7 @@ func isFlush(st ast.Stmt) bool {
 	if !ok {
 		return false
 	}
-	if len(c.Args) == 0 && isRuntimeCall(c, "Flush") {
+	if len(c.Args) == 0 && isRuntimeCall(c, "Flush") || isRuntimeCall(c, "Handling") {
 		return true
 	}
 	if len(c.Args) != 1 || !isRuntimeCall(c, "Exiting") {

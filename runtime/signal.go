@@ -34,6 +34,11 @@ import (
 // itself (Notify); bit 0 stands for every signal (Notify without a list).
 var handledSignals atomic.Uint64
 
+// Handling notes that the program handles sig itself (every signal when
+// none is given). Generated code calls it before each signal.Notify and
+// signal.NotifyContext of the program, with the same signals.
+func Handling(sig ...os.Signal) { markHandled(sig) }
+
 // Notify is signal.Notify, noting that the program handles sig itself.
 // Generated code calls it in place of signal.Notify.
 func Notify(c chan<- os.Signal, sig ...os.Signal) {
