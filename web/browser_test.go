@@ -274,6 +274,83 @@ func TestBrowserLocal(t *testing.T) {
 	b.noErrors()
 }
 
+// TestBrowserCompare opens two checkouts of one shop side by side: the
+// second has a span more, a slower charge and a failing one.
+func TestBrowserCompare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	b := newBrowser(t)
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "compare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	checkout := func(id spantree.TraceID, charge float64, fail bool, extra bool) []spantree.SpanData {
+		sid := func(n byte) spantree.SpanID { return spantree.SpanID{0, 0, 0, 0, 0, 0, 3, n} }
+		ok := spantree.StatusSucceeded
+		spans := []spantree.SpanData{
+			{TraceID: id, SpanID: sid(1), Name: "shop.Checkout", Location: "shop/checkout.go:20", Start: ms(0), End: ms(charge + 20), Status: ok},
+			{TraceID: id, SpanID: sid(2), ParentID: sid(1), Name: "shop.loadCart", Location: "shop/cart.go:12", Start: ms(1), End: ms(5), Status: ok},
+			{TraceID: id, SpanID: sid(3), ParentID: sid(1), Name: "shop.charge", Location: "shop/charge.go:30", Start: ms(6), End: ms(6 + charge), Status: ok},
+			{TraceID: id, SpanID: sid(4), ParentID: sid(3), Name: "db.Query", Location: "shop/db.go:9", Start: ms(7), End: ms(8), Status: ok},
+		}
+		if fail {
+			spans[3].Status, spans[3].Error = spantree.StatusFailed, &spantree.ErrorInfo{Type: "*errors.errorString", Message: "deadlock"}
+		}
+		if extra {
+			spans = append(spans, spantree.SpanData{TraceID: id, SpanID: sid(5), ParentID: sid(1), Name: "shop.audit",
+				Location: "shop/audit.go:8", Start: ms(charge + 10), End: ms(charge + 12), Status: ok})
+		}
+		return spans
+	}
+	a, bID := spantree.NewTraceID(t0), spantree.NewTraceID(t0.Add(time.Second))
+	local := server.Local(st, "default")
+	c := client.NewHandler(local)
+	for _, spans := range [][]spantree.SpanData{checkout(a, 10, false, false), checkout(bID, 40, true, true)} {
+		if _, err := c.Ingest(context.Background(), spantree.Batch{Tags: map[string]string{"service": "shop"}, Spans: spans}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", local)
+	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	// From the trace page's form.
+	b.do(chromedp.Navigate(ts.URL + "/ui/#/trace/" + a.String()))
+	b.waitText(".trace-head", "shop.Checkout")
+	b.do(chromedp.SendKeys(chromedp.CSS(`.compare-form input`), bID.String()),
+		chromedp.Click(chromedp.CSS(`.compare-form button`)))
+	b.waitText(".compare-summary", "added")
+	got := eval[string](b, `[...document.querySelectorAll("table.compare tbody tr")].map((r) =>
+		r.dataset.path + " " + (r.querySelector(".badge") ? r.querySelector(".badge").innerText : "-")).join("\n")`)
+	want := strings.Join([]string{
+		"/shop.Checkout slower",
+		"/shop.Checkout/shop.loadCart -",
+		"/shop.Checkout/shop.charge slower",
+		"/shop.Checkout/shop.charge/db.Query failing now",
+		"/shop.Checkout/shop.audit added",
+	}, "\n")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("compare rows (-want +got):\n%s", diff)
+	}
+	if row := b.text(`tr[data-path="/shop.Checkout/shop.charge"]`); !strings.Contains(row, "+30.0ms (+300%)") {
+		t.Errorf("charge row %q does not say +30.0ms (+300%%)", row)
+	}
+	b.screenshot("compare")
+	// Swapped, the audit span is removed and the query fixed.
+	b.do(chromedp.Click(chromedp.CSS(`.view-compare button`)))
+	b.waitText(".compare-summary", "1 removed")
+	if got := b.text(`tr[data-path="/shop.Checkout/shop.charge/db.Query"] .badge`); got != "no longer failing" {
+		t.Errorf("swapped, db.Query is %q; want no longer failing", got)
+	}
+	b.noErrors()
+}
+
 // cmpIgnoreSetByStore ignores the annotation fields the store fills in.
 var cmpIgnoreSetByStore = cmp.FilterPath(func(p cmp.Path) bool {
 	s := p.String()

@@ -7,6 +7,7 @@ import { dashboardView, healthView, tracesView } from "./lists.js";
 import { traceView } from "./trace.js";
 import { errorsView } from "./errors.js";
 import { slowView } from "./slow.js";
+import { compareView } from "./compare.js";
 
 const routes = {
   dashboard: dashboardView,
@@ -15,6 +16,7 @@ const routes = {
   errors: errorsView,
   health: healthView,
   slow: slowView,
+  compare: compareView,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +28,7 @@ function route() {
   const [name, ...rest] = path.split("/");
   return {
     name: routes[name] ? name : "dashboard",
-    arg: decodeURIComponent(rest.join("/")),
+    arg: rest.map(decodeURIComponent).join("/"),
     query: new URLSearchParams(qs),
   };
 }

@@ -147,7 +147,8 @@ class TraceView {
           this.slow.size ? h("span", { class: "slow" }, `${this.slow.size} slow`) : null),
         h("p", { class: "ids" },
           h("span", {}, "trace ", h("code", {}, t.trace_id)),
-          h("span", {}, "hex ", h("code", {}, t.hex))),
+          h("span", {}, "hex ", h("code", {}, t.hex)),
+          compareForm(t.trace_id)),
         tags.length
           ? h("ul", { class: "tags", "aria-label": "Tags" }, tags.map(([k, v]) =>
             h("li", {}, h("a", { href: "#/traces?" + new URLSearchParams({ tag: `${k}:${v}` }) }, `${k}=${v}`))))
@@ -439,4 +440,18 @@ function attrsBlock(title, attrs) {
 // from the first call's start to the last one's end, which the bar shows.
 function spanTook(s, n) {
   return s.fold && s.fold.count > 1 ? s.fold.total_ns : n.endNS - n.startNS;
+}
+
+// compareForm asks for a second trace to compare this one with (#/compare).
+function compareForm(id) {
+  const input = h("input", { type: "text", size: 28, placeholder: "trace id", "aria-label": "Trace to compare with", class: "mono" });
+  return h("form", {
+    class: "compare-form",
+    onsubmit: (e) => {
+      e.preventDefault();
+      const other = input.value.trim();
+      if (isTraceID(other)) location.hash = `#/compare/${id}/${other}`;
+      else input.setAttribute("aria-invalid", "true");
+    },
+  }, "compare with ", input, " ", h("button", { type: "submit" }, "Compare"));
 }
