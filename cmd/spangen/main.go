@@ -5,17 +5,23 @@
 //
 //	spangen [-w | -d | -l] [-undo] [-replace DIR] [-init] [-tiny] [packages]
 //
-// Packages are go list patterns (default "."). With no flag the rewritten
-// files are printed; -w writes them back and makes the module's go.mod
-// require the runtime; -d prints a unified diff; -l lists the files that
-// would change. -undo removes the instrumentation; for a gofmt-formatted file
+// Packages are go list patterns (default "."), or Go files, taken as gofmt
+// takes them (only those files). With no flag the rewritten files are
+// printed; -w writes them back and makes the module's go.mod require the
+// runtime (with -replace DIR, a spantree checkout's; without it the runtime
+// must resolve, from a replace already in go.mod or a published version,
+// and spangen -w refuses, writing nothing, when it does not); -d prints a
+// unified diff; -l lists the files that would change. -undo removes the instrumentation; for a gofmt-formatted file
 // the original bytes come back exactly. Nothing is written when any file
 // fails (a file that does not compile is reported as file:line:col).
 //
 // Exit status: 0 on success, 1 when a file could not be rewritten, 2 on bad
 // usage.
 //
-// As a go:generate step:
+// spangen go build|test|run|install|vet runs the go command with the
+// module's packages instrumented as they compile, the source untouched.
+//
+// As a go:generate step (after a first spangen -w -replace DIR):
 //
 //	//go:generate spangen -w .
 //

@@ -18,12 +18,22 @@ import (
 	"github.com/spantree/spantree/rewrite"
 )
 
-const usage = `usage: spangen [-w | -d | -l] [-undo] [-replace DIR] [-init] [-tiny] [packages]
+const usage = `usage: spangen [-w | -d | -l] [-undo] [-replace DIR] [-init] [-tiny] [packages | files]
+       spangen go build|test|run|install|vet [go flags] [packages]
+       spangen toolexec ...   (what go build -toolexec="spangen toolexec" runs)
 
-Instruments the Go files of packages (go list patterns, default ".") so that
-every function runs in a span; -undo takes the instrumentation out again.
+The first form rewrites the Go files of packages (go list patterns, default
+".") or the files named (as gofmt does) so that every function runs in a
+span; -undo takes the instrumentation out again. Without -w, -d or -l the
+result is printed. -w also makes go.mod require the runtime: with -replace
+DIR from a spantree checkout, else the runtime must resolve (spangen -w
+refuses, writing nothing, when it does not).
 
-Flags:
+spangen go runs the go command with the module's packages instrumented
+while they compile, the source left as it is (zero-touch): spangen go test
+./..., spangen go run .
+
+Flags of the first form:
 `
 
 // flags are the command line of one run.
@@ -110,6 +120,20 @@ func run(args []string) int {
 			}
 		}
 	case f.write:
+		// Without -replace, the module must be able to get the runtime
+		// (published, or replaced already): refuse before writing anything
+		// rather than leave a module that go build cannot satisfy.
+		versions := map[string]string{}
+		if !f.undo && f.replace == "" {
+			for _, dir := range modules {
+				v, err := gomod.ResolveRuntime(dir)
+				if err != nil {
+					log.Print(err)
+					return 1
+				}
+				versions[dir] = v
+			}
+		}
 		if err := writeAll(changes); err != nil {
 			log.Print(err)
 			return 1
@@ -119,7 +143,11 @@ func run(args []string) int {
 			if f.undo {
 				_, err = gomod.Unrequire(dir)
 			} else {
-				_, err = gomod.Require(dir, f.replace)
+				v := versions[dir]
+				if v == "" {
+					v = gomod.RuntimeVersion
+				}
+				_, err = gomod.RequireAt(dir, f.replace, v)
 			}
 			if err != nil {
 				log.Print(err)

@@ -6,6 +6,7 @@ package gomod
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/version"
 	"os"
@@ -37,6 +38,12 @@ const MinGoVersion = "1.22"
 // replaces the runtime with checkout/runtime (made absolute). It reports
 // whether the file changed; it writes it with [atomicfile.Replace].
 func Require(moduleDir, checkout string) (bool, error) {
+	return RequireAt(moduleDir, checkout, RuntimeVersion)
+}
+
+// RequireAt is Require with the version of the runtime to require when
+// go.mod has none yet (the one [ResolveRuntime] found).
+func RequireAt(moduleDir, checkout, runtimeVersion string) (bool, error) {
 	return editGoMod(moduleDir, func(f *modfile.File) error {
 		raised := ""
 		if f.Go == nil || version.Compare("go"+f.Go.Version, "go"+MinGoVersion) < 0 {
@@ -55,7 +62,7 @@ func Require(moduleDir, checkout string) (bool, error) {
 			}
 		}
 		if req == nil {
-			if err := f.AddRequire(rewrite.RuntimePath, RuntimeVersion); err != nil {
+			if err := f.AddRequire(rewrite.RuntimePath, runtimeVersion); err != nil {
 				return err
 			}
 			for _, r := range f.Require {
@@ -280,4 +287,59 @@ func FindModule(dir string) *Module {
 		}
 		d = parent
 	}
+}
+
+// ErrRuntimeUnresolved is the error of [ResolveRuntime] when the go command
+// cannot find the runtime module.
+var ErrRuntimeUnresolved = errors.New("the spantree runtime module cannot be resolved")
+
+// ResolveRuntime tells which version of the runtime the module in moduleDir
+// can require without a replace directive: "" when its go.mod already
+// replaces or requires the runtime (nothing to choose), else the latest
+// version the go command resolves. When there is none (the runtime is not
+// published, or the module proxy is off), the error wraps
+// ErrRuntimeUnresolved and says what to do instead, so that spangen -w never
+// leaves a go.mod that go build cannot satisfy.
+func ResolveRuntime(moduleDir string) (string, error) {
+	name := filepath.Join(moduleDir, "go.mod")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	f, err := modfile.Parse(name, data, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range f.Replace {
+		if r.Old.Path == rewrite.RuntimePath {
+			return "", nil
+		}
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == rewrite.RuntimePath && r.Mod.Version != RuntimeVersion {
+			return "", nil
+		}
+	}
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}}", rewrite.RuntimePath+"@latest")
+	cmd.Dir = moduleDir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if v := strings.TrimSpace(string(out)); err == nil && v != "" {
+		return v, nil
+	}
+	why := strings.TrimSpace(stderr.String())
+	if why == "" && err != nil {
+		why = err.Error()
+	}
+	return "", fmt.Errorf("%s: %w (%s).\nPass -replace DIR with a spantree checkout to use the runtime from there, or build without rewriting: spangen go build ./... (or go test, go run)",
+		name, ErrRuntimeUnresolved, firstLine(why))
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -60,6 +60,13 @@ func Packages(cfg Config, patterns ...string) ([]*Package, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
+	files, others, err := splitFiles(cfg.Dir, patterns)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) > 0 {
+		return filePackages(cfg, files, others)
+	}
 	mode := packages.NeedName | packages.NeedFiles | packages.NeedModule
 	if cfg.TypeCheck {
 		mode |= packages.NeedExportFile
@@ -217,4 +224,88 @@ func dedupe(errs []error) []error {
 		}
 	}
 	return out
+}
+
+// splitFiles separates the arguments that name Go files (as gofmt takes
+// them) from the package patterns; files come back absolute.
+func splitFiles(dir string, patterns []string) (files map[string]bool, others []string, err error) {
+	for _, p := range patterns {
+		if !strings.HasSuffix(p, ".go") {
+			others = append(others, p)
+			continue
+		}
+		abs := p
+		if !filepath.IsAbs(abs) {
+			base := dir
+			if base == "" {
+				if base, err = os.Getwd(); err != nil {
+					return nil, nil, err
+				}
+			}
+			abs = filepath.Join(base, p)
+		}
+		fi, err := os.Stat(abs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if !fi.Mode().IsRegular() {
+			others = append(others, p) // a directory named like a file: a pattern
+			continue
+		}
+		if files == nil {
+			files = map[string]bool{}
+		}
+		files[abs] = true
+	}
+	return files, others, nil
+}
+
+// filePackages loads the packages of the directories of files, keeping
+// only those files of them, and the packages of the other patterns whole.
+func filePackages(cfg Config, files map[string]bool, others []string) ([]*Package, error) {
+	dirs := map[string]bool{}
+	for f := range files {
+		dirs[filepath.Dir(f)] = true
+	}
+	var pats []string
+	for d := range dirs {
+		pats = append(pats, d)
+	}
+	slices.Sort(pats)
+	named, err := Packages(cfg, pats...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Package
+	for _, p := range named {
+		keep := p.Files[:0:0]
+		for _, f := range p.Files {
+			if files[f] {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) > 0 {
+			p.Files = keep
+			out = append(out, p)
+		}
+	}
+	if len(others) == 0 {
+		return out, nil
+	}
+	whole, err := Packages(cfg, others...)
+	if err != nil {
+		return nil, err
+	}
+	byDir := map[string]*Package{}
+	for _, p := range out {
+		byDir[filepath.Join(p.ModuleDir, p.Dir)] = p
+	}
+	for _, p := range whole {
+		if q := byDir[filepath.Join(p.ModuleDir, p.Dir)]; q != nil {
+			*q = *p // named as a file and matched as a package: all of it
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
