@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -389,8 +390,20 @@ func TestFormatting(t *testing.T) {
 		{`fmtAgo("2026-11-25T10:00:00Z", Date.parse("2026-11-25T10:03:10Z"))`, `"3m ago"`},
 		{`fmtAgo("0001-01-01T00:00:00Z")`, `"never"`},
 	}
+	const stack = "goroutine 7 [running]:\n" +
+		"runtime/debug.Stack()\n\t/usr/local/go/src/runtime/debug/stack.go:26 +0x5e\n" +
+		"github.com/spantree/spantree/runtime.Span.Done(...)\n\t/x/runtime/api.go:150 +0x1\n" +
+		"shop/db.Connect(...)\n\tshop/db/db.go:31 +0x1d\n" +
+		"net/http.HandlerFunc.ServeHTTP(...)\n\t/usr/local/go/src/net/http/server.go:2220 +0x29\n" +
+		"main.main()\n\t/src/main.go:9 +0x2\n" +
+		"created by net/http.(*Server).Serve in goroutine 1\n\t/usr/local/go/src/net/http/server.go:3454 +0x485"
+	tests = append(tests,
+		struct{ expr, want string }{"stackFrames(" + strconv.Quote(stack) + ").frames.map((f) => (f.own ? \"+\" : \"-\") + f.fn.split(\"(\")[0]).join(\" \")",
+			`"-runtime/debug.Stack -github.com/spantree/spantree/runtime.Span.Done +shop/db.Connect -net/http.HandlerFunc.ServeHTTP +main.main -created by net/http."`},
+		struct{ expr, want string }{"stackView(" + strconv.Quote(stack) + ").querySelectorAll(\"details\").length", `3`},
+	)
 	for _, tt := range tests {
-		got := eval[json.RawMessage](b, `import("./dom.js").then(({fmtDuration, parseDuration, isTraceID, timeNS, fmtAgo}) => JSON.stringify(`+tt.expr+`))`)
+		got := eval[json.RawMessage](b, `import("./dom.js").then(({fmtDuration, parseDuration, isTraceID, timeNS, fmtAgo, stackFrames, stackView}) => JSON.stringify(`+tt.expr+`))`)
 		var s string
 		if err := json.Unmarshal(got, &s); err != nil {
 			t.Fatalf("%s: %v", tt.expr, err)

@@ -192,3 +192,62 @@ export const SINCE = [
   ["24h", "last 24 hours"],
   ["168h", "last 7 days"],
 ];
+
+// stackFrames splits a Go stack (runtime.Stack's text) into its header and
+// frames: each frame is its function line and its file line, with own
+// false for the frames of the standard library (a package whose path starts
+// with one of the standard library's top-level names) and of spantree's
+// runtime, which the viewers fold away so that the program's own frames
+// come first.
+export function stackFrames(text) {
+  const lines = (text || "").split("\n");
+  const out = { header: [], frames: [] };
+  let i = 0;
+  while (i < lines.length && !/^\S.*\)$/.test(lines[i]) && !lines[i].startsWith("created by ")) out.header.push(lines[i++]);
+  for (; i < lines.length; i++) {
+    const fn = lines[i];
+    if (fn === "") continue;
+    const file = i + 1 < lines.length && lines[i + 1].startsWith("\t") ? lines[++i] : "";
+    out.frames.push({ fn, file, own: ownFrame(fn) });
+  }
+  return out;
+}
+
+function ownFrame(fn) {
+  const name = fn.replace(/^created by /, "").replace(/\(.*$/, "");
+  // The package path is what comes before the last "/"-free dotted part:
+  // github.com/x/y.(*T).M -> github.com/x/y; net/http.(*conn).serve -> net/http.
+  const slash = name.lastIndexOf("/");
+  const dot = name.indexOf(".", slash + 1);
+  const pkg = dot < 0 ? name : name.slice(0, dot);
+  if (pkg === "github.com/spantree/spantree/runtime" || pkg.startsWith("github.com/spantree/spantree/runtime/")) return false;
+  return !STD.has(pkg.split("/")[0]);
+}
+
+// STD are the first elements of the standard library's import paths.
+const STD = new Set(("archive bufio builtin bytes cmp compress container context crypto database debug embed encoding " +
+  "errors expvar flag fmt go hash html image index internal io iter log maps math mime net os path plugin reflect " +
+  "regexp runtime slices sort strconv strings structs sync syscall testing text time unicode unique unsafe weak").split(" "));
+
+// stackView renders a Go stack with the program's frames shown and each run
+// of standard library and runtime frames folded into a line that opens.
+export function stackView(text) {
+  const { header, frames } = stackFrames(text);
+  const parts = [];
+  if (header.length) parts.push(h("div", { class: "stack-head" }, header.join("\n")));
+  for (let i = 0; i < frames.length;) {
+    if (frames[i].own) {
+      const f = frames[i++];
+      parts.push(h("div", { class: "frame own" }, f.fn + (f.file ? "\n" + f.file : "")));
+      continue;
+    }
+    let j = i;
+    while (j < frames.length && !frames[j].own) j++;
+    const run = frames.slice(i, j);
+    parts.push(h("details", { class: "frames-folded" },
+      h("summary", {}, `${run.length} frame${run.length === 1 ? "" : "s"} of the standard library and the runtime`),
+      h("div", { class: "frame" }, run.map((f) => f.fn + (f.file ? "\n" + f.file : "")).join("\n"))));
+    i = j;
+  }
+  return h("div", { class: "stack" }, parts);
+}

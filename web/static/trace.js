@@ -4,7 +4,7 @@
 import { call } from "./api.js";
 import { setQuery } from "./app.js";
 import {
-  badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, timeNS, verdictBadge,
+  badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, stackView, timeNS, verdictBadge,
 } from "./dom.js";
 
 // buildTree orders the spans depth first, children by start time. A span
@@ -412,7 +412,7 @@ class TraceView {
           group.annotation ? ` ${group.annotation.kind}` : "",
           group.regressed ? [" ", badge("alert", "REGRESSED")] : null)
         : null,
-      e.stack ? h("details", { open: title ? true : null }, h("summary", {}, "Stack"), h("pre", { class: "stack" }, e.stack)) : null,
+      e.stack ? h("details", { open: title ? true : null }, h("summary", {}, "Stack"), stackView(e.stack)) : null,
     );
   }
 }
