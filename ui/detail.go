@@ -67,7 +67,7 @@ func detailLines(s *spantree.SpanData, level spantree.Level, slow bool, group *s
 			out = append(out, line+styles.dim.Render(" · a triages"))
 		}
 		if e.Stack != "" {
-			for _, l := range strings.Split(strings.TrimRight(e.Stack, "\n"), "\n") {
+			for _, l := range stackLines(e.Stack) {
 				out = append(out, "  "+strings.ReplaceAll(l, "\t", "    "))
 			}
 		}
