@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,6 +35,11 @@ type Options struct {
 	// MaxBody bounds a request body as sent (default 8 MiB), and
 	// MaxDecoded the body after gzip decompression (default 64 MiB).
 	MaxBody, MaxDecoded int64
+	// DecodeBudget bounds the bytes of request bodies being read and
+	// decoded at once, over all requests, each byte of a body's buffer
+	// counting twice (the body and the spans decoded from it); a request
+	// that finds no room gets 503 with Retry-After (default 256 MiB).
+	DecodeBudget int64
 	// Log receives internal errors (default: log.Default()).
 	Log *log.Logger
 	// P99Refresh is how often the per-span p99s that mark slow spans in a
@@ -54,6 +60,8 @@ type server struct {
 	opts Options
 	ns   func(r *http.Request) (string, error)
 	mux  *http.ServeMux
+
+	budget *budget
 
 	p99mu sync.Mutex
 	p99   map[string]*p99Entry
@@ -91,13 +99,18 @@ func newServer(st store.Store, opts Options) *server {
 	if opts.MaxDecoded <= 0 {
 		opts.MaxDecoded = defaultMaxDecoded
 	}
+	if opts.DecodeBudget <= 0 {
+		opts.DecodeBudget = defaultDecodeBudget
+	}
+	// The largest body must fit, or it would be refused for ever.
+	opts.DecodeBudget = max(opts.DecodeBudget, decodeWeight*(opts.MaxDecoded+1))
 	if opts.Log == nil {
 		opts.Log = log.Default()
 	}
 	if opts.P99Refresh == 0 {
 		opts.P99Refresh = 5 * time.Minute
 	}
-	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}}
+	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}, budget: &budget{limit: opts.DecodeBudget}}
 	for _, rt := range routes {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
 	}
@@ -107,12 +120,19 @@ func newServer(st store.Store, opts Options) *server {
 	return s
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	s.withCharge(w, r, s.mux)
+}
 
 // httpError is an error with its status.
 type httpError struct {
-	status int
-	msg    string
+	status     int
+	msg        string
+	retryAfter string // seconds, for Retry-After; "" for none
 }
 
 func (e *httpError) Error() string { return e.msg }
@@ -124,6 +144,7 @@ func badRequest(field, format string, args ...any) error {
 // fail answers err with its status (see errorStatus).
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status, msg := s.errorStatus(r, err); status != 0 {
+		retryAfter(w, err)
 		writeError(w, status, msg)
 	}
 }
@@ -175,6 +196,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	var rd io.Reader = body
+	hint := min(r.ContentLength, s.opts.MaxBody)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip":
@@ -187,15 +209,22 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 			return nil, badRequest("body", "bad gzip data: %v", err)
 		}
 		defer zr.Close()
-		rd = io.LimitReader(zr, s.opts.MaxDecoded+1)
+		rd = zr
+		hint = 0
 	default:
-		return nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding: %q not supported (want gzip or none)", enc)}
+		return nil, &httpError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Encoding: %q not supported (want gzip or none)", enc)}
 	}
-	b, err := io.ReadAll(rd)
+	b, err := s.readAll(r.Context(), rd, hint, s.opts.MaxDecoded)
+	if err == errBusy {
+		return nil, err
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			return nil, &httpError{status: http.StatusRequestTimeout, msg: "body: not received in time"}
 		}
 		if r.Context().Err() != nil {
 			return nil, r.Context().Err()
@@ -203,7 +232,7 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, badRequest("body", "read: %v", err)
 	}
 	if int64(len(b)) > s.opts.MaxDecoded {
-		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes once decompressed", s.opts.MaxDecoded)}
+		return nil, &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("body: larger than %d bytes once decompressed", s.opts.MaxDecoded)}
 	}
 	return b, nil
 }

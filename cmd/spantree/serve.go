@@ -57,11 +57,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	mux.Handle("/", server.New(st, server.Options{Log: logger}))
 	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          logger,
-	}
+	srv := server.NewHTTPServer(mux, server.DefaultTimeouts, logger)
 	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s); web view at http://%s/ui/\n", ln.Addr(), path, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
