@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/spantree/spantree/store"
 )
 
 // defaultDecodeBudget is the default of Options.DecodeBudget.
@@ -110,10 +112,16 @@ func (s *server) readAll(ctx context.Context, rd io.Reader, hint, limit int64) (
 	}
 }
 
+// fullRetryAfter is the Retry-After of 507 (storage full), in seconds.
+const fullRetryAfter = "10"
+
 // retryAfter sets Retry-After for an error that carries one.
 func retryAfter(w http.ResponseWriter, err error) {
 	var he *httpError
-	if errors.As(err, &he) && he.retryAfter != "" {
+	switch {
+	case errors.As(err, &he) && he.retryAfter != "":
 		w.Header().Set("Retry-After", he.retryAfter)
+	case errors.Is(err, store.ErrFull):
+		w.Header().Set("Retry-After", fullRetryAfter)
 	}
 }

@@ -167,6 +167,12 @@ func (s *server) errorStatus(r *http.Request, err error) (int, string) {
 		return http.StatusUnauthorized, "X-API-Key: missing or unknown API key"
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found"
+	case errors.Is(err, store.ErrFull):
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		return http.StatusInsufficientStorage, "storage full: nothing of this request was stored; retry later"
+	case errors.Is(err, store.ErrCorrupt):
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		return http.StatusInternalServerError, "database file corrupt (see the server's log and GET /healthz)"
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return 0, ""
 	}

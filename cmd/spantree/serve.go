@@ -44,6 +44,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if code := quickCheck(ctx, st, stderr); code >= 0 {
+		return code
+	}
 	if nss, err := st.Namespaces(ctx); err == nil && len(nss) == 0 {
 		fmt.Fprintf(stderr, "spantree serve: no API keys yet; make one with: spantree key create -db %s NAMESPACE\n", path)
 	}
@@ -75,4 +78,25 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantree serve: shutdown: %v\n", err)
 	}
 	return 0
+}
+
+// startCheckTimeout bounds the check of the database file at start.
+const startCheckTimeout = 30 * time.Second
+
+// quickCheck checks the database file before serving it, returning 1 when
+// it is damaged and -1 to go on. A file too large to check in
+// startCheckTimeout is served unchecked, with a note.
+func quickCheck(ctx context.Context, st *sqlite.Store, stderr io.Writer) int {
+	cctx, cancel := context.WithTimeout(ctx, startCheckTimeout)
+	defer cancel()
+	err := st.QuickCheck(cctx)
+	switch {
+	case err == nil:
+		return -1
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(stderr, "spantree serve: quick_check of the database did not finish in %v; serving it unchecked\n", startCheckTimeout)
+		return -1
+	}
+	fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+	return 1
 }

@@ -48,13 +48,17 @@ type Store struct {
 	path string
 	w    *sql.DB // writes: the group committer's connection and one more
 	r    *sql.DB // reads
+	// wconn is the group committer's connection (for tests).
+	wconn *sql.Conn
 
 	reqs    chan *ingestReq
 	quit    chan struct{}
 	stopped chan struct{}
 	close   sync.Once
 
-	keys sync.Map // [32]byte key hash -> namespace name, after a lookup
+	keys sync.Map // [32]byte key hash -> keyEntry, after a lookup
+
+	health health
 }
 
 var _ store.Store = (*Store)(nil)
@@ -102,6 +106,7 @@ func Open(path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open store %q: %w", path, err)
 	}
+	s.wconn = wr.conn
 	go s.run(wr)
 	go s.checkpoint()
 	return s, nil
