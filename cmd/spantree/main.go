@@ -1,6 +1,6 @@
 // Command spantree is the receiver and viewer of spantree traces.
 //
-//	spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+//	spantree serve  [-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]
 //	spantree key create [-db PATH] NAMESPACE
 //	spantree key list   [-db PATH] [NAMESPACE]
 //	spantree key revoke [-db PATH] KEY|ID
@@ -40,7 +40,7 @@ func main() {
 }
 
 const usage = `usage:
-  spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+  spantree serve  [-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]
   spantree key create [-db PATH] NAMESPACE
   spantree key list   [-db PATH] [NAMESPACE]
   spantree key revoke [-db PATH] KEY|ID

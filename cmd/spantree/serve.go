@@ -20,9 +20,16 @@ import (
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", "[-addr 127.0.0.1:7070] [-db PATH]", stderr)
+	fs := newFlags("serve", "[-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]", stderr)
 	addr := fs.String("addr", client.DefaultAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
 	db := fs.String("db", "", "database `PATH` (default $SPANTREE_DB, else the user data directory)")
+	keep := retainFlag(defaultRetain)
+	fs.Var(&keep, "retain", "delete traces, spans and rollups older than `AGE` (14d, 36h; 0 keeps everything)")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(stderr, serveLimits)
+	}
 	if code := parse(fs, args, 0, 0); code >= 0 {
 		return code
 	}
@@ -54,6 +61,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 		return 1
+	}
+	if keep > 0 {
+		go retain(ctx, st, time.Duration(keep), time.Now, logger)
 	}
 	// The API, and the web view at /ui/ (it asks for the API key once).
 	mux := http.NewServeMux()
@@ -100,3 +110,16 @@ func quickCheck(ctx context.Context, st *sqlite.Store, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 	return 1
 }
+
+// serveLimits ends serve -h: what the receiver refuses, and how
+// (docs/receiver.md has the whole list).
+const serveLimits = `
+Limits (docs/receiver.md):
+  body 8 MiB as sent, 64 MiB decompressed: 413
+  bodies being decoded at once, all requests: 256 MiB (each byte counts twice): 503, Retry-After: 1
+  per span: name and location 1 KiB, attribute keys 256 B and values 8 KiB,
+    128 attributes, 1024 events, error stack 64 KiB; times 1970..2262: 400 naming the field
+  disk full: 507, Retry-After: 10, and GET /healthz 503 until a write succeeds
+  damaged database file: exit 1 at start (PRAGMA quick_check, 30 s at most); 500 and /healthz 503 while serving
+  timeouts: headers 10s, request 30s, answer 60s, idle connection 30s
+`
