@@ -10,8 +10,8 @@ import (
 	"github.com/spantree/spantree/store"
 )
 
-// defaultDecodeBudget is the default of Options.DecodeBudget.
-const defaultDecodeBudget = 256 << 20
+// DefaultDecodeBudget is the default of Options.DecodeBudget.
+const DefaultDecodeBudget = 256 << 20
 
 // decodeWeight is what one byte of a body buffer counts against the
 // budget: the body itself, and about as much again for the spans decoded

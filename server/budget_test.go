@@ -194,8 +194,8 @@ func TestGzipBombs(t *testing.T) {
 		}
 	}
 	t.Logf("64 bombs of %d bytes: statuses %v; heap before %d MiB, peak %d MiB; peak RSS %d MiB (budget %d MiB)",
-		len(bomb), count, before.HeapAlloc>>20, peakHeap>>20, peakRSS>>20, defaultDecodeBudget>>20)
-	if limit := uint64(4 * defaultDecodeBudget); peakHeap > limit {
+		len(bomb), count, before.HeapAlloc>>20, peakHeap>>20, peakRSS>>20, DefaultDecodeBudget>>20)
+	if limit := uint64(4 * DefaultDecodeBudget); peakHeap > limit {
 		t.Errorf("peak heap %d MiB; want at most %d MiB", peakHeap>>20, limit>>20)
 	}
 }

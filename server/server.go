@@ -5,8 +5,11 @@
 //
 // Errors are JSON objects {"error":"..."} naming the bad field: 400 for bad
 // input, 401 for a missing or unknown key, 404 for what does not exist in the
-// caller's namespace, 413 for a body over the limit. Bad input never gets a
-// 500 and is never stored in part. The OTLP/HTTP endpoint, POST /v1/traces,
+// caller's namespace, 408 for a body not received in time, 413 for a body
+// over the limit; 503 with Retry-After while the decode budget
+// (Options.DecodeBudget) is taken, 507 with Retry-After when the disk is
+// full (store.ErrFull). Bad input never gets a 500 and is never stored in
+// part. The OTLP/HTTP endpoint, POST /v1/traces,
 // answers as OTLP exporters expect instead: in the request's encoding, with
 // a google.rpc.Status {"code","message"} for errors.
 package server
@@ -49,8 +52,10 @@ type Options struct {
 }
 
 const (
-	defaultMaxBody    = 8 << 20
-	defaultMaxDecoded = 64 << 20
+	// DefaultMaxBody and DefaultMaxDecoded are the defaults of
+	// Options.MaxBody and Options.MaxDecoded.
+	DefaultMaxBody    = 8 << 20
+	DefaultMaxDecoded = 64 << 20
 	// p99Window is the history a span's own p99 is taken over.
 	p99Window = 24 * time.Hour
 )
@@ -94,13 +99,13 @@ func Local(st store.Store, namespace string) http.Handler {
 
 func newServer(st store.Store, opts Options) *server {
 	if opts.MaxBody <= 0 {
-		opts.MaxBody = defaultMaxBody
+		opts.MaxBody = DefaultMaxBody
 	}
 	if opts.MaxDecoded <= 0 {
-		opts.MaxDecoded = defaultMaxDecoded
+		opts.MaxDecoded = DefaultMaxDecoded
 	}
 	if opts.DecodeBudget <= 0 {
-		opts.DecodeBudget = defaultDecodeBudget
+		opts.DecodeBudget = DefaultDecodeBudget
 	}
 	// The largest body must fit, or it would be refused for ever.
 	opts.DecodeBudget = max(opts.DecodeBudget, decodeWeight*(opts.MaxDecoded+1))

@@ -17,6 +17,7 @@ import (
 	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store/sqlite"
 	"github.com/spantree/spantree/web"
+	"github.com/spantree/spantree/wire"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -113,13 +114,16 @@ func quickCheck(ctx context.Context, st *sqlite.Store, stderr io.Writer) int {
 
 // serveLimits ends serve -h: what the receiver refuses, and how
 // (docs/receiver.md has the whole list).
-const serveLimits = `
+var serveLimits = fmt.Sprintf(`
 Limits (docs/receiver.md):
-  body 8 MiB as sent, 64 MiB decompressed: 413
-  bodies being decoded at once, all requests: 256 MiB (each byte counts twice): 503, Retry-After: 1
-  per span: name and location 1 KiB, attribute keys 256 B and values 8 KiB,
-    128 attributes, 1024 events, error stack 64 KiB; times 1970..2262: 400 naming the field
+  body %d MiB as sent, %d MiB decompressed: 413
+  bodies being decoded at once, all requests: %d MiB (each byte counts twice): 503, Retry-After: 1
+  per span: name and location %d B, attribute keys %d B and values %d B, %d attributes,
+    %d events, error stack %d B; times 1970..2262: 400 naming the field
   disk full: 507, Retry-After: 10, and GET /healthz 503 until a write succeeds
-  damaged database file: exit 1 at start (PRAGMA quick_check, 30 s at most); 500 and /healthz 503 while serving
-  timeouts: headers 10s, request 30s, answer 60s, idle connection 30s
-`
+  damaged database file: exit 1 at start (PRAGMA quick_check, %v at most);
+    500 and GET /healthz 503 when found while serving
+  timeouts: headers %v, request %v, answer %v, idle connection %v
+`, server.DefaultMaxBody>>20, server.DefaultMaxDecoded>>20, server.DefaultDecodeBudget>>20,
+	wire.MaxNameLen, wire.MaxAttrKeyLen, wire.MaxValueLen, wire.MaxAttrs, wire.MaxEvents, wire.MaxStackLen,
+	startCheckTimeout, server.DefaultTimeouts.ReadHeader, server.DefaultTimeouts.Read, server.DefaultTimeouts.Write, server.DefaultTimeouts.Idle)
