@@ -160,7 +160,13 @@ func (s *Store) checkpoint() {
 			return
 		case <-t.C:
 			if _, err := s.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				return // closed
+				select {
+				case <-s.quit:
+					return // closed
+				default:
+					// A full disk or a busy file: try again at the next
+					// tick, or the WAL would grow for ever once it clears.
+				}
 			}
 		}
 	}
