@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/spantree/spantree/store"
 )
@@ -25,6 +27,9 @@ type budget struct {
 	mu    sync.Mutex
 	limit int64
 	used  int64
+	// bigFreed: a large charge was released since the budget was last
+	// idle.
+	bigFreed bool
 }
 
 // tryAcquire takes n bytes of the budget, reporting whether they were free.
@@ -41,7 +46,38 @@ func (b *budget) tryAcquire(n int64) bool {
 func (b *budget) release(n int64) {
 	b.mu.Lock()
 	b.used -= n
+	b.bigFreed = b.bigFreed || n >= freeAfter
+	free := b.used == 0 && b.bigFreed
+	if free {
+		b.bigFreed = false
+	}
 	b.mu.Unlock()
+	if free {
+		freeOSMemory()
+	}
+}
+
+// freeAfter is the charge of a request large enough that, once no body is
+// being decoded any more, the memory freed is handed back to the operating
+// system at once rather than minutes later (the Go runtime collects only
+// as it allocates, and an idle receiver hardly does).
+const freeAfter = 32 << 20
+
+var (
+	freeMu   sync.Mutex
+	freeLast time.Time
+)
+
+// freeOSMemory runs debug.FreeOSMemory in the background, at most once every
+// ten seconds.
+func freeOSMemory() {
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	if time.Since(freeLast) < 10*time.Second {
+		return
+	}
+	freeLast = time.Now()
+	go debug.FreeOSMemory()
 }
 
 // inUse returns the bytes of the budget taken.
