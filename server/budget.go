@@ -124,7 +124,10 @@ func (s *server) readAll(ctx context.Context, rd io.Reader, hint, limit int64) (
 		}
 		return append(make([]byte, 0, size), buf...), nil
 	}
-	buf, err := grow(nil, max(min(hint+1, limit+1), 512))
+	// The first buffer takes the announced size, up to 1 MiB: a client
+	// that announces a large body and sends it slowly holds no more of the
+	// budget than what it has sent, give or take a doubling.
+	buf, err := grow(nil, max(min(hint+1, limit+1, 1<<20), 512))
 	if err != nil {
 		return nil, err
 	}

@@ -130,6 +130,16 @@ func checkAttrs(attrs map[string]any) (field, msg string) {
 	if len(attrs) > MaxAttrs {
 		return "", tooMany(len(attrs), MaxAttrs)
 	}
+	ok := true
+	for k, v := range attrs {
+		if len(k) > MaxAttrKeyLen || valueSize(v, MaxValueLen) > MaxValueLen {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return "", ""
+	}
 	// Sorted, so that the key reported is the same on every run.
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
