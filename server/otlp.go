@@ -38,6 +38,7 @@ func (s *server) otlpHandler(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			return // the client went away
 		}
+		retryAfter(w, err)
 		writeStatus(w, mt, status, msg)
 		return
 	}
@@ -80,6 +81,8 @@ var grpcCodes = map[int]int{
 	http.StatusRequestEntityTooLarge: 8,  // RESOURCE_EXHAUSTED
 	http.StatusUnsupportedMediaType:  3,
 	http.StatusInternalServerError:   13, // INTERNAL
+	http.StatusServiceUnavailable:    14, // UNAVAILABLE
+	http.StatusInsufficientStorage:   14,
 }
 
 // writeStatus answers an OTLP request with a google.rpc.Status message in

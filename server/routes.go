@@ -1,7 +1,11 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
+
+	"github.com/spantree/spantree/store"
 )
 
 // route is one endpoint: its [http.ServeMux] pattern and its handler.
@@ -53,7 +57,30 @@ func keyed(h func(s *server, w http.ResponseWriter, r *http.Request, ns string) 
 	}
 }
 
-// healthz is GET /healthz: liveness, with no key.
+// readiness is what a store may tell of its ability to take writes (the
+// SQLite store does: see sqlite.Store.Ready).
+type readiness interface {
+	Ready(ctx context.Context) error
+}
+
+// healthz is GET /healthz, with no key: 200 {"ok":true}, or 503
+// {"ok":false,"error":"..."} while the store cannot take writes (a full
+// disk, a damaged file).
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	if rd, ok := s.st.(readiness); ok {
+		if err := rd.Ready(r.Context()); err != nil {
+			// The reason without the file's path: no key is needed here.
+			reason := "store not ready (see the server's log)"
+			switch {
+			case errors.Is(err, store.ErrFull):
+				w.Header().Set("Retry-After", fullRetryAfter)
+				reason = "storage full: writes fail for want of disk space"
+			case errors.Is(err, store.ErrCorrupt):
+				reason = "database file corrupt (see the server's log)"
+			}
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ok": false, "error": reason})
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }

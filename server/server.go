@@ -5,8 +5,11 @@
 //
 // Errors are JSON objects {"error":"..."} naming the bad field: 400 for bad
 // input, 401 for a missing or unknown key, 404 for what does not exist in the
-// caller's namespace, 413 for a body over the limit. Bad input never gets a
-// 500 and is never stored in part. The OTLP/HTTP endpoint, POST /v1/traces,
+// caller's namespace, 408 for a body not received in time, 413 for a body
+// over the limit; 503 with Retry-After while the decode budget
+// (Options.DecodeBudget) is taken, 507 with Retry-After when the disk is
+// full (store.ErrFull). Bad input never gets a 500 and is never stored in
+// part. The OTLP/HTTP endpoint, POST /v1/traces,
 // answers as OTLP exporters expect instead: in the request's encoding, with
 // a google.rpc.Status {"code","message"} for errors.
 package server
@@ -19,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +39,11 @@ type Options struct {
 	// MaxBody bounds a request body as sent (default 8 MiB), and
 	// MaxDecoded the body after gzip decompression (default 64 MiB).
 	MaxBody, MaxDecoded int64
+	// DecodeBudget bounds the bytes of request bodies being read and
+	// decoded at once, over all requests, each byte of a body's buffer
+	// counting twice (the body and the spans decoded from it); a request
+	// that finds no room gets 503 with Retry-After (default 256 MiB).
+	DecodeBudget int64
 	// Log receives internal errors (default: log.Default()).
 	Log *log.Logger
 	// P99Refresh is how often the per-span p99s that mark slow spans in a
@@ -44,8 +53,10 @@ type Options struct {
 }
 
 const (
-	defaultMaxBody    = 8 << 20
-	defaultMaxDecoded = 64 << 20
+	// DefaultMaxBody and DefaultMaxDecoded are the defaults of
+	// Options.MaxBody and Options.MaxDecoded.
+	DefaultMaxBody    = 8 << 20
+	DefaultMaxDecoded = 64 << 20
 	// p99Window is the history a span's own p99 is taken over.
 	p99Window = 24 * time.Hour
 )
@@ -55,6 +66,8 @@ type server struct {
 	opts Options
 	ns   func(r *http.Request) (string, error)
 	mux  *http.ServeMux
+
+	budget *budget
 
 	p99mu sync.Mutex
 	p99   map[string]*p99Entry
@@ -89,18 +102,23 @@ func Local(st store.Store, namespace string) http.Handler {
 
 func newServer(st store.Store, opts Options) *server {
 	if opts.MaxBody <= 0 {
-		opts.MaxBody = defaultMaxBody
+		opts.MaxBody = DefaultMaxBody
 	}
 	if opts.MaxDecoded <= 0 {
-		opts.MaxDecoded = defaultMaxDecoded
+		opts.MaxDecoded = DefaultMaxDecoded
 	}
+	if opts.DecodeBudget <= 0 {
+		opts.DecodeBudget = DefaultDecodeBudget
+	}
+	// The largest body must fit, or it would be refused for ever.
+	opts.DecodeBudget = max(opts.DecodeBudget, decodeWeight*(opts.MaxDecoded+1))
 	if opts.Log == nil {
 		opts.Log = log.Default()
 	}
 	if opts.P99Refresh == 0 {
 		opts.P99Refresh = 5 * time.Minute
 	}
-	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}, metrics: newMetrics()}
+	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}, budget: &budget{limit: opts.DecodeBudget}, metrics: newMetrics()}
 	for _, rt := range routes {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
 	}
@@ -110,12 +128,19 @@ func newServer(st store.Store, opts Options) *server {
 	return s
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	s.withCharge(w, r, s.mux)
+}
 
 // httpError is an error with its status.
 type httpError struct {
-	status int
-	msg    string
+	status     int
+	msg        string
+	retryAfter string // seconds, for Retry-After; "" for none
 }
 
 func (e *httpError) Error() string { return e.msg }
@@ -130,6 +155,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Method == http.MethodPost {
 			s.metrics.refused.WithLabelValues(strconv.Itoa(status)).Inc()
 		}
+		retryAfter(w, err)
 		writeError(w, status, msg)
 	}
 }
@@ -152,6 +178,12 @@ func (s *server) errorStatus(r *http.Request, err error) (int, string) {
 		return http.StatusUnauthorized, "X-API-Key: missing or unknown API key"
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found"
+	case errors.Is(err, store.ErrFull):
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		return http.StatusInsufficientStorage, "storage full: nothing of this request was stored; retry later"
+	case errors.Is(err, store.ErrCorrupt):
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		return http.StatusInternalServerError, "database file corrupt (see the server's log and GET /healthz)"
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return 0, ""
 	}
@@ -181,6 +213,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	var rd io.Reader = body
+	hint := min(r.ContentLength, s.opts.MaxBody)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip":
@@ -193,15 +226,22 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 			return nil, badRequest("body", "bad gzip data: %v", err)
 		}
 		defer zr.Close()
-		rd = io.LimitReader(zr, s.opts.MaxDecoded+1)
+		rd = zr
+		hint = 0
 	default:
-		return nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding: %q not supported (want gzip or none)", enc)}
+		return nil, &httpError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Encoding: %q not supported (want gzip or none)", enc)}
 	}
-	b, err := io.ReadAll(rd)
+	b, err := s.readAll(r.Context(), rd, hint, s.opts.MaxDecoded)
+	if err == errBusy {
+		return nil, err
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			return nil, &httpError{status: http.StatusRequestTimeout, msg: "body: not received in time"}
 		}
 		if r.Context().Err() != nil {
 			return nil, r.Context().Err()
@@ -209,7 +249,7 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, badRequest("body", "read: %v", err)
 	}
 	if int64(len(b)) > s.opts.MaxDecoded {
-		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes once decompressed", s.opts.MaxDecoded)}
+		return nil, &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("body: larger than %d bytes once decompressed", s.opts.MaxDecoded)}
 	}
 	return b, nil
 }

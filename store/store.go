@@ -77,6 +77,11 @@ type Store interface {
 var (
 	ErrNotFound     = errors.New("not found")
 	ErrUnauthorized = errors.New("missing or unknown API key")
+	// ErrFull is a write that failed for want of disk space; nothing of
+	// it was stored, and the same write may succeed later.
+	ErrFull = errors.New("storage full")
+	// ErrCorrupt is a database file found damaged.
+	ErrCorrupt = errors.New("database file corrupt")
 )
 
 // Trace is one stored trace: GET /v1/traces/{id}.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
@@ -256,6 +257,9 @@ func (w *wireSpan) to(d *spantree.SpanData, prefix string) error {
 		}
 		d.Fold = f
 	}
+	if field, msg := checkLimits(d); field != "" {
+		return bad(field, "%s", msg)
+	}
 	return nil
 }
 
@@ -354,17 +358,63 @@ func CheckOTLP(batches []spantree.Batch) error {
 			case d.Start.IsZero():
 				return bad("startTimeUnixNano", "missing")
 			}
+			// OTLP times are unsigned: one before 1970 is a count over
+			// what an int64 holds, wrapped by the decoder.
+			if d.Start.Before(minTime) {
+				return bad("startTimeUnixNano", otlpOverflowMsg)
+			}
 			switch d.Status {
 			case spantree.StatusStarted:
 				d.End = time.Time{}
 			case spantree.StatusSucceeded, spantree.StatusFailed:
+				if d.End.Before(minTime) {
+					return bad("endTimeUnixNano", otlpOverflowMsg)
+				}
 				if d.End.Before(d.Start) {
 					return bad("endTimeUnixNano", "before the start")
 				}
 			default:
 				return bad("status", fmt.Sprintf("unknown status %q", d.Status))
 			}
+			if field, msg := checkLimits(d); field != "" {
+				return bad(otlpField(field), msg)
+			}
 		}
 	}
 	return nil
+}
+
+// otlpOverflowMsg is the error of an OTLP time over what an int64 holds.
+var otlpOverflowMsg = "over 9223372036854775807 nanoseconds (" + maxTime.Format(time.RFC3339Nano) + "), more than an int64 holds"
+
+// otlpFields spells the first part of a field of checkLimits as OTLP does.
+var otlpFields = map[string]string{
+	"start":          "startTimeUnixNano",
+	"end":            "endTimeUnixNano",
+	"location":       "attributes[code.filepath]",
+	"attrs":          "attributes",
+	"error":          "events[exception]",
+	"handled_errors": "events",
+}
+
+// otlpField renames a field of checkLimits ("attrs[\"k\"]",
+// "events[2].time") as OTLP spells it ("attributes[\"k\"]",
+// "events[2].timeUnixNano").
+func otlpField(f string) string {
+	head, rest := f, ""
+	if i := strings.IndexAny(f, ".["); i >= 0 {
+		head, rest = f[:i], f[i:]
+	}
+	if o, ok := otlpFields[head]; ok {
+		head = o
+	}
+	switch {
+	case strings.HasSuffix(rest, ".time"):
+		rest = strings.TrimSuffix(rest, ".time") + ".timeUnixNano"
+	case strings.HasSuffix(rest, ".msg"):
+		rest = strings.TrimSuffix(rest, ".msg") + ".name"
+	case strings.Contains(rest, ".attrs"):
+		rest = strings.Replace(rest, ".attrs", ".attributes", 1)
+	}
+	return head + rest
 }

@@ -1,7 +1,9 @@
 // Command spantree is the receiver and viewer of spantree traces.
 //
-//	spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+//	spantree serve  [-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]
 //	spantree key create [-db PATH] NAMESPACE
+//	spantree key list   [-db PATH] [NAMESPACE]
+//	spantree key revoke [-db PATH] KEY|ID
 //	spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
 //	spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
 //	spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
@@ -38,8 +40,10 @@ func main() {
 }
 
 const usage = `usage:
-  spantree serve  [-addr 127.0.0.1:7070] [-db PATH]
+  spantree serve  [-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]
   spantree key create [-db PATH] NAMESPACE
+  spantree key list   [-db PATH] [NAMESPACE]
+  spantree key revoke [-db PATH] KEY|ID
   spantree ingest [-addr URL -key KEY | -db PATH [-ns NS]] [-tag k=v] FILE...
   spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
   spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
@@ -58,11 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(rest, stdout, stderr)
 	case "key":
-		if len(rest) == 0 || rest[0] != "create" {
-			fmt.Fprint(stderr, "usage: spantree key create [-db PATH] NAMESPACE\n")
-			return 2
-		}
-		return keyCreate(rest[1:], stdout, stderr)
+		return key(rest, stdout, stderr)
 	case "ingest":
 		return ingest(rest, stdout, stderr)
 	case "show":

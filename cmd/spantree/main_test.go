@@ -57,6 +57,26 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Fatalf("nothing listens on %s", args[0])
 			},
+			// keyid VAR KEY: set VAR to the id that key list shows for KEY.
+			"keyid": func(ts *testscript.TestScript, neg bool, args []string) {
+				ts.Setenv(args[0], sqlite.KeyID(args[1]))
+			},
+			// perm MODE PATH: check that PATH has the permission bits MODE
+			// (octal).
+			"perm": func(ts *testscript.TestScript, neg bool, args []string) {
+				fi, err := os.Stat(ts.MkAbs(args[1]))
+				ts.Check(err)
+				if got := fmt.Sprintf("%o", fi.Mode().Perm()); (got == args[0]) == neg {
+					ts.Fatalf("%s has mode %s; want %s", args[1], got, args[0])
+				}
+			},
+			// sleep DURATION: wait that long (for what must happen
+			// within it, such as a revocation reaching a server).
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
 			// capture VAR: set VAR to the last command's stdout, trimmed.
 			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))

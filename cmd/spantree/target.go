@@ -43,7 +43,8 @@ func defaultDB() (string, error) {
 		dir = filepath.Join(home, ".local", "share")
 	}
 	dir = filepath.Join(dir, "spantree")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Owner only: the database holds the API keys' hashes and every span.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create data directory: %w", err)
 	}
 	return filepath.Join(dir, "spantree.db"), nil

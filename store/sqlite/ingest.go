@@ -44,7 +44,7 @@ func (s *Store) Ingest(ctx context.Context, namespace string, batches []spantree
 	}
 	select {
 	case err := <-req.done:
-		if err != nil {
+		if err := s.noteWrite(err); err != nil {
 			return 0, err
 		}
 		return n, nil
@@ -52,7 +52,7 @@ func (s *Store) Ingest(ctx context.Context, namespace string, batches []spantree
 		// The writer may have answered just before stopping.
 		select {
 		case err := <-req.done:
-			if err != nil {
+			if err := s.noteWrite(err); err != nil {
 				return 0, err
 			}
 			return n, nil

@@ -47,20 +47,33 @@ func (s *Store) CreateKey(ctx context.Context, namespace string) (string, error)
 	return key, nil
 }
 
+// keyTTL is how long a key found stays trusted without another look in the
+// database, so that a key revoked (by this process or another) stops
+// working within it.
+const keyTTL = 500 * time.Millisecond
+
+// keyEntry is a key found, cached until until.
+type keyEntry struct {
+	ns    string
+	until time.Time
+}
+
 // Authenticate looks the key's hash up and compares it in constant time.
 // Only hashes are compared, so the time taken says nothing about the key.
-func (s *Store) Authenticate(ctx context.Context, key string) (string, error) {
+func (s *Store) Authenticate(ctx context.Context, key string) (_ string, err error) {
+	defer func() { err = s.noteRead(err) }()
 	if key == "" {
 		return "", store.ErrUnauthorized
 	}
 	hash := sha256.Sum256([]byte(key))
-	if ns, ok := s.keys.Load(hash); ok {
-		return ns.(string), nil
+	if e, ok := s.keys.Load(hash); ok && time.Now().Before(e.(keyEntry).until) {
+		return e.(keyEntry).ns, nil
 	}
 	var stored []byte
 	var ns string
-	err := s.r.QueryRowContext(ctx, `SELECT k.hash, n.name FROM api_keys k JOIN namespaces n ON n.id = k.ns WHERE k.hash = ?`, hash[:]).Scan(&stored, &ns)
+	err = s.r.QueryRowContext(ctx, `SELECT k.hash, n.name FROM api_keys k JOIN namespaces n ON n.id = k.ns WHERE k.hash = ?`, hash[:]).Scan(&stored, &ns)
 	if errors.Is(err, sql.ErrNoRows) {
+		s.keys.Delete(hash)
 		return "", store.ErrUnauthorized
 	}
 	if err != nil {
@@ -69,7 +82,7 @@ func (s *Store) Authenticate(ctx context.Context, key string) (string, error) {
 	if subtle.ConstantTimeCompare(stored, hash[:]) != 1 {
 		return "", store.ErrUnauthorized
 	}
-	s.keys.Store(hash, ns)
+	s.keys.Store(hash, keyEntry{ns: ns, until: time.Now().Add(keyTTL)})
 	return ns, nil
 }
 
@@ -105,7 +118,8 @@ func (s *Store) nsID(ctx context.Context, namespace string) (int64, error) {
 }
 
 // Trace reads a trace's spans in one range of the spans table.
-func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID) (*store.Trace, error) {
+func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID) (_ *store.Trace, err error) {
+	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if err != nil {
 		return nil, err
@@ -164,7 +178,8 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 }
 
 // Traces lists traces newest first; see store.TraceQuery.
-func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery) ([]store.TraceSummary, error) {
+func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery) (_ []store.TraceSummary, err error) {
+	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if errors.Is(err, store.ErrNotFound) {
 		return []store.TraceSummary{}, nil
@@ -264,7 +279,8 @@ func (s *Store) group(ctx context.Context, ns int64, fp string) (*store.ErrorGro
 }
 
 // ErrorGroups lists groups last seen first.
-func (s *Store) ErrorGroups(ctx context.Context, namespace string, since time.Time) ([]store.ErrorGroup, error) {
+func (s *Store) ErrorGroups(ctx context.Context, namespace string, since time.Time) (_ []store.ErrorGroup, err error) {
+	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if errors.Is(err, store.ErrNotFound) {
 		return []store.ErrorGroup{}, nil
@@ -346,7 +362,8 @@ func (s *Store) Apps(ctx context.Context, namespace string) ([]store.App, error)
 }
 
 // ScanSpans reads finished spans by start time through the spans_start index.
-func (s *Store) ScanSpans(ctx context.Context, namespace string, since, until time.Time, fn func(*store.SpanStat) error) error {
+func (s *Store) ScanSpans(ctx context.Context, namespace string, since, until time.Time, fn func(*store.SpanStat) error) (err error) {
+	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

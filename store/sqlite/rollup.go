@@ -254,7 +254,8 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 
 // ScanRollups reads the per-minute rollups of the minutes starting in
 // [since truncated to the minute, until).
-func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) error {
+func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) (err error) {
+	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -48,13 +49,17 @@ type Store struct {
 	path string
 	w    *sql.DB // writes: the group committer's connection and one more
 	r    *sql.DB // reads
+	// wconn is the group committer's connection (for tests).
+	wconn *sql.Conn
 
 	reqs    chan *ingestReq
 	quit    chan struct{}
 	stopped chan struct{}
 	close   sync.Once
 
-	keys sync.Map // [32]byte key hash -> namespace name, after a lookup
+	keys sync.Map // [32]byte key hash -> keyEntry, after a lookup
+
+	health health
 }
 
 var _ store.Store = (*Store)(nil)
@@ -64,7 +69,14 @@ var ErrClosed = errors.New("sqlite store closed")
 
 // Open opens (creating it if needed) the database at path, brings its schema
 // up to date and starts the writer. Close it when done.
+//
+// A database file that does not exist yet is created readable and writable
+// by its owner only (0600); SQLite gives its WAL and shared-memory files the
+// same mode. The mode of an existing file is left as it is.
 func Open(path string) (*Store, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open store %q: %w", path, err)
+	}
 	// busy_timeout comes first, so that even switching to WAL waits for
 	// another process opening the same new database. wal_autocheckpoint(0):
 	// checkpoints (which fsync) run in their own goroutine (checkpoint),
@@ -102,9 +114,26 @@ func Open(path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open store %q: %w", path, err)
 	}
+	s.wconn = wr.conn
 	go s.run(wr)
 	go s.checkpoint()
 	return s, nil
+}
+
+// createPrivate creates an empty file at path with mode 0600 if there is
+// none; SQLite takes an empty file as a new database.
+func createPrivate(path string) error {
+	if path == "" || strings.HasPrefix(path, ":") {
+		return nil // in memory
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close waits for the writer to finish the writes under way and closes the
@@ -131,7 +160,13 @@ func (s *Store) checkpoint() {
 			return
 		case <-t.C:
 			if _, err := s.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				return // closed
+				select {
+				case <-s.quit:
+					return // closed
+				default:
+					// A full disk or a busy file: try again at the next
+					// tick, or the WAL would grow for ever once it clears.
+				}
 			}
 		}
 	}
