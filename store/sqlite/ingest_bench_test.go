@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,4 +80,57 @@ func BenchmarkIngest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSmallBehindLarge is a 1-span Ingest, from another namespace,
+// sent again and again while one call stores a batch of 240,000 spans: the
+// large batch takes many transactions and the small calls take turns with
+// them. It reports the small calls' p50, p99 and worst latencies, and the
+// large batch's spans/s.
+func BenchmarkSmallBehindLarge(b *testing.B) {
+	const large = 240_000
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	var lat []time.Duration
+	var bigTime time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		big := benchSpans(large, now)
+		for i := range big {
+			big[i].SpanID = spantree.SpanID{byte(i >> 16), byte(i >> 8), byte(i), 2}
+		}
+		b.StartTimer()
+		done := make(chan time.Duration)
+		go func() {
+			start := time.Now()
+			if _, err := st.Ingest(context.Background(), "big", []spantree.Batch{{Spans: big}}); err != nil {
+				b.Error(err)
+			}
+			done <- time.Since(start)
+		}()
+	wait:
+		for {
+			select {
+			case bigTime = <-done:
+				break wait
+			default:
+			}
+			start := time.Now()
+			if _, err := st.Ingest(context.Background(), "small", []spantree.Batch{{Spans: benchSpans(1, now)}}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1e3, "small-p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1e3, "small-p99-ms")
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1e3, "small-max-ms")
+	}
+	b.ReportMetric(large/bigTime.Seconds(), "large-spans/s")
 }
