@@ -52,6 +52,13 @@ func bounds(i uint16) (lo, hi float64) {
 // Add counts one duration.
 func (h *Histogram) Add(d time.Duration) { h.add(bucketOf(d), 1) }
 
+// AddN counts n calls that took d each.
+func (h *Histogram) AddN(d time.Duration, n uint64) {
+	if n > 0 {
+		h.add(bucketOf(d), n)
+	}
+}
+
 func (h *Histogram) add(i uint16, n uint64) {
 	if h.b == nil {
 		h.b = make([]bucket, 0, 8) // spans of one name mostly fill a few

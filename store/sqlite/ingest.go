@@ -37,24 +37,24 @@ type appKey struct {
 // spanCols are the columns of one span row; chunkRows rows go in one
 // INSERT, which costs far less than one statement per span.
 const (
-	spanCols  = 12
+	spanCols  = 13
 	chunkRows = 64
 )
 
 func spanInsert(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, data) VALUES `)
+	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, calls, data) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	// A finished span is never replaced by a running copy of it that
 	// arrives late (a retried publication).
 	b.WriteString(` ON CONFLICT (ns, trace, span) DO UPDATE SET root = excluded.root, name = excluded.name,
 		location = excluded.location, app = excluded.app, start = excluded.start, duration = excluded.duration,
-		failed = excluded.failed, fingerprint = excluded.fingerprint, data = excluded.data
+		failed = excluded.failed, fingerprint = excluded.fingerprint, calls = excluded.calls, data = excluded.data
 		WHERE excluded.duration IS NOT NULL OR spans.duration IS NULL`)
 	return b.String()
 }
@@ -273,7 +273,7 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			}
 		}
 		args = append(args, ns, row.payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, pb.app,
-			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, row.data)
+			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, calls(s.Fold), row.data)
 		n++
 		if n == chunkRows {
 			if err := exec(w.stmts["spans"]); err != nil {
@@ -311,7 +311,7 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			}
 		}
 		w.finals = append(w.finals, rollSpan{ns: ns, trace: s.TraceID, root: s.ParentID.IsZero(), name: s.Name, location: s.Location,
-			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp})
+			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp, fold: s.Fold})
 	}
 	for payload, s := range roots {
 		var dur int64

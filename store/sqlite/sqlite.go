@@ -201,6 +201,7 @@ func (s *Store) checkpoint() {
 // its transaction: data that SQL alone cannot compute.
 var backfills = map[int]func(context.Context, *sql.Tx) error{
 	2: backfillRollups,
+	3: backfillRollups,
 }
 
 // migrateWith migrates the database of dsn through a connection whose
