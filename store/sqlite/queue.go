@@ -69,6 +69,8 @@ func prepare(b spantree.Batch) (prepBatch, error) {
 			failedChild[spanRef{s.TraceID.Payload(), s.ParentID}] = true
 		}
 	}
+	// One encoder for the batch: its spans share trace ids and seconds.
+	var enc spantree.Encoder
 	var data []byte
 	for i := range b.Spans {
 		s, row := &b.Spans[i], &pb.rows[i]
@@ -76,7 +78,7 @@ func prepare(b spantree.Batch) (prepBatch, error) {
 		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[spanRef{row.payload, s.SpanID}] {
 			row.fp = store.Fingerprint(s.Name, s.Error)
 		}
-		data = s.AppendJSON(data[:0])
+		data = enc.AppendSpan(data[:0], s)
 		row.data = string(data)
 	}
 	return pb, nil
