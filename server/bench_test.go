@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -136,7 +137,8 @@ func (m *batchMaker) gzip(b []byte) []byte {
 // disk, each request answered once its spans are committed. The bodies are
 // encoded before the timer starts, so the CPU time it reports per million
 // spans (cpu-s/Mspans, the whole process's) is the server's and the HTTP
-// client's transport only. It checks that every acknowledged span is stored.
+// client's transport only. It reports the largest size of the WAL file seen
+// (sampled every 10ms) and checks that every acknowledged span is stored.
 func BenchmarkIngestHTTP(b *testing.B) {
 	b.Run("spans", func(b *testing.B) {
 		benchIngest(b, "/v1/spans", "application/json", (*batchMaker).next, http.StatusAccepted)
@@ -160,7 +162,21 @@ func benchIngest(b *testing.B, path, contentType string, encode func(*batchMaker
 	for i := range bodies {
 		bodies[i] = encode(m)
 	}
-	var next, acked atomic.Int64
+	var next, acked, walPeak atomic.Int64
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // samples the WAL's size
+		for {
+			if fi, err := os.Stat(e.db + "-wal"); err == nil && fi.Size() > walPeak.Load() {
+				walPeak.Store(fi.Size())
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
 	b.SetParallelism(4) // 4 x GOMAXPROCS senders
 	b.ReportAllocs()
 	cpu0, cpuOK := cpuTime()
@@ -188,6 +204,7 @@ func benchIngest(b *testing.B, path, contentType string, encode func(*batchMaker
 	b.StopTimer()
 	cpu1, _ := cpuTime()
 	b.ReportMetric(float64(acked.Load())/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(walPeak.Load())/(1<<20), "wal-peak-MiB")
 	if cpuOK && acked.Load() > 0 {
 		b.ReportMetric((cpu1-cpu0).Seconds()/float64(acked.Load())*1e6, "cpu-s/Mspans")
 	}
