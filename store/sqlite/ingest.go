@@ -102,15 +102,18 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, dyn: map[string]*sql.Stmt{}, nsIDs: map[string]int64{}, apps: map[appKey][]string{}}
+	// A smaller page cache than the readers': SQLite walks the whole
+	// cache's hash table at the end of each of the writer's transactions
+	// (pcache1TruncateUnsafe), which took 6-8% of the ingest's CPU at
+	// 64 MiB and 1% at 8 MiB.
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -8192"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("writer cache size: %w", err)
+	}
 	// refinal notes, on this connection only, each finished span that
 	// replaced a finished copy of itself: the rollups have counted it
 	// already.
 	for _, q := range []string{
-		// A smaller page cache than the readers': SQLite walks the whole
-		// cache's hash table at the end of each of the writer's
-		// transactions (pcache1TruncateUnsafe), which took 6-8% of the
-		// ingest's CPU at 64 MiB and 1% at 8 MiB.
-		"PRAGMA cache_size = -8192",
 		`CREATE TEMP TABLE IF NOT EXISTS refinal (trace BLOB NOT NULL, span BLOB NOT NULL)`,
 		`CREATE TEMP TRIGGER IF NOT EXISTS spans_refinal AFTER UPDATE OF duration ON main.spans
 			WHEN OLD.duration IS NOT NULL AND NEW.duration IS NOT NULL
