@@ -52,7 +52,7 @@ func bounds(i uint16) (lo, hi float64) {
 // Add counts one duration.
 func (h *Histogram) Add(d time.Duration) { h.add(bucketOf(d), 1) }
 
-// AddN counts n calls that took d each.
+// AddN counts n durations of d (the calls of a folded span, at their mean).
 func (h *Histogram) AddN(d time.Duration, n uint64) {
 	if n > 0 {
 		h.add(bucketOf(d), n)
