@@ -93,8 +93,8 @@ bench-ui:
 	$(GO) test ./ui -run '^$$' -bench . -benchmem
 
 bench-receiver:
-	$(GO) test -run '^$$' -bench 'IngestHTTP|TraceLookup' -benchtime 5000x ./server/
-	$(GO) test -run '^$$' -bench Ingest ./store/sqlite/
+	$(GO) test -run '^$$' -bench 'IngestHTTP|TraceLookup' -benchtime 5000x -benchmem ./server/
+	$(GO) test -run '^$$' -bench Ingest -benchtime 2000x -benchmem ./store/sqlite/
 
 bench-rewrite:
 	./benchmarks/rewrite.sh

@@ -29,11 +29,13 @@ type env struct {
 	st  *sqlite.Store
 	srv *httptest.Server
 	key string // of namespace "acme"
+	db  string // the database file
 }
 
 func newEnv(t *testing.T, opts server.Options) *env {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "test.db"))
+	db := filepath.Join(t.TempDir(), "test.db")
+	st, err := sqlite.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func newEnv(t *testing.T, opts server.Options) *env {
 			t.Error(err)
 		}
 	})
-	return &env{t: t, st: st, srv: srv, key: key}
+	return &env{t: t, st: st, srv: srv, key: key, db: db}
 }
 
 func (e *env) client() *client.Client { return client.New(e.srv.URL, e.key) }

@@ -36,3 +36,16 @@ func BenchmarkDecodeSpan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeBatch is a body of POST /v1/spans of 200 spans, decoded
+// and checked.
+func BenchmarkDecodeBatch(b *testing.B) {
+	body := []byte(`{"tags":{"service":"api"},"spans":[` + strings.TrimSuffix(strings.Repeat(seedSpan+",", 200), ",") + `]}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := DecodeBatch(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

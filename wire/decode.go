@@ -69,19 +69,16 @@ const (
 // bad body is a *FieldError naming the field and span index, such as
 // "spans[3].span_id: want 16 hex characters"; nothing is returned half.
 func DecodeBatch(body []byte) (spantree.Batch, error) {
-	// Fast path: one pass into typed spans. Only when that fails is the
-	// body decoded again span by span, to name the bad field and index.
-	var fast struct {
-		Tags  map[string]string `json:"tags"`
-		Spans []wireSpan        `json:"spans"`
-	}
-	if json.Unmarshal(body, &fast) == nil && fast.Spans != nil {
-		if err := checkTags(fast.Tags); err != nil {
+	// Fast path: one pass into typed spans (scan.go). Only when that
+	// gives up is the body decoded again, by encoding/json span by span,
+	// to name the bad field and index.
+	if tags, spans, ok := fastBatch(body); ok && spans != nil {
+		if err := checkTags(tags); err != nil {
 			return spantree.Batch{}, err
 		}
-		b := spantree.Batch{Tags: fast.Tags, Spans: make([]spantree.SpanData, len(fast.Spans))}
-		for i := range fast.Spans {
-			if err := fast.Spans[i].to(&b.Spans[i], "spans["+strconv.Itoa(i)+"]"); err != nil {
+		b := spantree.Batch{Tags: tags, Spans: make([]spantree.SpanData, len(spans))}
+		for i := range spans {
+			if err := spans[i].to(&b.Spans[i], "spans["+strconv.Itoa(i)+"]"); err != nil {
 				return spantree.Batch{}, err
 			}
 		}
@@ -159,6 +156,10 @@ func or(a, b string) string {
 // prefix ("spans[3]" or "line 12").
 func DecodeSpan(raw []byte, d *spantree.SpanData, prefix string) error {
 	var w wireSpan
+	if fastSpan(raw, &w) {
+		return w.to(d, prefix)
+	}
+	w = wireSpan{}
 	if err := Unmarshal(raw, &w, prefix); err != nil {
 		*d = spantree.SpanData{}
 		return err

@@ -13,93 +13,6 @@ import (
 	"github.com/spantree/spantree/store"
 )
 
-// ingestReq is one Ingest call waiting for the writer.
-type ingestReq struct {
-	ns      string
-	batches []spantree.Batch
-	spans   int
-	done    chan error
-}
-
-// maxGroupSpans bounds one group commit, so a transaction stays short and
-// the callers behind it are not kept waiting.
-const maxGroupSpans = 20000
-
-// Ingest hands the batches to the writer and waits for their commit.
-func (s *Store) Ingest(ctx context.Context, namespace string, batches []spantree.Batch) (int, error) {
-	n := 0
-	for _, b := range batches {
-		n += len(b.Spans)
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	req := &ingestReq{ns: namespace, batches: batches, spans: n, done: make(chan error, 1)}
-	select {
-	case s.reqs <- req:
-	case <-s.quit:
-		return 0, ErrClosed
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-	select {
-	case err := <-req.done:
-		if err := s.noteWrite(err); err != nil {
-			return 0, err
-		}
-		return n, nil
-	case <-s.stopped:
-		// The writer may have answered just before stopping.
-		select {
-		case err := <-req.done:
-			if err := s.noteWrite(err); err != nil {
-				return 0, err
-			}
-			return n, nil
-		default:
-			return 0, ErrClosed
-		}
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-// run is the writer goroutine: it takes the requests waiting, commits them
-// in one transaction and answers each.
-func (s *Store) run(w *writer) {
-	defer close(s.stopped)
-	defer w.close()
-	for {
-		var first *ingestReq
-		select {
-		case first = <-s.reqs:
-		case <-s.quit:
-			// Finish what was handed over before Close.
-			for {
-				select {
-				case r := <-s.reqs:
-					w.commit([]*ingestReq{r})
-				default:
-					return
-				}
-			}
-		}
-		group := []*ingestReq{first}
-		n := first.spans
-	gather:
-		for n < maxGroupSpans {
-			select {
-			case r := <-s.reqs:
-				group = append(group, r)
-				n += r.spans
-			default:
-				break gather
-			}
-		}
-		w.commit(group)
-	}
-}
-
 // writer owns the write connection and its prepared statements.
 type writer struct {
 	conn  *sql.Conn
@@ -111,6 +24,9 @@ type writer struct {
 	finals []rollSpan
 	nsIDs  map[string]int64
 	apps   map[appKey][]string // versions seen, loaded on first use
+	args   []any               // of the span inserts, reused
+	// walNext is when boundWAL may try again after readers kept it waiting.
+	walNext time.Time
 }
 
 type appKey struct {
@@ -121,24 +37,24 @@ type appKey struct {
 // spanCols are the columns of one span row; chunkRows rows go in one
 // INSERT, which costs far less than one statement per span.
 const (
-	spanCols  = 12
+	spanCols  = 13
 	chunkRows = 64
 )
 
 func spanInsert(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, data) VALUES `)
+	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, calls, data) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	// A finished span is never replaced by a running copy of it that
 	// arrives late (a retried publication).
 	b.WriteString(` ON CONFLICT (ns, trace, span) DO UPDATE SET root = excluded.root, name = excluded.name,
 		location = excluded.location, app = excluded.app, start = excluded.start, duration = excluded.duration,
-		failed = excluded.failed, fingerprint = excluded.fingerprint, data = excluded.data
+		failed = excluded.failed, fingerprint = excluded.fingerprint, calls = excluded.calls, data = excluded.data
 		WHERE excluded.duration IS NOT NULL OR spans.duration IS NULL`)
 	return b.String()
 }
@@ -186,6 +102,14 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, dyn: map[string]*sql.Stmt{}, nsIDs: map[string]int64{}, apps: map[appKey][]string{}}
+	// A smaller page cache than the readers': SQLite walks the whole
+	// cache's hash table at the end of each of the writer's transactions
+	// (pcache1TruncateUnsafe), which took 6-8% of the ingest's CPU at
+	// 64 MiB and 1% at 8 MiB.
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -8192"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("writer cache size: %w", err)
+	}
 	// refinal notes, on this connection only, each finished span that
 	// replaced a finished copy of itself: the rollups have counted it
 	// already.
@@ -221,70 +145,61 @@ func (w *writer) close() {
 	w.conn.Close()
 }
 
-// commit writes a group of requests in one transaction. A request that
-// fails is rolled back alone (a savepoint each); the others commit.
-func (w *writer) commit(group []*ingestReq) {
-	ctx := context.Background()
-	errs := make([]error, len(group))
-	answer := func(err error) {
-		for i, r := range group {
-			r.done <- errors.Join(err, errs[i])
-		}
-	}
-	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		answer(fmt.Errorf("begin: %w", err))
+// commit writes the parts of a group in one transaction, without
+// savepoints (each one copies every page it touches the first time, which
+// measured 5% of the ingest's CPU): when the transaction fails, each part
+// is tried again in a transaction of its own, so that one request's error
+// is its own. A failed part's request gets the error.
+func (w *writer) commit(parts []part) {
+	err := w.tx(parts)
+	if err == nil {
 		return
 	}
-	// The rollups of the whole group are written once, before the commit:
-	// far fewer rows than one write per request.
+	if len(parts) == 1 {
+		parts[0].r.fail(err)
+		return
+	}
+	for _, p := range parts {
+		if err := w.tx([]part{p}); err != nil {
+			p.r.fail(err)
+		}
+	}
+}
+
+// tx writes parts in one transaction, their rollups included.
+func (w *writer) tx(parts []part) error {
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// The rollups of the whole transaction are written once, before the
+	// commit: far fewer rows than one write per request.
 	ru := newRollups()
-	for i, r := range group {
-		if len(group) > 1 {
-			if _, err := w.conn.ExecContext(ctx, "SAVEPOINT req"); err != nil {
-				errs[i] = err
-				continue
-			}
+	w.finals = w.finals[:0]
+	for _, p := range parts {
+		if err := w.apply(ctx, p); err != nil {
+			return w.rollback(err)
 		}
-		w.finals = w.finals[:0]
-		errs[i] = w.apply(ctx, r)
-		if errs[i] == nil {
-			for j := range w.finals {
-				ru.add(&w.finals[j])
-			}
-		}
-		if len(group) > 1 {
-			if errs[i] != nil {
-				w.conn.ExecContext(ctx, "ROLLBACK TO req")
-			}
-			w.conn.ExecContext(ctx, "RELEASE req")
-		}
+	}
+	for j := range w.finals {
+		ru.add(&w.finals[j])
 	}
 	clear(w.finals) // let the spans' strings go
-	if len(group) == 1 && errs[0] != nil {
-		w.conn.ExecContext(ctx, "ROLLBACK")
-		w.dropCaches()
-		answer(nil)
-		return
-	}
 	if err := ru.write(ctx, w.stmt); err != nil {
-		w.conn.ExecContext(ctx, "ROLLBACK")
-		w.dropCaches()
-		answer(err)
-		return
+		return w.rollback(err)
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		w.conn.ExecContext(ctx, "ROLLBACK")
-		w.dropCaches()
-		answer(fmt.Errorf("commit: %w", err))
-		return
+		return w.rollback(fmt.Errorf("commit: %w", err))
 	}
-	for _, err := range errs {
-		if err != nil {
-			w.dropCaches() // a rolled-back request may have filled them
-			break
-		}
-	}
-	answer(nil)
+	return nil
+}
+
+// rollback ends the transaction that err broke and returns err.
+func (w *writer) rollback(err error) error {
+	w.conn.ExecContext(context.Background(), "ROLLBACK")
+	clear(w.finals)
+	w.dropCaches()
+	return err
 }
 
 // dropCaches forgets what a rolled-back transaction may have added.
@@ -308,131 +223,111 @@ func (w *writer) namespace(ctx context.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// apply writes one request's batches.
-func (w *writer) apply(ctx context.Context, r *ingestReq) error {
-	ns, err := w.namespace(ctx, r.ns)
+// apply writes one part of a request.
+func (w *writer) apply(ctx context.Context, p part) error {
+	ns, err := w.namespace(ctx, p.r.ns)
 	if err != nil {
 		return err
 	}
-	for _, b := range r.batches {
-		if err := w.batch(ctx, ns, b); err != nil {
+	for _, c := range p.chunks {
+		if err := w.batch(ctx, ns, c); err != nil {
+			if c.lo > 0 || c.hi < len(c.b.b.Spans) {
+				return fmt.Errorf("spans %d to %d of batch %d: %w", c.lo, c.hi-1, c.bi, err)
+			}
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *writer) batch(ctx context.Context, ns int64, b spantree.Batch) error {
-	app, version := b.Tags["service"], b.Tags["version"]
-	tags := b.Tags
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	tagsJSON, err := json.Marshal(tags)
-	if err != nil {
-		return fmt.Errorf("encode tags: %w", err)
-	}
-	// Which spans have a failed child here: their error came from below
-	// and is grouped there, at its origin, not once per span it crossed.
-	failedChild := map[spanRef]bool{}
-	for i := range b.Spans {
-		s := &b.Spans[i]
-		if s.Status == spantree.StatusFailed && !s.ParentID.IsZero() {
-			failedChild[spanRef{s.TraceID.Payload(), s.ParentID}] = true
-		}
-	}
+// batch writes the spans c.lo to c.hi of a prepared batch.
+func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
+	pb := c.b
+	spans, rows := pb.b.Spans[c.lo:c.hi], pb.rows[c.lo:c.hi]
 	roots := map[[16]byte]*spantree.SpanData{}
 	var lastSeen time.Time
-	args := make([]any, 0, chunkRows*spanCols)
-	rows := 0
-	flush := func(stmt string) error {
-		if _, err := w.stmts[stmt].ExecContext(ctx, args...); err != nil {
+	args := w.args[:0]
+	n := 0
+	exec := func(st *sql.Stmt) error {
+		_, err := st.ExecContext(ctx, args...)
+		clear(args) // let the rows go
+		args, n = args[:0], 0
+		if err != nil {
 			return fmt.Errorf("insert spans: %w", err)
 		}
-		args, rows = args[:0], 0
 		return nil
 	}
-	var data []byte
-	type final struct {
-		i  int
-		fp string
-	}
-	finals := make([]final, 0, len(b.Spans))
-	for i := range b.Spans {
-		s := &b.Spans[i]
-		payload := s.TraceID.Payload()
-		if r := roots[payload]; r == nil || betterRoot(s, r) {
-			roots[payload] = s
-		}
-		var dur any
-		if s.Status != spantree.StatusStarted {
-			dur = int64(s.End.Sub(s.Start))
+	for i := range spans {
+		s, row := &spans[i], &rows[i]
+		if r := roots[row.payload]; r == nil || betterRoot(s, r) {
+			roots[row.payload] = s
 		}
 		if end := s.Start.Add(s.Duration()); end.After(lastSeen) {
 			lastSeen = end
 		}
-		var fp any
-		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[spanRef{payload, s.SpanID}] {
-			f := store.Fingerprint(s.Name, s.Error)
-			fp = f
-			if err := w.group(ctx, ns, f, s, app, version); err != nil {
+		var dur, fp any
+		if s.Status != spantree.StatusStarted {
+			dur = int64(s.End.Sub(s.Start))
+		}
+		if row.fp != "" {
+			fp = row.fp
+			if err := w.group(ctx, ns, row.fp, s, pb.app, pb.version); err != nil {
 				return err
 			}
 		}
-		if s.Status != spantree.StatusStarted {
-			f, _ := fp.(string)
-			finals = append(finals, final{i, f})
-		}
-		data = s.AppendJSON(data[:0])
-		args = append(args, ns, payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, app,
-			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, string(data))
-		rows++
-		if rows == chunkRows {
-			if err := flush("spans"); err != nil {
+		args = append(args, ns, row.payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, pb.app,
+			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, calls(s.Fold), row.data)
+		n++
+		if n == chunkRows {
+			if err := exec(w.stmts["spans"]); err != nil {
 				return err
 			}
 		}
 	}
 	// The remainder in one statement, prepared once per row count.
-	if rows > 0 {
-		st, err := w.stmt(spanInsert(rows))
+	if n > 0 {
+		st, err := w.stmt(spanInsert(n))
 		if err != nil {
 			return fmt.Errorf("insert spans: %w", err)
 		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert spans: %w", err)
+		if err := exec(st); err != nil {
+			return err
 		}
 	}
+	w.args = args
 	// Roll up the finished spans, but not the copies that replaced a
 	// finished copy: keep the first finished copy of each span.
 	refinal, err := w.refinals(ctx)
 	if err != nil {
 		return err
 	}
-	for j := len(finals) - 1; j >= 0; j-- {
-		s := &b.Spans[finals[j].i]
+	for i := len(spans) - 1; i >= 0; i-- {
+		s, row := &spans[i], &rows[i]
+		if s.Status == spantree.StatusStarted {
+			continue
+		}
 		if len(refinal) > 0 {
-			k := spanRef{s.TraceID.Payload(), s.SpanID}
+			k := spanRef{row.payload, s.SpanID}
 			if refinal[k] > 0 {
 				refinal[k]--
 				continue
 			}
 		}
 		w.finals = append(w.finals, rollSpan{ns: ns, trace: s.TraceID, root: s.ParentID.IsZero(), name: s.Name, location: s.Location,
-			app: app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: finals[j].fp})
+			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp, fold: s.Fold})
 	}
 	for payload, s := range roots {
 		var dur int64
 		if s.Status != spantree.StatusStarted {
 			dur = int64(s.End.Sub(s.Start))
 		}
-		_, err := w.stmts["trace"].ExecContext(ctx, ns, payload[:], s.TraceID[:], string(tagsJSON), s.SpanID[:],
-			!s.ParentID.IsZero(), s.Name, app, s.Start.UnixNano(), dur, string(s.Status))
+		_, err := w.stmts["trace"].ExecContext(ctx, ns, payload[:], s.TraceID[:], pb.tags, s.SpanID[:],
+			!s.ParentID.IsZero(), s.Name, pb.app, s.Start.UnixNano(), dur, string(s.Status))
 		if err != nil {
 			return fmt.Errorf("upsert trace %s: %w", s.TraceID, err)
 		}
 	}
-	return w.app(ctx, ns, app, version, len(b.Spans), lastSeen)
+	return w.app(ctx, ns, pb.app, pb.version, len(spans), lastSeen)
 }
 
 // betterRoot reports whether s should be its trace's root rather than r: a

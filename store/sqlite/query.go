@@ -246,7 +246,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 
 const groupCols = `g.fingerprint, g.grouping_version, g.type, g.message, g.name, g.location, g.app, g.first_seen, g.last_seen,
 	g.last_trace, g.last_version, g.kind, g.severity, g.note, g.annotated, g.annotated_version, g.regressed,
-	(SELECT COUNT(*) FROM spans s WHERE s.ns = g.ns AND s.fingerprint = g.fingerprint)`
+	(SELECT COALESCE(SUM(s.calls), 0) FROM spans s WHERE s.ns = g.ns AND s.fingerprint = g.fingerprint)`
 
 func scanGroup(sc interface{ Scan(...any) error }) (*store.ErrorGroup, error) {
 	var g store.ErrorGroup

@@ -97,9 +97,19 @@ type rollSpan struct {
 	name, location, app string
 	start, dur          int64 // unix ns, ns
 	fp                  string
+	fold                *spantree.Fold // of a folded span, nil otherwise
 }
 
-// add counts one finished span.
+// calls returns how many calls a span stands for: a folded span its
+// fold's count, any other one.
+func calls(f *spantree.Fold) int64 {
+	if f != nil && f.Count > 1 {
+		return f.Count
+	}
+	return 1
+}
+
+// add counts one finished span: the calls it stands for.
 func (r *rollups) add(s *rollSpan) {
 	k := rollKey{s.ns, minuteOf(s.start), s.name, s.location, s.app}
 	row := r.rows[k]
@@ -107,9 +117,10 @@ func (r *rollups) add(s *rollSpan) {
 		row = &rollRow{lastSeen: -1 << 63, max: -1 << 63}
 		r.rows[k] = row
 	}
-	row.count++
+	n := calls(s.fold)
+	row.count += n
 	if s.failed {
-		row.failed++
+		row.failed += n
 	}
 	if s.root {
 		row.roots++
@@ -120,10 +131,22 @@ func (r *rollups) add(s *rollSpan) {
 	if end := s.start + s.dur; end > row.lastSeen {
 		row.lastSeen, row.lastTrace = end, s.trace
 	}
-	if s.dur > row.max {
-		row.max, row.maxTrace = s.dur, s.trace
+	// A folded span lasts from its first call to its last: its calls
+	// are its fold's, the quickest, the slowest and the others at the
+	// mean.
+	longest := s.dur
+	if f := s.fold; n > 1 {
+		longest = f.MaxNS
+		row.hist.Add(time.Duration(f.MinNS))
+		row.hist.Add(time.Duration(f.MaxNS))
+		mean := time.Duration(f.TotalNS / f.Count)
+		row.hist.AddN(min(max(mean, time.Duration(f.MinNS)), time.Duration(f.MaxNS)), uint64(n-2))
+	} else {
+		row.hist.Add(time.Duration(s.dur))
 	}
-	row.hist.Add(time.Duration(s.dur))
+	if longest > row.max {
+		row.max, row.maxTrace = longest, s.trace
+	}
 	if s.fp != "" {
 		r.errs[rollErrKey{k, s.fp}] = true
 	}
@@ -208,10 +231,12 @@ func (r *rollups) write(ctx context.Context, stmt func(query string) (*sql.Stmt,
 	return nil
 }
 
-// backfillRollups fills the rollup tables from the spans stored before
-// migration 2, in its transaction.
+// backfillRollups fills the rollup tables from the spans stored, in the
+// transaction of migration 2 (which made them) and of migration 3 (which
+// counts the calls of folded spans).
 func backfillRollups(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT s.ns, t.ksuid, s.root, s.name, s.location, s.app, s.start, s.duration, s.failed, s.fingerprint
+	rows, err := tx.QueryContext(ctx, `SELECT s.ns, t.ksuid, s.root, s.name, s.location, s.app, s.start, s.duration, s.failed, s.fingerprint,
+		json_extract(s.data, '$.fold.count'), json_extract(s.data, '$.fold.total_ns'), json_extract(s.data, '$.fold.min_ns'), json_extract(s.data, '$.fold.max_ns')
 		FROM spans s JOIN traces t ON t.ns = s.ns AND t.id = s.trace WHERE s.duration IS NOT NULL`)
 	if err != nil {
 		return fmt.Errorf("backfill rollups: %w", err)
@@ -222,11 +247,16 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 		var s rollSpan
 		var ksuid []byte
 		var fp sql.NullString
-		if err := rows.Scan(&s.ns, &ksuid, &s.root, &s.name, &s.location, &s.app, &s.start, &s.dur, &s.failed, &fp); err != nil {
+		var count, total, minNS, maxNS sql.NullInt64
+		if err := rows.Scan(&s.ns, &ksuid, &s.root, &s.name, &s.location, &s.app, &s.start, &s.dur, &s.failed, &fp,
+			&count, &total, &minNS, &maxNS); err != nil {
 			return fmt.Errorf("backfill rollups: %w", err)
 		}
 		copy(s.trace[:], ksuid)
 		s.fp = fp.String
+		if count.Valid {
+			s.fold = &spantree.Fold{Count: count.Int64, TotalNS: total.Int64, MinNS: minNS.Int64, MaxNS: maxNS.Int64}
+		}
 		r.add(&s)
 	}
 	if err := rows.Err(); err != nil {

@@ -120,10 +120,13 @@ func TestRollupsBackfill(t *testing.T) {
 		if i%7 == 0 {
 			status = spantree.StatusFailed
 		}
+		folded := sp(tr, 4, 1, "read", i*5000+3, 50, spantree.StatusSucceeded)
+		folded.Fold = &spantree.Fold{Count: int64(2 + i), TotalNS: int64(2+i) * int64(time.Millisecond), MinNS: int64(time.Millisecond / 2), MaxNS: int64(2 * time.Millisecond)}
 		spans = append(spans,
 			sp(tr, 1, 0, "main", i*5000, 100+i, status),
 			sp(tr, 2, 1, "load", i*5000+1, 10+i, spantree.StatusSucceeded),
-			sp(tr, 3, 1, "save", i*5000+2, 5, spantree.StatusStarted))
+			sp(tr, 3, 1, "save", i*5000+2, 5, spantree.StatusStarted),
+			folded)
 	}
 	if _, err := st.Ingest(context.Background(), "ns", []spantree.Batch{{Tags: map[string]string{"service": "app"}, Spans: spans}}); err != nil {
 		t.Fatal(err)
@@ -143,8 +146,11 @@ func TestRollupsBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Migration 2 creates the tables: drop them, as before it ran.
-	for _, q := range []string{`DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`} {
+	// Migration 2 creates the tables and 3 the calls column: drop them, as
+	// before they ran.
+	for _, q := range []string{`DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`,
+		`DROP INDEX spans_fingerprint`, `ALTER TABLE spans DROP COLUMN calls`,
+		`CREATE INDEX spans_fingerprint ON spans (ns, fingerprint) WHERE fingerprint IS NOT NULL`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -162,5 +168,64 @@ func TestRollupsBackfill(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantFPs, gotFPs); diff != "" {
 		t.Errorf("backfilled fingerprints (-at ingest +backfilled):\n%s", diff)
+	}
+}
+
+// TestFoldsCountCalls sends folded spans, each standing for fold.count
+// calls: the rollups and the error groups count the calls, not the rows.
+func TestFoldsCountCalls(t *testing.T) {
+	fold := func(s spantree.SpanData, count int64) spantree.SpanData {
+		s.Fold = &spantree.Fold{Count: count, TotalNS: count * int64(2*time.Millisecond), MinNS: int64(time.Millisecond), MaxNS: int64(3 * time.Millisecond)}
+		return s
+	}
+	tests := []struct {
+		name      string
+		spans     func(tr spantree.TraceID) []spantree.SpanData
+		want      rollupCounts
+		wantCalls map[string]int // error group counts by span name
+	}{
+		{"folded successes", func(tr spantree.TraceID) []spantree.SpanData {
+			return []spantree.SpanData{sp(tr, 1, 0, "main", 0, 100, spantree.StatusSucceeded),
+				fold(sp(tr, 2, 1, "step", 1, 90, spantree.StatusSucceeded), 40)}
+		}, rollupCounts{"main": {1, 0, 1, 0, 100}, "step": {40, 0, 0, 0, 3}}, map[string]int{}},
+		{"folded failures", func(tr spantree.TraceID) []spantree.SpanData {
+			return []spantree.SpanData{sp(tr, 1, 0, "main", 0, 100, spantree.StatusSucceeded),
+				fold(sp(tr, 2, 1, "step", 1, 90, spantree.StatusFailed), 25),
+				sp(tr, 3, 1, "step", 95, 2, spantree.StatusFailed)}
+		}, rollupCounts{"main": {1, 0, 1, 0, 100}, "step": {26, 26, 0, 0, 3}}, map[string]int{"step": 26}},
+		{"a fold of one call", func(tr spantree.TraceID) []spantree.SpanData {
+			return []spantree.SpanData{fold(sp(tr, 1, 0, "main", 0, 7, spantree.StatusSucceeded), 1)}
+		}, rollupCounts{"main": {1, 0, 1, 0, 7}}, map[string]int{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := sqlite.Open(filepath.Join(t.TempDir(), "f.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			spans := tt.spans(spantree.NewTraceID(t0))
+			// Sent twice: the second copy replaces the first.
+			for range 2 {
+				if _, err := st.Ingest(context.Background(), "ns", []spantree.Batch{{Tags: map[string]string{"service": "app"}, Spans: spans}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, _ := readRollups(t, st)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rollups: count, failed, roots, failed roots, max ms (-want +got):\n%s", diff)
+			}
+			groups, err := st.ErrorGroups(context.Background(), "ns", time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotCalls := map[string]int{}
+			for _, g := range groups {
+				gotCalls[g.Name] += g.Count
+			}
+			if diff := cmp.Diff(tt.wantCalls, gotCalls); diff != "" {
+				t.Errorf("error group counts by span name (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

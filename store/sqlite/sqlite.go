@@ -16,10 +16,16 @@
 // Writes of spans go through one writer goroutine that gathers the Ingest
 // calls waiting at that moment into one transaction (group commit): each
 // caller still returns only after its spans are committed, and one fsync-free
-// WAL commit serves many requests. The same transaction adds the spans to
-// the per-minute rollups (table span_minutes, see [store.Rollup]); a temporary
+// WAL commit serves many requests. A transaction holds at most maxTxSpans
+// spans: a larger batch is written in several, taking turns with the other
+// callers, so that nobody waits behind it. The callers encode their spans
+// (wire JSON, error fingerprints) before handing them over, so that the one
+// writer does little but SQL. The same transaction adds the spans to the
+// per-minute rollups (table span_minutes, see [store.Rollup]); a temporary
 // trigger on the writer's connection notes the spans that replace a finished
-// copy of themselves, which the rollups have counted already.
+// copy of themselves, which the rollups have counted already. The WAL is
+// kept under walLimit (64 MiB) by a checkpoint that the writer runs between
+// transactions (boundWAL).
 package sqlite
 
 import (
@@ -56,6 +62,7 @@ type Store struct {
 	quit    chan struct{}
 	stopped chan struct{}
 	close   sync.Once
+	ckpt    sync.Mutex // held by a checkpoint under way
 
 	keys sync.Map // [32]byte key hash -> keyEntry, after a lookup
 
@@ -66,6 +73,9 @@ var _ store.Store = (*Store)(nil)
 
 // ErrClosed is returned by Ingest after Close.
 var ErrClosed = errors.New("sqlite store closed")
+
+// busyTimeout is how long a connection waits for a lock another one holds.
+const busyTimeout = 10 * time.Second
 
 // Open opens (creating it if needed) the database at path, brings its schema
 // up to date and starts the writer. Close it when done.
@@ -81,7 +91,7 @@ func Open(path string) (*Store, error) {
 	// another process opening the same new database. wal_autocheckpoint(0):
 	// checkpoints (which fsync) run in their own goroutine (checkpoint),
 	// never inside a commit that callers wait on.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)"
+	dsn := "file:" + path + "?_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", path, err)
@@ -148,6 +158,52 @@ func (s *Store) Close() error {
 	return err
 }
 
+// walLimit is the size of the WAL file over which the writer checkpoints it
+// whole and truncates it (boundWAL). A variable for the tests.
+var walLimit int64 = 64 << 20
+
+// walBusyWait bounds how long that checkpoint waits for readers that still
+// read older pages of the WAL, and walRetry how soon it is tried again after
+// they kept it waiting: a long read delays the truncation, it never blocks
+// the writer for longer than walBusyWait.
+const (
+	walBusyWait = 100 * time.Millisecond
+	walRetry    = time.Second
+)
+
+// boundWAL runs between transactions, on the writer's connection. Under
+// sustained writes the passive checkpoint (checkpoint) copies the WAL into
+// the database but never finds a moment when the WAL can start over, so it
+// grows without end (2.65 GB after 60s at 43k spans/s). Once it passes
+// walLimit, boundWAL checkpoints it with TRUNCATE, which the writer can do
+// between two of its own transactions: it copies what the passive
+// checkpoint has not copied yet and empties the file.
+func (s *Store) boundWAL(w *writer) {
+	if time.Now().Before(w.walNext) {
+		return
+	}
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil || fi.Size() <= walLimit {
+		return
+	}
+	// A passive checkpoint under way would make this one busy: let it
+	// finish its copying, and try again after the next transaction.
+	if !s.ckpt.TryLock() {
+		return
+	}
+	defer s.ckpt.Unlock()
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walBusyWait.Milliseconds())); err != nil {
+		return
+	}
+	var busy, frames, copied int
+	err = w.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied)
+	w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	if err != nil || busy != 0 {
+		w.walNext = time.Now().Add(walRetry)
+	}
+}
+
 // checkpoint copies the WAL into the database file every second, without
 // blocking the writer (PASSIVE); SQLite starts the WAL over once a
 // checkpoint has caught up, which keeps it from growing without end.
@@ -159,7 +215,10 @@ func (s *Store) checkpoint() {
 		case <-s.stopped:
 			return
 		case <-t.C:
-			if _, err := s.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			s.ckpt.Lock()
+			_, err := s.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			s.ckpt.Unlock()
+			if err != nil {
 				select {
 				case <-s.quit:
 					return // closed
@@ -176,6 +235,7 @@ func (s *Store) checkpoint() {
 // its transaction: data that SQL alone cannot compute.
 var backfills = map[int]func(context.Context, *sql.Tx) error{
 	2: backfillRollups,
+	3: backfillRollups,
 }
 
 // migrateWith migrates the database of dsn through a connection whose
