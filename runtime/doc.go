@@ -54,20 +54,26 @@
 // # What it costs
 //
 // Measured with `make bench` (benchmarks/, against the OpenTelemetry SDK
-// with a blocking batch processor in the same run) on a 2-core VM shared with
-// other jobs, two runs (2026-12-02); wall is what the calling goroutine pays,
-// CPU includes the runtime's own goroutines (encoding and writing JSON
-// lines). The ratios to the SDK's span hold better than the absolute values:
+// with a blocking batch processor in the same run; medians of three runs,
+// `bench.sh -count=3`) on a 2-core VM shared with other machines
+// (2026-12-02); wall is what the calling goroutine pays, CPU includes the
+// runtime's own goroutines (encoding and writing JSON lines):
 //
-//	case                                   wall ns   CPU ns   allocs   vs SDK (wall)
-//	recorded span, no context, as JSON      165-178  330-361    0        0.09-0.10
-//	recorded span with a context            190-193  332-373    0        0.11
-//	error recorded (folded after three)     107-296  181-188    0        0.06-0.17
-//	folded call (a fast repeated leaf)       53-78    67-77     0        0.03-0.04
-//	sampled-out call                         36-38    33-39     0        0.02
-//	nested ten deep, per span                31-33              0
-//	OpenTelemetry SDK span (blocking)      1731-1829 2220-2351  3        1
-//	two clock reads (time.Now)               52                 0
+//	case                                     wall ns   CPU ns   allocs   vs SDK (wall)
+//	recorded span, no context, as JSON           182      373      0        0.10
+//	recorded span with a context                 202      421      0        0.11
+//	error recorded (folded after three)           98      173      0        0.05
+//	folded call (a fast repeated leaf)            49       66      0        0.03
+//	a call made inside a folded call             ~20                0
+//	sampled-out call                              40       40      0        0.02
+//	nested ten deep, per call                     45       67      0
+//	OpenTelemetry SDK span (blocking)           1790     2307      3        1
+//	one slog JSON line                          1212     1210      0
+//	time.Now                                      56                0
+//
+// (The folded-call figures include the trace around them, a root per 100
+// calls; "inside a folded call" is UnderFold's per-call share. Under
+// callgrind a folded call is about 250 instructions, a call inside one 131.)
 //
 // A folded call is counted in its parent's fold entry and reads the clock
 // for one call in sixteen (foldTimeEvery); its fold's total is the sample's
