@@ -97,6 +97,24 @@ type Trace struct {
 	// Errors gives the error group and verdict of each failed span whose
 	// error was grouped.
 	Errors []SpanError `json:"errors,omitempty"`
+	// Abandoned is set when the root still runs but no copy of any of the
+	// trace's spans arrived for AbandonAfter: its process stopped
+	// publishing (it was killed or crashed) and the running spans will
+	// never end.
+	Abandoned bool `json:"abandoned,omitempty"`
+}
+
+// AbandonAfter is how long a trace whose root still runs may go without an
+// update before it is taken for abandoned: three of the runtime's publish
+// intervals (SPANTREE_PUBLISH, 10s by default), so that a live process
+// always sends something sooner. A process publishing less often than every
+// 15s may be shown abandoned between its publications.
+const AbandonAfter = 30 * time.Second
+
+// Abandoned reports whether a trace with the root status status, last
+// updated at updated (unix ns), is abandoned at now.
+func Abandoned(status spantree.Status, updated int64, now time.Time) bool {
+	return status == spantree.StatusStarted && updated > 0 && now.UnixNano()-updated > int64(AbandonAfter)
 }
 
 // SpanError ties a failed span of a trace to its error group.
@@ -135,6 +153,8 @@ type TraceSummary struct {
 	Spans    int               `json:"spans"`
 	Errors   int               `json:"errors"` // failed spans
 	Tags     map[string]string `json:"tags"`
+	// Abandoned: the root still runs, but nothing arrived for AbandonAfter.
+	Abandoned bool `json:"abandoned,omitempty"`
 }
 
 // Verdict kinds and severities of an [Annotation].

@@ -104,6 +104,10 @@ func TestEndToEnd(t *testing.T) {
 		return string(out)
 	}
 	defer exec.Command(tmux, "-L", sock, "kill-server").Run()
+	// A session that outlives the test's own: killing the last session
+	// stops the tmux server, and a new-session right after it can reach the
+	// exiting server ("server exited unexpectedly").
+	tm("new-session", "-d", "-s", "keep", "sleep", "600")
 	screen := func() string { return tm("capture-pane", "-p", "-t", "ui") }
 	waitFor := func(what string, want ...string) string {
 		t.Helper()

@@ -201,7 +201,11 @@ func (l *traceList) view(w, h int, f filters, now time.Time) []string {
 		if f.slow > 0 && time.Duration(t.Duration) >= f.slow {
 			dur = styles.slow.Render(dur)
 		}
-		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(statusText(string(t.Status)), statusW) + " " + fitLeft(dur, durW) + " " +
+		status := statusText(string(t.Status))
+		if t.Abandoned {
+			status = styles.dim.Render("abandoned")
+		}
+		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(status, statusW) + " " + fitLeft(dur, durW) + " " +
 			fitLeft(fmt.Sprint(t.Spans), spansW) + " " + fitLeft(errs, errW) + " " + fit(t.Name, nameW) + " " +
 			fit(styles.dim.Render(t.TraceID.String()), idW)
 		if tagsW > 0 {

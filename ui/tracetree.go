@@ -230,7 +230,10 @@ func (v *traceView) header() string {
 	if v.failed > 0 {
 		parts = append(parts, styles.bad.Render(fmt.Sprintf("%d failed", v.failed)))
 	}
-	if v.running > 0 {
+	switch {
+	case v.running > 0 && t.Abandoned:
+		parts = append(parts, styles.dim.Render(fmt.Sprintf("abandoned: %d never ended (the process stopped publishing)", v.running)))
+	case v.running > 0:
 		parts = append(parts, styles.running.Render(fmt.Sprintf("%d running", v.running)))
 	}
 	if len(t.Tags) > 0 {

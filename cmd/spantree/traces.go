@@ -88,8 +88,12 @@ func writeTraces(w io.Writer, list []store.TraceSummary) {
 		if app == "" {
 			app = "-"
 		}
+		status := string(s.Status)
+		if s.Abandoned {
+			status = "abandoned" // running, but its process stopped publishing
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%d\t%d\t%s\t%s\n", s.TraceID, s.Start.Local().Format("2006-01-02 15:04:05"),
-			roundDuration(time.Duration(s.Duration)), s.Status, s.Spans, s.Errors, app, s.Name)
+			roundDuration(time.Duration(s.Duration)), status, s.Spans, s.Errors, app, s.Name)
 	}
 	tw.Flush()
 }

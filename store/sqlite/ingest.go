@@ -83,10 +83,11 @@ var writerStmts = map[string]string{
 			first_seen = min(error_groups.first_seen, excluded.first_seen),
 			last_seen = max(error_groups.last_seen, excluded.last_seen),
 			regressed = error_groups.regressed OR ?`,
-	"trace": `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_parent, name, app, start, duration, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	"trace": `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_parent, name, app, start, duration, status, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (ns, id) DO UPDATE SET
 			tags = json_patch(excluded.tags, traces.tags),
+			updated = max(traces.updated, excluded.updated),
 			name = CASE WHEN ` + rootCase + ` THEN excluded.name ELSE traces.name END,
 			app = CASE WHEN ` + rootCase + ` THEN excluded.app ELSE traces.app END,
 			duration = CASE WHEN ` + rootCase + ` THEN excluded.duration ELSE traces.duration END,
@@ -316,13 +317,14 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 		w.finals = append(w.finals, rollSpan{ns: ns, trace: s.TraceID, root: s.ParentID.IsZero(), name: s.Name, location: s.Location,
 			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp, fold: s.Fold})
 	}
+	stored := time.Now().UnixNano() // the trace's update time (store.AbandonAfter)
 	for payload, s := range roots {
 		var dur int64
 		if s.Status != spantree.StatusStarted {
 			dur = int64(s.End.Sub(s.Start))
 		}
 		_, err := w.stmts["trace"].ExecContext(ctx, ns, payload[:], s.TraceID[:], pb.tags, s.SpanID[:],
-			!s.ParentID.IsZero(), s.Name, pb.app, s.Start.UnixNano(), dur, string(s.Status))
+			!s.ParentID.IsZero(), s.Name, pb.app, s.Start.UnixNano(), dur, string(s.Status), stored)
 		if err != nil {
 			return fmt.Errorf("upsert trace %s: %w", s.TraceID, err)
 		}

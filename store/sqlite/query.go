@@ -126,15 +126,16 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	}
 	payload := id.Payload()
 	var ksuid []byte
-	var tags string
-	err = s.r.QueryRowContext(ctx, `SELECT ksuid, tags FROM traces WHERE ns = ? AND id = ?`, ns, payload[:]).Scan(&ksuid, &tags)
+	var tags, status string
+	var updated int64
+	err = s.r.QueryRowContext(ctx, `SELECT ksuid, tags, status, updated FROM traces WHERE ns = ? AND id = ?`, ns, payload[:]).Scan(&ksuid, &tags, &status, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
-	t := &store.Trace{Hex: id.Hex(), Spans: []spantree.SpanData{}}
+	t := &store.Trace{Hex: id.Hex(), Spans: []spantree.SpanData{}, Abandoned: store.Abandoned(spantree.Status(status), updated, time.Now())}
 	copy(t.TraceID[:], ksuid)
 	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 		return nil, fmt.Errorf("trace %s tags: %w", id.Hex(), err)
@@ -215,7 +216,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		limit = store.DefaultLimit
 	}
 	args = append(args, min(limit, store.MaxLimit))
-	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags,
+	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags, t.updated,
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id),
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.failed)
 		FROM traces t WHERE `+where.String()+` ORDER BY t.start DESC LIMIT ?`, args...)
@@ -224,18 +225,20 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	defer rows.Close()
 	out := []store.TraceSummary{}
+	now := time.Now()
 	for rows.Next() {
 		var ts store.TraceSummary
 		var ksuid []byte
-		var start int64
+		var start, updated int64
 		var status, tags string
-		if err := rows.Scan(&ksuid, &ts.Name, &ts.App, &start, &ts.Duration, &status, &tags, &ts.Spans, &ts.Errors); err != nil {
+		if err := rows.Scan(&ksuid, &ts.Name, &ts.App, &start, &ts.Duration, &status, &tags, &updated, &ts.Spans, &ts.Errors); err != nil {
 			return nil, fmt.Errorf("list traces: %w", err)
 		}
 		copy(ts.TraceID[:], ksuid)
 		ts.Hex = ts.TraceID.Hex()
 		ts.Start = time.Unix(0, start).UTC()
 		ts.Status = spantree.Status(status)
+		ts.Abandoned = store.Abandoned(ts.Status, updated, now)
 		if err := json.Unmarshal([]byte(tags), &ts.Tags); err != nil {
 			return nil, fmt.Errorf("list traces: tags: %w", err)
 		}

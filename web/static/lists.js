@@ -283,10 +283,12 @@ export async function tracesView(root, ctx) {
       "tr",
       { class: t.status === "failed" ? "row-fail" : "" },
       h("td", { class: "opt" }, timeEl(t.start)),
-      h("td", {}, statusBadge(t.status === "failed", t.status === "started")),
+      h("td", {}, t.abandoned
+        ? badge("hidden", "ABANDONED", "the root never ended and nothing arrived for a while: its process stopped (killed or crashed)")
+        : statusBadge(t.status === "failed", t.status === "started")),
       h("td", { class: "name" }, h("a", { href: `#/trace/${t.trace_id}` }, t.name || "(no root span)"),
         t.app ? h("div", { class: "loc" }, t.app) : null),
-      h("td", { class: "num" }, t.status === "started" ? "running" : fmtDuration(t.duration_ns)),
+      h("td", { class: "num" }, t.status === "started" ? (t.abandoned ? "abandoned" : "running") : fmtDuration(t.duration_ns)),
       h("td", { class: "num opt" }, t.spans),
       h("td", { class: "num" + (t.errors ? " bad" : "") }, t.errors),
       h("td", { class: "mono opt", title: t.hex }, t.trace_id),

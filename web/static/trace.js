@@ -141,7 +141,8 @@ class TraceView {
           rootNode ? spanStatus(rootNode.span) : null),
         h("p", { class: "facts-inline" },
           h("span", {}, "started ", rootNode ? fmtTime(rootNode.span.start) : "–"),
-          h("span", {}, "took ", rootNode && !isZeroTime(rootNode.span.end) ? fmtDuration(this.total) : "(running)"),
+          h("span", {}, "took ", rootNode && !isZeroTime(rootNode.span.end) ? fmtDuration(this.total)
+            : t.abandoned ? "(abandoned: its process stopped publishing before the root ended)" : "(running)"),
           h("span", {}, `${this.nodes.length} span${this.nodes.length === 1 ? "" : "s"}`),
           h("span", { class: failed ? "bad" : "" }, `${failed} failed`),
           this.slow.size ? h("span", { class: "slow" }, `${this.slow.size} slow`) : null),
