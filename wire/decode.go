@@ -26,6 +26,7 @@ type wireSpan struct {
 	Error         *wireError     `json:"error"`
 	HandledErrors []wireError    `json:"handled_errors"`
 	Level         string         `json:"level"`
+	Kind          string         `json:"kind"`
 	Attrs         map[string]any `json:"attrs"`
 	Events        []wireEvent    `json:"events"`
 	Links         []wireLink     `json:"links"`
@@ -210,6 +211,12 @@ func (w *wireSpan) to(d *spantree.SpanData, prefix string) error {
 	}
 	if d.Level, err = parseLevel(w.Level); err != nil {
 		return bad("level", "%v", err)
+	}
+	switch k := spantree.SpanKind(w.Kind); k {
+	case "", spantree.KindServer, spantree.KindClient, "producer", "consumer":
+		d.Kind = k
+	default:
+		return bad("kind", `want "server", "client", "producer" or "consumer", got %q`, w.Kind)
 	}
 	if w.Error != nil {
 		d.Error = new(spantree.ErrorInfo)

@@ -333,7 +333,7 @@ func (s *scanner) unknown(key string, fields ...string) bool {
 }
 
 var spanFields = []string{"trace_id", "span_id", "parent_id", "name", "location", "start", "end", "status", "error",
-	"handled_errors", "level", "attrs", "events", "links", "goroutine", "fold"}
+	"handled_errors", "level", "kind", "attrs", "events", "links", "goroutine", "fold"}
 
 // span reads one wire span into w.
 func (s *scanner) span(w *wireSpan) bool {
@@ -360,6 +360,8 @@ func (s *scanner) span(w *wireSpan) bool {
 			return s.optStr(&w.Status, true)
 		case "level":
 			return s.optStr(&w.Level, true)
+		case "kind":
+			return s.optStr(&w.Kind, true)
 		case "goroutine":
 			return s.optBool(&w.Goroutine)
 		case "error":

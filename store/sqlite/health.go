@@ -12,8 +12,9 @@ import (
 	msqlite "modernc.org/sqlite"
 )
 
-// SQLite's primary result codes that say something about the file.
+// SQLite's primary result codes the store acts on.
 const (
+	codeBusy    = 5  // SQLITE_BUSY
 	codeCorrupt = 11 // SQLITE_CORRUPT
 	codeFull    = 13 // SQLITE_FULL
 	codeNotADB  = 26 // SQLITE_NOTADB

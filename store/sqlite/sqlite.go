@@ -44,7 +44,7 @@ import (
 	"time"
 
 	"github.com/spantree/spantree/store"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 )
 
 //go:embed migrations/*.sql
@@ -242,6 +242,10 @@ var backfills = map[int]func(context.Context, *sql.Tx) error{
 // transactions take the write lock when they begin (BEGIN IMMEDIATE), so
 // that processes opening a new or old database at the same time apply each
 // migration once: the others wait (busy_timeout), then see it applied.
+//
+// A new file's first statements, while another process switches it to WAL,
+// can get SQLITE_BUSY at once (SQLite does not wait where waiting could
+// deadlock): the migration is tried again, for up to busyTimeout.
 func migrateWith(dsn string) error {
 	db, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
@@ -249,7 +253,15 @@ func migrateWith(dsn string) error {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	return migrate(context.Background(), db)
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := migrate(context.Background(), db)
+		var se *msqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != codeBusy || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // migrate applies the numbered migrations the database has not seen, each
