@@ -5,12 +5,12 @@ import (
 	"io"
 	"log"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spantree/spantree/internal/filefault"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store/sqlite"
@@ -42,17 +42,9 @@ func TestCorruptWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
+	if err := filefault.Corrupt(path); err != nil {
 		t.Fatal(err)
 	}
-	fi, _ := f.Stat()
-	junk := make([]byte, 64<<10)
-	for i := range junk {
-		junk[i] = byte(i*13 + 5)
-	}
-	f.WriteAt(junk, fi.Size()/2)
-	f.Close()
 
 	st, err = sqlite.Open(path)
 	if err != nil {

@@ -321,46 +321,30 @@ func (t *tool) pinRuntime() error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("pin the runtime: %w", err)
 	}
-	pinned := Exports{}
-	for p, f := range ex {
-		if ownRuntime(p) {
-			pinned[p] = f
-		}
-	}
-	name, err := pinImports(cfgFile, filepath.Join(dir, "importcfg"), pinned)
-	if err != nil {
+	name := filepath.Join(dir, "importcfg")
+	if err := writeImportcfg(b, name, ex, false); err != nil {
 		return err
 	}
 	setFlagValue(t.args, cfgIdx, "importcfg", name)
 	return nil
 }
 
-// pinImports is addImports for a package that is not instrumented: only the
-// runtime packages it imports are pointed at spangen's archives, none added.
-func pinImports(from, name string, pinned Exports) (string, error) {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return "", fmt.Errorf("read importcfg: %w", err)
-	}
-	keep := Exports{}
-	for p, f := range pinned {
-		if bytes.Contains(b, []byte("packagefile "+p+"=")) {
-			keep[p] = f
-		}
-	}
-	return addImports(from, name, keep)
-}
-
 // addImports writes to name a copy of the importcfg file from, with a
-// packagefile line for each of ex that it does not have yet. A line for a
-// package of the runtime module that ex has names ex's archive, whatever
-// archive the go command chose: a program has one runtime, the one spangen
-// built.
+// packagefile line for each of ex that it does not have yet (see
+// writeImportcfg).
 func addImports(from, name string, ex Exports) (string, error) {
 	b, err := os.ReadFile(from)
 	if err != nil {
 		return "", fmt.Errorf("read importcfg: %w", err)
 	}
+	return name, writeImportcfg(b, name, ex, true)
+}
+
+// writeImportcfg writes to name the importcfg b with every line for a
+// package of the runtime module that ex has naming ex's archive, whatever
+// archive the go command chose: a program has one runtime, the one spangen
+// built. With add, a line is added for each package of ex that b lacks.
+func writeImportcfg(b []byte, name string, ex Exports, add bool) error {
 	have := map[string]bool{}
 	var buf bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -377,17 +361,19 @@ func addImports(from, name string, ex Exports) (string, error) {
 		buf.WriteByte('\n')
 	}
 	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read importcfg: %w", err)
+		return fmt.Errorf("read importcfg: %w", err)
 	}
-	for _, p := range sortedKeys(ex) {
-		if !have[p] {
-			fmt.Fprintf(&buf, "packagefile %s=%s\n", p, ex[p])
+	if add {
+		for _, p := range sortedKeys(ex) {
+			if !have[p] {
+				fmt.Fprintf(&buf, "packagefile %s=%s\n", p, ex[p])
+			}
 		}
 	}
 	if err := os.WriteFile(name, buf.Bytes(), 0o666); err != nil {
-		return "", fmt.Errorf("write importcfg: %w", err)
+		return fmt.Errorf("write importcfg: %w", err)
 	}
-	return name, nil
+	return nil
 }
 
 func inDir(name, dir string) bool {

@@ -262,11 +262,7 @@ func TestBrowserLocal(t *testing.T) {
 	if _, err := client.NewHandler(local).Ingest(context.Background(), batches[0]); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", local)
-	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
+	ts := localUI(t, local)
 	b.do(chromedp.Navigate(ts.URL + "/ui/"))
 	b.waitText(`tr[data-name="main.main"]`, "ok")
 	if !eval[bool](b, `document.querySelector("#key-panel").hidden`) {
@@ -315,11 +311,7 @@ func TestBrowserCompare(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", local)
-	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
+	ts := localUI(t, local)
 
 	// From the trace page's form.
 	b.do(chromedp.Navigate(ts.URL + "/ui/#/trace/" + a.String()))
@@ -350,6 +342,17 @@ func TestBrowserCompare(t *testing.T) {
 		t.Errorf("swapped, db.Query is %q; want no longer failing", got)
 	}
 	b.noErrors()
+}
+
+// localUI serves the page and api (a server.Local) on a loopback port, as
+// a `spantree web -db PATH` would, until the test ends.
+func localUI(t *testing.T, api http.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // cmpIgnoreSetByStore ignores the annotation fields the store fills in.

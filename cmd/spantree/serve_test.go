@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spantree/spantree/internal/filefault"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store/sqlite"
 )
@@ -31,19 +31,9 @@ func TestServeCorruptFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
+	if err := filefault.Corrupt(path); err != nil {
 		t.Fatal(err)
 	}
-	fi, _ := f.Stat()
-	junk := make([]byte, 64<<10)
-	for i := range junk {
-		junk[i] = byte(i*31 + 7)
-	}
-	if _, err := f.WriteAt(junk, fi.Size()/2); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	var out, errOut strings.Builder
 	code := run([]string{"serve", "-addr", "127.0.0.1:0", "-db", path}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), path) || !strings.Contains(errOut.String(), "corrupt") {

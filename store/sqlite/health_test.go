@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spantree/spantree/internal/filefault"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/store/sqlite"
@@ -98,7 +98,7 @@ func TestCorruptFile(t *testing.T) {
 		t.Fatalf("QuickCheck of a sound file = %v", err)
 	}
 	st.Close()
-	if err := corrupt(path); err != nil {
+	if err := filefault.Corrupt(path); err != nil {
 		t.Fatal(err)
 	}
 	st, err = sqlite.Open(path)
@@ -117,25 +117,4 @@ func TestCorruptFile(t *testing.T) {
 	if err := st.Ready(ctx); !errors.Is(err, store.ErrCorrupt) {
 		t.Errorf("Ready after damage was found = %v; want store.ErrCorrupt", err)
 	}
-}
-
-// corrupt writes 64 KiB of junk into the middle of the file at path.
-func corrupt(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	junk := make([]byte, 64<<10)
-	for i := range junk {
-		junk[i] = byte(i*7 + 13)
-	}
-	if _, err := f.WriteAt(junk, fi.Size()/2); err != nil {
-		return err
-	}
-	return f.Close()
 }
