@@ -107,10 +107,12 @@ func (s Span) Done() {
 		// The bulk of a loop's calls: folded, not timed. When it
 		// succeeded, a count is all there is to do.
 		if sl := f.p.slot; sl.panicInfo == nil && sl.pendingFn != f.fn {
-			panicking := panicNil && gPanicking() // see panicnil.go
-			if v := recover(); v != nil || panicking && recoveredNilPanic() {
-				s.endPanic(v, stackDepth()) // panics again
-				return
+			if !gPanicKnown || gPanicking() {
+				panicking := panicNil && gPanicking() // see panicnil.go
+				if v := recover(); v != nil || panicking && recoveredNilPanic() {
+					s.endPanic(v, stackDepth()) // panics again
+					return
+				}
 			}
 			if !f.out {
 				sl.foldDepth--

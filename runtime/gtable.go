@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // The goroutine table maps a goroutine id to the span running on it, for
@@ -110,22 +109,6 @@ func lookupSlot(id uint64) *gslot {
 		return gslots[h&gtableMask].Load()
 	}
 	return lookupSlotProbe(id, h)
-}
-
-// mySlot returns the running goroutine's id and slot (nil when it has
-// none): goid and lookupSlot in one call, for start.
-func mySlot() (uint64, *gslot) {
-	var id uint64
-	if idOff >= 0 {
-		id = *(*uint64)(unsafe.Add(getg(), idOff))
-	} else {
-		id = slowGoid()
-	}
-	h := ghash(id)
-	if gkeys[h&gtableMask].Load() == id {
-		return id, gslots[h&gtableMask].Load()
-	}
-	return id, lookupSlotProbe(id, h)
 }
 
 func lookupSlotProbe(id, h uint64) *gslot {

@@ -3,10 +3,13 @@ package spantree
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -277,34 +280,36 @@ func (e *Encoder) appendUnixNano(b []byte, ns int64) []byte {
 
 // appendFraction appends the formatted second, the nanoseconds ns and Z.
 func (e *Encoder) appendFraction(b []byte, ns int) []byte {
-	// One copy of at most 30 bytes: the second, the fraction without its
-	// trailing zeros, Z. Unsigned 32-bit divisions by constants are a
-	// multiply and a shift each.
-	var t [30]byte
-	copy(t[:19], e.secText[:])
-	n := 19
+	// Written in place, at most 30 bytes: the second, the fraction without
+	// its trailing zeros, Z. The eight digits after the first are made in
+	// one word (digits8) and their trailing zeros counted in its bits.
+	n := len(b)
+	b = slices.Grow(b, 30)[:n+30]
+	t := b[n : n+30]
+	*(*[19]byte)(t) = e.secText
+	k := 19
 	if ns != 0 {
 		u := uint32(ns)
-		d0 := u / 1e8
-		r := u - d0*1e8
-		p1 := r / 1e6
-		r -= p1 * 1e6
-		p2 := r / 1e4
-		r -= p2 * 1e4
-		p3 := r / 100
-		p4 := r - p3*100
-		t[19], t[20] = '.', byte('0'+d0)
-		t[21], t[22] = digitPairs[2*p1], digitPairs[2*p1+1]
-		t[23], t[24] = digitPairs[2*p2], digitPairs[2*p2+1]
-		t[25], t[26] = digitPairs[2*p3], digitPairs[2*p3+1]
-		t[27], t[28] = digitPairs[2*p4], digitPairs[2*p4+1]
-		n = 29
-		for t[n-1] == '0' {
-			n--
-		}
+		w := digits8(u % 1e8)
+		t[19], t[20] = '.', byte('0'+u/1e8)
+		binary.BigEndian.PutUint64(t[21:29], w+0x3030303030303030)
+		k = 29 - bits.TrailingZeros64(w)/8 // all eight zero: ".d", and d is not 0
 	}
-	t[n] = 'Z'
-	return append(b, t[:n+1]...)
+	t[k] = 'Z'
+	return b[:n+k+1]
+}
+
+// digits8 returns the eight decimal digits of r (below 1e8) as the bytes of
+// a word, one digit (0 to 9) per byte, the first in the most significant
+// byte. The digits are split in lanes of the word, halves of halves, by
+// multiplications that stand for divisions by 100 and 10 in every lane at
+// once: x/100 is x*10486>>20 for x < 10000, x/10 is x*103>>10 for x < 100.
+func digits8(r uint32) uint64 {
+	w := uint64(r/10000)<<32 | uint64(r%10000)
+	q := (w * 10486 >> 20) & 0x0000007f0000007f
+	w = q<<16 | (w - q*100)
+	t := (w * 103 >> 10) & 0x000f000f000f000f
+	return t<<8 | (w - t*10)
 }
 
 // MarshalJSON encodes d as AppendJSON does, so that encoding/json and the

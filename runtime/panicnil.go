@@ -26,15 +26,14 @@ const gPanicOff = 4 * unsafe.Sizeof(uintptr(0))
 // offset of g._panic checks out.
 var panicNil bool
 
+// gPanicKnown is set at set-up when the offset of g._panic checks out: nil
+// outside a panic, set inside one. Done then reads it before it recovers,
+// and a folded call that is not panicking (nearly all of them) skips
+// recover, which costs more than the read.
+var gPanicKnown bool
+
 func probePanicNil() {
 	if !haveGetg || idOff < 0 {
-		return
-	}
-	nilRecovered := func() (r bool) {
-		defer func() { r = recover() == nil }()
-		panic(nil)
-	}()
-	if !nilRecovered {
 		return
 	}
 	if gPanicking() {
@@ -48,7 +47,15 @@ func probePanicNil() {
 		}()
 		panic("spantree: probing runtime.g._panic")
 	}()
-	panicNil = seen
+	if !seen || gPanicking() {
+		return
+	}
+	gPanicKnown = true
+	nilRecovered := func() (r bool) {
+		defer func() { r = recover() == nil }()
+		panic(nil)
+	}()
+	panicNil = nilRecovered
 }
 
 // gPanicking reports whether the running goroutine is panicking.

@@ -3,7 +3,10 @@
 // and of its OTLP/JSON sink (spanhttp) share it.
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -30,11 +33,34 @@ func AppendHex(b, src []byte) []byte {
 // AppendHex8 appends the 8 bytes of id as 16 lower-case hex characters.
 func AppendHex8(b []byte, id [8]byte) []byte {
 	var h [16]byte
-	for i, c := range id {
-		p := hexPairs[c]
-		h[2*i], h[2*i+1] = p[0], p[1]
-	}
+	PutHex8(h[:], id)
 	return append(b, h[:]...)
+}
+
+// PutHex8 writes the 8 bytes of id as 16 lower-case hex characters to
+// dst[:16]. It converts eight digits at a time in a 64-bit word (one nibble
+// per byte, then each nibble to its digit), about twenty instructions where a
+// table look-up per byte takes fifty.
+func PutHex8(dst []byte, id [8]byte) {
+	_ = dst[15]
+	x := binary.BigEndian.Uint64(id[:])
+	binary.BigEndian.PutUint64(dst[0:8], hexWord(uint32(x>>32)))
+	binary.BigEndian.PutUint64(dst[8:16], hexWord(uint32(x)))
+}
+
+// hexWord returns the eight hex digits of x, most significant first when
+// stored big-endian.
+func hexWord(x uint32) uint64 {
+	// Spread the nibbles of x over the bytes of v, the first nibble in the
+	// most significant byte.
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	// Bytes over 9 get 'a'-10 instead of '0': adding 6 carries into bit 4
+	// exactly for them.
+	letters := ((v + 0x0606060606060606) >> 4) & 0x0101010101010101
+	return v + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
 // hexPairs holds the two hex digits of every byte.
