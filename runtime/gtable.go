@@ -111,8 +111,15 @@ func lookupSlot(id uint64) *gslot {
 	return lookupSlotProbe(id, h)
 }
 
+// probeFar is the largest distance from its hash at which a slot was ever
+// claimed (at most gwindow-1): lookups probe no further, so that a goroutine
+// without a slot (the first span of every request or test) finds out in a
+// probe or two rather than gwindow. It only grows; it is raised before the
+// claim that needs it, so a goroutine always finds its own slot.
+var probeFar atomic.Uint64
+
 func lookupSlotProbe(id, h uint64) *gslot {
-	for i := uint64(1); i < gwindow; i++ {
+	for i, far := uint64(1), probeFar.Load(); i <= far; i++ {
 		if j := (h + i) & gtableMask; gkeys[j].Load() == id {
 			return gslots[j].Load()
 		}
@@ -131,7 +138,12 @@ func claimSlot(id uint64) *gslot {
 	h := ghash(id)
 	for i := uint64(0); i < gwindow; i++ {
 		j := (h + i) & gtableMask
-		if gkeys[j].Load() == 0 && gkeys[j].CompareAndSwap(0, id) {
+		if gkeys[j].Load() != 0 {
+			continue
+		}
+		for far := probeFar.Load(); far < i && !probeFar.CompareAndSwap(far, i); far = probeFar.Load() {
+		}
+		if gkeys[j].CompareAndSwap(0, id) {
 			s := gslots[j].Load()
 			if s == nil {
 				s = &gslot{index: int32(j)}
