@@ -183,6 +183,17 @@ func (s Span) Err(err error) error {
 	return err
 }
 
+// Live reports whether s has anything for Done to finish: false for a call
+// made inside a folded call, and when tracing is off. Generated code may
+// defer Done only when it is, which spares those calls (the bulk of the
+// calls of a hot path) the deferred call:
+//
+//	__sp := __spantree.Start(&__spantree_fns[0])
+//	if __sp.Live() {
+//		defer __sp.Done()
+//	}
+func (s Span) Live() bool { return s.rec != nil || s.fold != nil }
+
 // Context returns ctx carrying s, for code that starts work under s
 // explicitly. A folded or sampled-out s returns ctx unchanged.
 func (s Span) Context(ctx context.Context) context.Context {
