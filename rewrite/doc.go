@@ -20,8 +20,14 @@
 // Each instrumented function gets two statements in front of its body:
 //
 //	__sp := __spantree.Start(&__spantree_fns_file[0])
-//	defer __sp.Done()
+//	if __sp.Live() {
+//		defer __sp.Done()
+//	}
 //
+// (Live is false for a call made inside a folded call, and for every call
+// when tracing is off: those calls skip the deferred call, which is most of
+// what they would cost. Undo also takes out the shape of earlier releases,
+// the defer on its own.)
 // with StartContext (reassigning the first named context.Context parameter,
 // except in a function that compares that parameter with == or != or
 // asserts its type, or where it escapes (returned, stored, sent, captured by
@@ -35,7 +41,7 @@
 // r, &...)` instead, which makes w record the answer's status on the span
 // (__spanhttp.Start(outer, r, &...) when the writer is unnamed; see
 // "net/http" below).
-// A function whose last result is a named error ends with `defer __sp.DoneErr(&err)`; a function
+// A function whose last result is a named error defers `__sp.DoneErr(&err)` instead; a function
 // whose last result is an unnamed error wraps the error of each return
 // statement in __sp.Err(...) (a `return f()` of several values goes through
 // temporaries __rN; where a goto of the function jumps over that return to

@@ -211,10 +211,14 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	}
 
 	errName, wrap := in.errorResult(f.typ)
-	end := "defer __sp.Done()"
+	done := "__sp.Done()"
 	if errName != "" {
-		end = fmt.Sprintf("defer __sp.DoneErr(&%s)", errName)
+		done = fmt.Sprintf("__sp.DoneErr(&%s)", errName)
 	}
+	// The deferred end only when the span has something to end: a call
+	// made inside a folded call (and every call when tracing is off) skips
+	// the deferred call, most of what such a call would cost.
+	end := "if __sp.Live() { defer " + done + " }"
 	rename := ""
 	if f.rename != "" && f.nameSet == "" { // //spangen:name wins
 		// The span's name as the testing package names the subtest:
@@ -249,7 +253,7 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		ind := f.brace + "\t"
 		f.indent = ind
 		list := b.List
-		pro := "\n" + ind + start + "\n" + ind + end + "\n"
+		pro := "\n" + ind + start + "\n" + ind + endLines(end, ind) + "\n"
 		if rename != "" {
 			pro += ind + rename + "\n"
 		}
@@ -265,7 +269,7 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	} else {
 		ind := in.lineIndent(b.Rbrace) + "\t"
 		p := in.lineEnd(b.Lbrace + 1)
-		pro := "\n" + ind + start + "\n" + ind + end
+		pro := "\n" + ind + start + "\n" + ind + endLines(end, ind)
 		if rename != "" {
 			pro += "\n" + ind + rename
 		}
@@ -399,4 +403,12 @@ func countFields(fl *ast.FieldList) int {
 		n += max(1, len(f.Names))
 	}
 	return n
+}
+
+// endLines is the conditional deferred end laid out as gofmt lays it out, on
+// three lines at indentation ind (the first line's indentation is the
+// caller's).
+func endLines(end, ind string) string {
+	cond, body, _ := strings.Cut(end, " { ")
+	return cond + " {\n" + ind + "\t" + strings.TrimSuffix(body, " }") + "\n" + ind + "}"
 }

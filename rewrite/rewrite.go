@@ -50,7 +50,7 @@ type Options struct {
 	// KeepLines keeps every line of the file at its line number, for
 	// compile-time instrumentation (spangen toolexec), whose output is
 	// compiled, never read: inserted statements join the line they go into
-	// ("{ __sp := ...; defer __sp.Done(); ..."), one-line bodies stay on one
+	// ("{ __sp := ...; if __sp.Live() { defer __sp.Done() }; ..."), one-line bodies stay on one
 	// line, and only the descriptor table is added, after the last line. The
 	// output is not gofmt-formatted, and locations are the original lines.
 	KeepLines bool

@@ -252,3 +252,64 @@ func FuzzRewrite(f *testing.F) {
 		checkLinesKept(t, src, kept)
 	})
 }
+
+// TestUndoEarlierShape: files written by the previous release, whose
+// deferred end is not behind __sp.Live(), are still taken back to the
+// original by Undo, and File brings them to the current shape.
+func TestUndoEarlierShape(t *testing.T) {
+	const orig = `package p
+
+import "fmt"
+
+func F() error {
+	fmt.Println()
+	return nil
+}
+
+func G() (err error) {
+	return fmt.Errorf("g")
+}
+`
+	const earlier = `package p
+
+import "fmt"
+
+import __spantree "github.com/spantree/spantree/runtime"
+
+func F() error {
+	__sp := __spantree.Start(&__spantree_fns_f[0])
+	defer __sp.Done()
+	fmt.Println()
+	return nil
+}
+
+func G() (err error) {
+	__sp := __spantree.Start(&__spantree_fns_f[1])
+	defer __sp.DoneErr(&err)
+	return fmt.Errorf("g")
+}
+
+var __spantree_fns_f = [...]__spantree.Func{
+	{Name: "p.F", Loc: "f.go:7"},
+	{Name: "p.G", Loc: "f.go:14"},
+}
+`
+	back, err := Undo("f.go", []byte(earlier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(orig, string(back)); diff != "" {
+		t.Errorf("Undo(earlier shape) (-want +got):\n%s", diff)
+	}
+	again, err := File("f.go", []byte(earlier), Options{Tiny: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := File("f.go", []byte(orig), Options{Tiny: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(again)); diff != "" {
+		t.Errorf("File(earlier shape) differs from File(original) (-want +got):\n%s", diff)
+	}
+}

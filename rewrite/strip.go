@@ -417,9 +417,17 @@ func prologue(st ast.Stmt) (table string, idx int, ok bool) {
 	return tid.Name, n, true
 }
 
-// isEndDefer reports whether st is `defer __sp.Done()` or `defer
-// __sp.DoneErr(&err)`.
+// isEndDefer reports whether st is the deferred end File writes, `if
+// __sp.Live() { defer __sp.Done() }` (or DoneErr(&err)), or the shape of
+// earlier releases, the defer alone.
 func isEndDefer(st ast.Stmt) bool {
+	if is, ok := st.(*ast.IfStmt); ok {
+		c, isCall := is.Cond.(*ast.CallExpr)
+		if !isCall || is.Init != nil || is.Else != nil || len(is.Body.List) != 1 || !isSpCall(c, "Live") || len(c.Args) != 0 {
+			return false
+		}
+		st = is.Body.List[0]
+	}
 	d, ok := st.(*ast.DeferStmt)
 	return ok && (isSpCall(d.Call, "Done") || isSpCall(d.Call, "DoneErr"))
 }

@@ -14,10 +14,16 @@
 //	__sp := __spantree.Start(&__spantree_fns[0])            // no context parameter
 //	ctx, __sp := __spantree.StartContext(ctx, &__spantree_fns[1]) // first context.Context parameter
 //	__sp := __spantree.StartLit(__sp, &__spantree_fns[2])   // a function literal
-//	defer __sp.Done()                                       // or defer __sp.DoneErr(&err)
+//	if __sp.Live() {
+//		defer __sp.Done()                                   // or defer __sp.DoneErr(&err)
+//	}
 //	return v, __sp.Err(err)                                 // an unnamed error result
 //
-// [Span] is a three-word value held on the caller's stack. Done recovers a
+// [Span] is a three-word value held on the caller's stack. [Span.Live] is
+// false for a call made inside a folded call and when tracing is off, so
+// that those calls, the bulk of a hot path's, skip the deferred call; code
+// written by earlier releases defers Done unconditionally, which is as
+// correct and a little slower. Done recovers a
 // panic to record it (with its stack) and panics again with the same value;
 // an inner span that recorded a panic lets the outer ones pass it on without
 // recovering, so a panic costs one re-panic however deep. [Exit] stands in

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ func TestMain(m *testing.M) {
 		"spangen": main,
 	})
 }
+
+var update = flag.Bool("update", false, "rewrite the files that cmp compares in the scripts with what the commands produced")
 
 // TestScript runs the CLI scripts in testdata/script: one behaviour each.
 func TestScript(t *testing.T) {
@@ -31,7 +34,8 @@ func TestScript(t *testing.T) {
 		goenv[k] = strings.TrimSpace(string(out))
 	}
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
 			for k, v := range goenv {
 				env.Setenv(k, v)
