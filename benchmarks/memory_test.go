@@ -26,15 +26,17 @@ const (
 // apart from fns so that their fold state is their own.
 var memFns = [...]spantree.Func{
 	memRoot:   {Name: "benchmarks.loopRoot", Loc: "benchmarks/memory_test.go:35"},
-	memLeaf:   {Name: "benchmarks.leaf", Loc: "benchmarks/memory_test.go:44"},
-	memParent: {Name: "benchmarks.parent", Loc: "benchmarks/memory_test.go:50"},
-	memChild:  {Name: "benchmarks.child", Loc: "benchmarks/memory_test.go:56"},
+	memLeaf:   {Name: "benchmarks.leaf", Loc: "benchmarks/memory_test.go:46"},
+	memParent: {Name: "benchmarks.parent", Loc: "benchmarks/memory_test.go:54"},
+	memChild:  {Name: "benchmarks.child", Loc: "benchmarks/memory_test.go:62"},
 }
 
 // loopRoot calls call n times under one root span.
 func loopRoot(ctx context.Context, n int, call func()) {
 	_, __sp := spantree.StartContext(ctx, &memFns[memRoot])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	for range n {
 		call()
 	}
@@ -43,19 +45,25 @@ func loopRoot(ctx context.Context, n int, call func()) {
 // leaf is fast and has no children: its calls fold.
 func leaf() {
 	__sp := spantree.Start(&memFns[memLeaf])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 // parent has a child, so it never folds: every call is a recorded span.
 func parent() {
 	__sp := spantree.Start(&memFns[memParent])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	child()
 }
 
 func child() {
 	__sp := spantree.Start(&memFns[memChild])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 // peakMemory samples the heap while f runs and returns the highest HeapInuse

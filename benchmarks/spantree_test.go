@@ -33,30 +33,32 @@ const (
 // is what the Folded benchmark measures.
 var fns = [...]spantree.Func{
 	fnRoot:         {Name: "benchmarks.root", Loc: "benchmarks/spantree_test.go:57"},
-	fnRootParallel: {Name: "benchmarks.rootParallel", Loc: "benchmarks/spantree_test.go:67"},
-	fnRecorded:     {Name: "benchmarks.recorded", Loc: "benchmarks/spantree_test.go:79", Kind: spantree.KindNoFold},
-	fnRecordedCtx:  {Name: "benchmarks.recordedCtx", Loc: "benchmarks/spantree_test.go:84", Kind: spantree.KindNoFold},
-	fnFolded:       {Name: "benchmarks.folded", Loc: "benchmarks/spantree_test.go:90"},
-	fnFailing:      {Name: "benchmarks.failing", Loc: "benchmarks/spantree_test.go:112"},
-	fnFailingNamed: {Name: "benchmarks.failingNamed", Loc: "benchmarks/spantree_test.go:118"},
-	fnNest0 + 0:    {Name: "benchmarks.nest0", Loc: "benchmarks/spantree_test.go:124"},
-	fnNest0 + 1:    {Name: "benchmarks.nest1", Loc: "benchmarks/spantree_test.go:130"},
-	fnNest0 + 2:    {Name: "benchmarks.nest2", Loc: "benchmarks/spantree_test.go:136"},
-	fnNest0 + 3:    {Name: "benchmarks.nest3", Loc: "benchmarks/spantree_test.go:142"},
-	fnNest0 + 4:    {Name: "benchmarks.nest4", Loc: "benchmarks/spantree_test.go:148"},
-	fnNest0 + 5:    {Name: "benchmarks.nest5", Loc: "benchmarks/spantree_test.go:154"},
-	fnNest0 + 6:    {Name: "benchmarks.nest6", Loc: "benchmarks/spantree_test.go:160"},
-	fnNest0 + 7:    {Name: "benchmarks.nest7", Loc: "benchmarks/spantree_test.go:166"},
-	fnNest0 + 8:    {Name: "benchmarks.nest8", Loc: "benchmarks/spantree_test.go:172"},
-	fnNest0 + 9:    {Name: "benchmarks.nest9", Loc: "benchmarks/spantree_test.go:178"},
-	fnFoldedTen:    {Name: "benchmarks.foldedTen", Loc: "benchmarks/spantree_test.go:97"},
-	fnUnder:        {Name: "benchmarks.under", Loc: "benchmarks/spantree_test.go:105"},
+	fnRootParallel: {Name: "benchmarks.rootParallel", Loc: "benchmarks/spantree_test.go:69"},
+	fnRecorded:     {Name: "benchmarks.recorded", Loc: "benchmarks/spantree_test.go:83", Kind: spantree.KindNoFold},
+	fnRecordedCtx:  {Name: "benchmarks.recordedCtx", Loc: "benchmarks/spantree_test.go:90", Kind: spantree.KindNoFold},
+	fnFolded:       {Name: "benchmarks.folded", Loc: "benchmarks/spantree_test.go:98"},
+	fnFailing:      {Name: "benchmarks.failing", Loc: "benchmarks/spantree_test.go:126"},
+	fnFailingNamed: {Name: "benchmarks.failingNamed", Loc: "benchmarks/spantree_test.go:134"},
+	fnNest0 + 0:    {Name: "benchmarks.nest0", Loc: "benchmarks/spantree_test.go:142"},
+	fnNest0 + 1:    {Name: "benchmarks.nest1", Loc: "benchmarks/spantree_test.go:150"},
+	fnNest0 + 2:    {Name: "benchmarks.nest2", Loc: "benchmarks/spantree_test.go:158"},
+	fnNest0 + 3:    {Name: "benchmarks.nest3", Loc: "benchmarks/spantree_test.go:166"},
+	fnNest0 + 4:    {Name: "benchmarks.nest4", Loc: "benchmarks/spantree_test.go:174"},
+	fnNest0 + 5:    {Name: "benchmarks.nest5", Loc: "benchmarks/spantree_test.go:182"},
+	fnNest0 + 6:    {Name: "benchmarks.nest6", Loc: "benchmarks/spantree_test.go:190"},
+	fnNest0 + 7:    {Name: "benchmarks.nest7", Loc: "benchmarks/spantree_test.go:198"},
+	fnNest0 + 8:    {Name: "benchmarks.nest8", Loc: "benchmarks/spantree_test.go:206"},
+	fnNest0 + 9:    {Name: "benchmarks.nest9", Loc: "benchmarks/spantree_test.go:214"},
+	fnFoldedTen:    {Name: "benchmarks.foldedTen", Loc: "benchmarks/spantree_test.go:107"},
+	fnUnder:        {Name: "benchmarks.under", Loc: "benchmarks/spantree_test.go:117"},
 }
 
 // root is the root span of one trace: it calls call n times.
 func root(ctx context.Context, n int, call func(context.Context)) {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRoot])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	for range n {
 		call(ctx)
 	}
@@ -66,7 +68,9 @@ func root(ctx context.Context, n int, call func(context.Context)) {
 // times, and reports false when pb has no more iterations.
 func rootParallel(ctx context.Context, pb *testing.PB, call func(context.Context)) bool {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRootParallel])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	for range perTrace {
 		if !pb.Next() {
 			return false
@@ -78,25 +82,33 @@ func rootParallel(ctx context.Context, pb *testing.PB, call func(context.Context
 
 func recorded() {
 	__sp := spantree.Start(&fns[fnRecorded])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 func recordedCtx(ctx context.Context) {
 	ctx, __sp := spantree.StartContext(ctx, &fns[fnRecordedCtx])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	_ = ctx
 }
 
 func folded() {
 	__sp := spantree.Start(&fns[fnFolded])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 // foldedTen is a folded call that calls under ten times: the calls a folded
 // call makes record nothing (UnderFold).
 func foldedTen() {
 	__sp := spantree.Start(&fns[fnFoldedTen])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	for range 10 {
 		under()
 	}
@@ -104,80 +116,106 @@ func foldedTen() {
 
 func under() {
 	__sp := spantree.Start(&fns[fnUnder])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 var errBench = errors.New("benchmark error")
 
 func failing() error {
 	__sp := spantree.Start(&fns[fnFailing])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	return __sp.Err(errBench)
 }
 
 func failingNamed() (err error) {
 	__sp := spantree.Start(&fns[fnFailingNamed])
-	defer __sp.DoneErr(&err)
+	if __sp.Live() {
+		defer __sp.DoneErr(&err)
+	}
 	return errBench
 }
 
 func nest0() {
 	__sp := spantree.Start(&fns[fnNest0+0])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest1()
 }
 
 func nest1() {
 	__sp := spantree.Start(&fns[fnNest0+1])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest2()
 }
 
 func nest2() {
 	__sp := spantree.Start(&fns[fnNest0+2])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest3()
 }
 
 func nest3() {
 	__sp := spantree.Start(&fns[fnNest0+3])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest4()
 }
 
 func nest4() {
 	__sp := spantree.Start(&fns[fnNest0+4])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest5()
 }
 
 func nest5() {
 	__sp := spantree.Start(&fns[fnNest0+5])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest6()
 }
 
 func nest6() {
 	__sp := spantree.Start(&fns[fnNest0+6])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest7()
 }
 
 func nest7() {
 	__sp := spantree.Start(&fns[fnNest0+7])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest8()
 }
 
 func nest8() {
 	__sp := spantree.Start(&fns[fnNest0+8])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 	nest9()
 }
 
 func nest9() {
 	__sp := spantree.Start(&fns[fnNest0+9])
-	defer __sp.Done()
+	if __sp.Live() {
+		defer __sp.Done()
+	}
 }
 
 // underRoots calls call b.N times, perTrace calls under each root span.
