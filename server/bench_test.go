@@ -92,6 +92,16 @@ func (m *batchMaker) next() []byte {
 func (m *batchMaker) nextOTLP() []byte {
 	m.renew()
 	td := ptrace.NewTraces()
+	m.fillOTLP(td)
+	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		panic(err)
+	}
+	return m.gzip(body)
+}
+
+// fillOTLP adds the spans to td as an OpenTelemetry SDK sends them.
+func (m *batchMaker) fillOTLP(td ptrace.Traces) {
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "bench")
 	ss := rs.ScopeSpans().AppendEmpty().Spans()
@@ -109,11 +119,6 @@ func (m *batchMaker) nextOTLP() []byte {
 		o.Attributes().PutStr("code.filepath", "pkg/f.go")
 		o.Attributes().PutInt("code.lineno", 12)
 	}
-	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-	if err != nil {
-		panic(err)
-	}
-	return m.gzip(body)
 }
 
 // renew gives the spans a fresh trace id.
