@@ -23,7 +23,8 @@ import (
 )
 
 // BenchmarkReceiver is `make bench-receiver`: the receiver as its users run
-// it, `spantree serve` on a database file (SPANTREE_BIN), and Jaeger v2
+// it, `spantree serve` on a database file (SPANTREE_BIN; SPANTREE_BASE_BIN
+// adds another build, such as main's, for before and after), and Jaeger v2
 // (SPANTREE_JAEGER, see e2e/jaeger.sh) side by side in the same run, each a
 // process of its own, with the load sent from this one. Every case sends
 // b.N spans (run it with -benchtime Nx) as gzip bodies encoded before the
@@ -40,7 +41,12 @@ func BenchmarkReceiver(b *testing.B) {
 	if bin == "" {
 		b.Skip("SPANTREE_BIN is not set: run `make bench-receiver`")
 	}
-	recvs := []*receiver{startSpantree(b, bin)}
+	recvs := []*receiver{startSpantree(b, "spantree", bin)}
+	if base := os.Getenv("SPANTREE_BASE_BIN"); base != "" {
+		// Another build of spantree (an earlier commit), for before
+		// and after in the same run.
+		recvs = append(recvs, startSpantree(b, "spantree-base", base))
+	}
 	if jb := os.Getenv("SPANTREE_JAEGER"); jb != "" {
 		recvs = append(recvs, startJaegerBench(b, jb, "memory"), startJaegerBench(b, jb, "badger"))
 	}
@@ -221,7 +227,7 @@ func startProcess(b *testing.B, name string, cmd *exec.Cmd, ready func() bool) i
 	return cmd.Process.Pid
 }
 
-func startSpantree(b *testing.B, bin string) *receiver {
+func startSpantree(b *testing.B, name, bin string) *receiver {
 	db := filepath.Join(b.TempDir(), "bench.db")
 	st, err := sqlite.Open(db)
 	if err != nil {
@@ -233,9 +239,10 @@ func startSpantree(b *testing.B, bin string) *receiver {
 		b.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", loopbackPort(b))
-	r := &receiver{name: "spantree", base: "http://" + addr, key: key,
+	r := &receiver{name: name, base: "http://" + addr, key: key,
 		paths: map[string]string{"spans": "/v1/spans", "otlp-proto": "/v1/traces", "otlp-json": "/v1/traces"}}
-	r.pid = startProcess(b, "spantree", exec.Command(bin, "serve", "-addr", addr, "-db", db), func() bool {
+	cmd := exec.Command(bin, "serve", "-addr", addr, "-db", db)
+	r.pid = startProcess(b, name, cmd, func() bool {
 		resp, err := http.Get(r.base + "/healthz")
 		if err != nil {
 			return false
