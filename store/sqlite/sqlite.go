@@ -20,12 +20,16 @@
 // spans: a larger batch is written in several, taking turns with the other
 // callers, so that nobody waits behind it. The callers encode their spans
 // (wire JSON, error fingerprints) before handing them over, so that the one
-// writer does little but SQL. The same transaction adds the spans to the
-// per-minute rollups (table span_minutes, see [store.Rollup]); a temporary
-// trigger on the writer's connection notes the spans that replace a finished
-// copy of themselves, which the rollups have counted already. The WAL is
-// kept under walLimit (64 MiB) by a checkpoint that the writer runs between
-// transactions (boundWAL).
+// writer does little but SQL: the span inserts, 64 rows a statement, go to
+// the driver's connection directly (execRaw), and a row's data column holds
+// only what its other columns do not (storedData). The same transaction
+// adds the spans to the per-minute rollups (table span_minutes, see
+// [store.Rollup]); a temporary trigger on the writer's connection notes the
+// spans that replace a finished copy of themselves, which the rollups have
+// counted already. The WAL is copied into the database by passive
+// checkpoints on a goroutine of their own, every second and whenever it
+// passes half of walLimit (64 MiB), and kept under walLimit by a truncating
+// checkpoint that the writer runs between transactions (boundWAL).
 package sqlite
 
 import (
