@@ -92,7 +92,15 @@ bench:
 bench-ui:
 	$(GO) test ./ui -run '^$$' -bench . -benchmem
 
-bench-receiver:
+# bench-receiver runs `spantree serve` and Jaeger v2 (built once, cached:
+# see e2e/jaeger.sh) as processes side by side under the same load
+# (BenchmarkReceiver: each case RECEIVER_SPANS spans), then the in-process
+# benchmarks. RECEIVER_COUNT=3 repeats each case for medians.
+RECEIVER_SPANS ?= 200000
+RECEIVER_COUNT ?= 1
+bench-receiver: build
+	SPANTREE_BIN=$(CURDIR)/bin/spantree SPANTREE_JAEGER=$$(./e2e/jaeger.sh) \
+		$(GO) test -run '^$$' -bench Receiver -benchtime $(RECEIVER_SPANS)x -count $(RECEIVER_COUNT) ./server/
 	$(GO) test -run '^$$' -bench 'IngestHTTP|TraceLookup' -benchtime 5000x -benchmem ./server/
 	$(GO) test -run '^$$' -bench Ingest -benchtime 2000x -benchmem ./store/sqlite/
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -92,6 +93,16 @@ func (m *batchMaker) next() []byte {
 func (m *batchMaker) nextOTLP() []byte {
 	m.renew()
 	td := ptrace.NewTraces()
+	m.fillOTLP(td)
+	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		panic(err)
+	}
+	return m.gzip(body)
+}
+
+// fillOTLP adds the spans to td as an OpenTelemetry SDK sends them.
+func (m *batchMaker) fillOTLP(td ptrace.Traces) {
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "bench")
 	ss := rs.ScopeSpans().AppendEmpty().Spans()
@@ -109,11 +120,6 @@ func (m *batchMaker) nextOTLP() []byte {
 		o.Attributes().PutStr("code.filepath", "pkg/f.go")
 		o.Attributes().PutInt("code.lineno", 12)
 	}
-	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-	if err != nil {
-		panic(err)
-	}
-	return m.gzip(body)
 }
 
 // renew gives the spans a fresh trace id.
@@ -218,10 +224,15 @@ func benchIngest(b *testing.B, path, contentType string, encode func(*batchMaker
 	}
 }
 
+// lookupSpans is how many spans BenchmarkTraceLookup stores first.
+var lookupSpans = flag.Int("lookup-spans", 1_000_000, "spans stored before BenchmarkTraceLookup looks traces up (traces of 10)")
+
 // BenchmarkTraceLookup is GET /v1/traces/{id} over HTTP with 1,000,000 spans
-// stored (100,000 traces of 10), reporting p50 and p99 latencies.
+// stored (100,000 traces of 10; -lookup-spans sets another number),
+// reporting p50 and p99 latencies.
 func BenchmarkTraceLookup(b *testing.B) {
-	const traces, perTrace = 100_000, 10
+	const perTrace = 10
+	traces := max(1, *lookupSpans/perTrace)
 	e := newEnv(&testing.T{}, server.Options{P99Refresh: -1})
 	defer e.srv.Close()
 	defer e.st.Close()
@@ -229,6 +240,7 @@ func BenchmarkTraceLookup(b *testing.B) {
 	now := time.Now()
 	ids := make([]spantree.TraceID, traces)
 	batch := spantree.Batch{Tags: map[string]string{"service": "bench"}}
+	loadStart := time.Now()
 	for i := range ids {
 		ids[i] = spantree.NewTraceID(now)
 		for j := range perTrace {
@@ -246,6 +258,7 @@ func BenchmarkTraceLookup(b *testing.B) {
 			batch.Spans = batch.Spans[:0]
 		}
 	}
+	loaded := time.Since(loadStart)
 	c := e.client()
 	lat := make([]time.Duration, 0, 1024)
 	b.ReportAllocs()
@@ -263,4 +276,5 @@ func BenchmarkTraceLookup(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(traces*perTrace)/loaded.Seconds(), "load-spans/s")
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	spantree "github.com/spantree/spantree/runtime"
 )
@@ -147,6 +148,30 @@ func (s *scanner) name() (string, bool) {
 func (s *scanner) peekPos() int {
 	s.ws()
 	return s.i
+}
+
+// optView reads a string or null as optStr does, but a string without
+// escapes is not copied: *v is a view of the input, for the fields that
+// are parsed into other types before the decoder returns (ids, times) and
+// are dropped then. The decoder's callers do not change the input while it
+// runs, so the views stay valid as long as they are used, with five
+// allocations a span fewer.
+func (s *scanner) optView(v *string) bool {
+	if s.null() {
+		return true
+	}
+	start := s.peekPos()
+	b, plain, ok := s.raw()
+	if !ok {
+		return false
+	}
+	if !plain {
+		s.i = start
+		*v, ok = s.str()
+		return ok
+	}
+	*v = unsafe.String(unsafe.SliceData(b), len(b))
+	return true
 }
 
 // optStr reads a string or null (which leaves *v as it is).
@@ -343,19 +368,19 @@ func (s *scanner) span(w *wireSpan) bool {
 	return s.object(func(key string) bool {
 		switch key {
 		case "trace_id":
-			return s.optStr(&w.TraceID, false)
+			return s.optView(&w.TraceID)
 		case "span_id":
-			return s.optStr(&w.SpanID, false)
+			return s.optView(&w.SpanID)
 		case "parent_id":
-			return s.optStr(&w.ParentID, false)
+			return s.optView(&w.ParentID)
 		case "name":
 			return s.optStr(&w.Name, true)
 		case "location":
 			return s.optStr(&w.Location, true)
 		case "start":
-			return s.optStr(&w.Start, false)
+			return s.optView(&w.Start)
 		case "end":
-			return s.optStr(&w.End, false)
+			return s.optView(&w.End)
 		case "status":
 			return s.optStr(&w.Status, true)
 		case "level":
@@ -473,7 +498,7 @@ func (s *scanner) event(e *wireEvent) bool {
 	return s.object(func(key string) bool {
 		switch key {
 		case "time":
-			return s.optStr(&e.Time, false)
+			return s.optView(&e.Time)
 		case "level":
 			return s.optStr(&e.Level, true)
 		case "msg":
@@ -492,9 +517,9 @@ func (s *scanner) link(l *wireLink) bool {
 	return s.object(func(key string) bool {
 		switch key {
 		case "trace_id":
-			return s.optStr(&l.TraceID, false)
+			return s.optView(&l.TraceID)
 		case "span_id":
-			return s.optStr(&l.SpanID, false)
+			return s.optView(&l.SpanID)
 		case "ref":
 			return s.optStr(&l.Ref, true)
 		}
