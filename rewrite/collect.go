@@ -48,6 +48,7 @@ type fn struct {
 	// facts for the tiny rule
 	calls, loops int
 	nodes        int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
+	path         int // syntax nodes on the longest path through the body (see pathNodes); 0 until needed
 	callsOut     int // calls of other packages' functions (pkg.F(...))
 	// callees are the calls that may go to a function or method of this
 	// package (by name, without types): the tiny rule decides them per
@@ -209,7 +210,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "recover" && len(n.Args) == 0 && cur.deferred {
 				cur.recovers = append(cur.recovers, n)
 			}
-			if !in.isBuiltinOrConversion(n) && !in.isPureCall(n) {
+			if !in.isBuiltinOrConversion(n) && !in.isPureCall(n) && !in.isTestFailure(n) {
 				cur.calls++
 				switch c := in.packageCallee(n.Fun); {
 				case c.name != "" || c.method != "":

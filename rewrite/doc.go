@@ -129,15 +129,24 @@
 //     conversions (to predeclared types and the package's own), functions
 //     of the standard library's pure packages (bytes, strings, strconv,
 //     math, math/bits, unicode, utf8, slices, maps, cmp, errors,
-//     encoding/binary, encoding/hex, sync/atomic) and tiny functions of the
-//     same package, no loops, no go, defer or select statements, no channel
+//     encoding/binary, encoding/hex, sync/atomic, unsafe) and tiny functions
+//     of the same package, no loops, no go, defer or select statements, no channel
 //     operations, no function literals, and at most 80 syntax nodes (the
 //     inliner's budget is 80). These are the functions the compiler would
-//     inline anyway. Which functions of a package are tiny depends on each
-//     other, so [Files] decides it for all the files of a package at once,
-//     as the least fixed point over the calls (names resolved without
-//     types: a method call counts as tiny when every method of that name in
-//     the package is); recursion is never tiny. [File] alone sees one file;
+//     inline anyway. A longer one is a leaf too when the longest path
+//     through it is within 160 nodes (an if counts its larger branch, or
+//     ends the path when its body returns; a switch its largest clause):
+//     straight-line code runs each node of that path once at most, so a
+//     composite literal of twenty byte conversions or an iterator's Next
+//     that decodes one record of several kinds costs less than a span
+//     would. In a test file, a call of t.Fatalf, t.Errorf, t.Skip and the
+//     like counts as none (it runs when the test fails), so that a
+//     benchmark's per-item callback stays tiny. Which functions of a
+//     package are tiny depends on each other, so [Files] decides it for all
+//     the files of a package at once, as the least fixed point over the
+//     calls (names resolved without types: a method call counts as tiny
+//     when every method of that name in the package is); recursion is never
+//     tiny. [File] alone sees one file;
 //   - wrappers: a body of one statement making one call of a function or
 //     method of this package (at most 40 nodes), such as `return
 //     l.less(a, b)`: the callee has the span, and the wrapper would only add

@@ -93,6 +93,14 @@ const (
 	// with a few argument expressions (`return l.less(a[i], b[j])`), and
 	// leaves out one-statement bodies that compute much around the call.
 	wrapperBudget = 40
+	// straightBudget bounds the longest path through a leaf of more than
+	// leafBudget nodes (see pathNodes): straight-line code, no loops and
+	// no calls but tiny ones, runs each node of that path once at most,
+	// so 160 nodes (a few tens of nanoseconds) is still less than a span
+	// would cost. It takes in the bodies the inliner refuses only for
+	// their breadth: a composite literal of twenty byte conversions, an
+	// iterator's Next whose switch decodes one record of several kinds.
+	straightBudget = 2 * leafBudget
 )
 
 var builtins = map[string]bool{
@@ -128,6 +136,7 @@ var purePackages = map[string]bool{
 	"errors": true, "maps": true, "math": true, "math/bits": true,
 	"slices": true, "strconv": true, "strings": true, "sync/atomic": true,
 	"unicode": true, "unicode/utf16": true, "unicode/utf8": true,
+	"unsafe": true, // unsafe.Pointer(p), unsafe.String(b, n): compiled to conversions
 }
 
 // isPureCall reports whether c calls a function of one of purePackages,
@@ -144,4 +153,36 @@ func (in *instrumenter) isPureCall(c *ast.CallExpr) bool {
 	}
 	id, ok := x.(*ast.Ident)
 	return ok && purePackages[in.imports[id.Name]]
+}
+
+// testFailures are the methods of testing.TB that report a failed (or
+// skipped) test, and Helper: in a test file, a call of one of them on a
+// variable (b.Fatalf("mismatch: %v", got)) is no reason for a span. It runs
+// once, when the test fails, and a callback that checks each item of a
+// benchmark's loop stays as cheap as its body. The value is whether the
+// method takes arguments (err.Error() is no test failure).
+var testFailures = map[string]bool{
+	"Error": true, "Errorf": true, "Fatal": true, "Fatalf": true, "Skip": true, "Skipf": true,
+	"Fail": false, "FailNow": false, "SkipNow": false, "Helper": false,
+}
+
+// isTestFailure reports whether c, in a test file, calls one of
+// testFailures on a variable (t.Fatalf(...)).
+func (in *instrumenter) isTestFailure(c *ast.CallExpr) bool {
+	if !in.test {
+		return false
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	if _, imported := in.imports[id.Name]; imported {
+		return false
+	}
+	args, ok := testFailures[sel.Sel.Name]
+	return ok && args == (len(c.Args) > 0)
 }

@@ -1,5 +1,7 @@
 package rewrite
 
+import "go/ast"
+
 // The tiny rule (see the package documentation) per package: a function is
 // tiny when its own body is within budget and every call it makes goes to a
 // tiny function of its package, a builtin, a conversion, or a pure standard
@@ -69,11 +71,22 @@ func (in *instrumenter) spanFree(f *fn) bool {
 }
 
 // leaf reports whether f, with what is known tiny so far, is a leaf: no
-// loops, goroutines or literals, within leafBudget, and calls only of tiny
-// functions of its package (or conversions to its types).
+// loops, goroutines or literals, calls only of tiny functions of its
+// package (or conversions to its types), and within leafBudget, or, for
+// straight-line code, within straightBudget on the longest path through it
+// (an iterator's Next that decodes one of several kinds of record runs one
+// case of its switch a call).
 func (pf *packageFacts) leaf(f *fn) bool {
-	if f.loops > 0 || len(f.kids) > 0 || f.nodes > leafBudget || f.calls != len(f.callees) {
+	if f.loops > 0 || len(f.kids) > 0 || f.calls != len(f.callees) {
 		return false
+	}
+	if f.nodes > leafBudget {
+		if f.path == 0 {
+			f.path = pathNodes(f.body)
+		}
+		if f.path > straightBudget {
+			return false
+		}
 	}
 	for _, c := range f.callees {
 		if !pf.tinyCall(c) {
@@ -118,4 +131,100 @@ func (pf *packageFacts) tiny(f *fn) bool {
 	// where time goes and no span of ours would show it: not tiny.
 	return f.loops == 0 && len(f.kids) == 0 && f.calls == 1 && f.callsOut == 0 &&
 		len(f.body.List) == 1 && f.nodes <= wrapperBudget
+}
+
+// pathNodes returns the number of syntax nodes on the longest path through
+// n, a statement of a function without loops: an if statement counts its
+// condition and the larger of its branches, a switch its tag, every case
+// expression (they may all be evaluated) and the largest of its clauses,
+// a statement list what listNodes says; any other statement all its nodes,
+// as fn.nodes does.
+func pathNodes(n ast.Stmt) int {
+	switch s := n.(type) {
+	case nil:
+		return 0
+	case *ast.BlockStmt:
+		return 1 + listNodes(s.List)
+	case *ast.LabeledStmt:
+		return 2 + pathNodes(s.Stmt)
+	case *ast.IfStmt:
+		var els int
+		if s.Else != nil {
+			els = pathNodes(s.Else)
+		}
+		return 1 + pathNodes(s.Init) + countNodes(s.Cond) + max(pathNodes(s.Body), els)
+	case *ast.SwitchStmt:
+		return 2 + pathNodes(s.Init) + countNodes(s.Tag) + clauseNodes(s.Body.List)
+	case *ast.TypeSwitchStmt:
+		return 2 + pathNodes(s.Init) + pathNodes(s.Assign) + clauseNodes(s.Body.List)
+	}
+	return countNodes(n)
+}
+
+// listNodes counts the longest path through a statement list; an if
+// statement without else whose body returns ends the path through its body
+// (if it.n == 0 { return false }): the path goes on past it or through it.
+func listNodes(list []ast.Stmt) int {
+	n := 0
+	for i, s := range list {
+		if is, ok := s.(*ast.IfStmt); ok && is.Else == nil && endsCall(is.Body.List) {
+			head := 1 + pathNodes(is.Init) + countNodes(is.Cond)
+			return n + head + max(pathNodes(is.Body), listNodes(list[i+1:]))
+		}
+		n += pathNodes(s)
+	}
+	return n
+}
+
+// endsCall reports whether list ends with a return statement or a panic.
+func endsCall(list []ast.Stmt) bool {
+	if len(list) == 0 {
+		return false
+	}
+	switch s := list[len(list)-1].(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.ExprStmt:
+		c, ok := s.X.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		id, ok := c.Fun.(*ast.Ident)
+		return ok && id.Name == "panic"
+	}
+	return false
+}
+
+// clauseNodes counts the case clauses of a switch body: all their
+// expressions, and the statements of the largest.
+func clauseNodes(clauses []ast.Stmt) int {
+	exprs, most := 0, 0
+	for _, c := range clauses {
+		cc, ok := c.(*ast.CaseClause)
+		if !ok {
+			return countNodes(&ast.BlockStmt{List: clauses})
+		}
+		exprs++
+		for _, e := range cc.List {
+			exprs += countNodes(e)
+		}
+		most = max(most, listNodes(cc.Body))
+	}
+	return exprs + most
+}
+
+// countNodes counts the nodes that ast.Inspect visits under n (none for
+// nil).
+func countNodes(n ast.Node) int {
+	if n == nil {
+		return 0
+	}
+	c := 0
+	ast.Inspect(n, func(n ast.Node) bool {
+		if n != nil {
+			c++
+		}
+		return true
+	})
+	return c
 }

@@ -1,6 +1,8 @@
 package rewrite
 
 import (
+	"go/parser"
+	"go/token"
 	"regexp"
 	"slices"
 	"strings"
@@ -185,6 +187,88 @@ func call(f func() int) int {
 			},
 			want: []string{"p.T.apply", "p.call"},
 		},
+		{
+			name: "an iterator's Next runs one case of its switch a call",
+			files: map[string]string{
+				"iter.go": iterSrc(""),
+			},
+			want: nil,
+		},
+		{
+			name: "an iterator's Next with a case calling out keeps its span",
+			files: map[string]string{
+				"iter.go": iterSrc("\t\tit.Cur = uint64(time.Now().Unix())\n"),
+			},
+			want: []string{"set.(*Iter).Next"},
+		},
+		{
+			name: "a wide literal of conversions, and one too long to be tiny",
+			files: map[string]string{
+				"u.go": pairSrc,
+			},
+			want: []string{"u.pair.hex"},
+		},
+		{
+			name: "a test failure in a test's callback is no reason for a span",
+			files: map[string]string{
+				"each.go": `package p
+
+func each(xs []int, f func(int) bool) {
+	for _, x := range xs {
+		if !f(x) {
+			return
+		}
+	}
+}
+`,
+				"each_test.go": `package p
+
+import "testing"
+
+func TestEach(t *testing.T) {
+	want := 0
+	each([]int{0, 1, 2}, func(i int) bool {
+		if i != want {
+			t.Fatalf("got %d, want %d", i, want)
+		}
+		want++
+		return true
+	})
+}
+`,
+				"log.go": `package p
+
+import "log"
+
+func logged(xs []int, l *log.Logger) {
+	each(xs, func(i int) bool {
+		if i < 0 {
+			l.Fatalf("negative: %d", i)
+		}
+		return true
+	})
+}
+`,
+			},
+			want: []string{"p.TestEach", "p.each", "p.logged", "p.logged.each"},
+		},
+		{
+			name: "unsafe conversions only compute",
+			files: map[string]string{
+				"conv.go": `package p
+
+import "unsafe"
+
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func key(b []byte) string {
+	s := b2s(b)
+	return s[:min(len(s), 8)]
+}
+`,
+			},
+			want: nil,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var srcs []Source
@@ -202,3 +286,119 @@ func call(f func() int) int {
 		})
 	}
 }
+
+// iterSrc is an iterator whose Next decodes one record of several kinds a
+// call: more than leafBudget nodes, but straight-line, one case of its
+// switch run a call. extra goes into its last case.
+func iterSrc(extra string) string {
+	return `package set
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+var _ = time.Now
+
+type Iter struct {
+	buf  []byte
+	off  int
+	last uint64
+	run  int
+	Cur  uint64
+}
+
+func (it *Iter) Next() bool {
+	if it.run > 0 {
+		it.run--
+		it.last++
+		it.Cur = it.last
+		return true
+	}
+	if it.off == len(it.buf) {
+		return false
+	}
+	tag := it.buf[it.off]
+	it.off++
+	switch tag & 3 {
+	case 0:
+		it.last = binary.BigEndian.Uint64(it.buf[it.off:])
+		it.off += 8
+	case 1:
+		it.last += uint64(it.buf[it.off])
+		it.off++
+	case 2:
+		it.last += uint64(binary.BigEndian.Uint16(it.buf[it.off:]))
+		it.off += 2
+	default:
+		it.run = int(tag >> 2)
+		it.last++
+` + extra + `	}
+	it.Cur = it.last
+	return true
+}
+`
+}
+
+// TestTinyBudgets: the examples of TestTinyPackage that stand for the
+// straight-line rule are over leafBudget, so that they test it.
+func TestTinyBudgets(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, fn string
+	}{
+		{"iterator", iterSrc(""), "Next"},
+		{"wide literal", pairSrc, "bytes"},
+	} {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "x.go", tc.src, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := newInstrumenter(fset, f, []byte(tc.src), "x.go", Options{})
+		in.prepare()
+		found := false
+		for _, r := range in.roots {
+			if r.decl != nil && r.decl.Name.Name == tc.fn {
+				found = true
+				if r.nodes <= leafBudget || pathNodes(r.body) > straightBudget {
+					t.Errorf("%s: %d nodes, %d on its longest path: want over %d and within %d", tc.name, r.nodes, pathNodes(r.body), leafBudget, straightBudget)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no func %s", tc.name, tc.fn)
+		}
+	}
+}
+
+// pairSrc has a straight-line bytes over leafBudget and a hex too long to
+// be tiny.
+const pairSrc = `package u
+
+type pair [2]uint64
+
+func (v pair) bytes() [16]byte {
+	return [16]byte{
+		byte(v[1] >> 56), byte(v[1] >> 48), byte(v[1] >> 40), byte(v[1] >> 32),
+		byte(v[1] >> 24), byte(v[1] >> 16), byte(v[1] >> 8), byte(v[1]),
+		byte(v[0] >> 56), byte(v[0] >> 48), byte(v[0] >> 40), byte(v[0] >> 32),
+		byte(v[0] >> 24), byte(v[0] >> 16), byte(v[0] >> 8), byte(v[0]),
+	}
+}
+
+// hex is a palindrome of hex digits: too long for a straight line.
+func (v pair) hex() []byte {
+	b := v.bytes()
+	const digits = "0123456789abcdef"
+	return []byte{
+		digits[b[0]>>4], digits[b[0]&15], digits[b[1]>>4], digits[b[1]&15],
+		digits[b[2]>>4], digits[b[2]&15], digits[b[3]>>4], digits[b[3]&15],
+		digits[b[4]>>4], digits[b[4]&15], digits[b[5]>>4], digits[b[5]&15],
+		digits[b[6]>>4], digits[b[6]&15], digits[b[7]>>4], digits[b[7]&15],
+		digits[b[7]>>4], digits[b[7]&15], digits[b[6]>>4], digits[b[6]&15],
+		digits[b[5]>>4], digits[b[5]&15], digits[b[4]>>4], digits[b[4]&15],
+		digits[b[3]>>4], digits[b[3]&15], digits[b[2]>>4], digits[b[2]&15],
+		digits[b[1]>>4], digits[b[1]&15], digits[b[0]>>4], digits[b[0]&15],
+	}
+}
+`

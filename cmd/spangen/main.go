@@ -13,7 +13,11 @@
 // and spangen -w refuses, writing nothing, when it does not); -d prints a
 // unified diff; -l lists the files that would change. -undo removes the instrumentation; for a gofmt-formatted file
 // the original bytes come back exactly. Nothing is written when any file
-// fails (a file that does not compile is reported as file:line:col).
+// fails (a file that does not parse is reported as file:line:col). Only
+// the syntax is read: nothing is compiled or type-checked, so a first run
+// costs about what gofmt does, and a rerun on files spangen wrote (the
+// cache of os.UserCacheDir()/spantree/rewrite knows them) less. On a
+// terminal a run of over a second shows how many packages are done.
 //
 // Exit status: 0 on success, 1 when a file could not be rewritten, 2 on bad
 // usage.

@@ -8,7 +8,9 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
@@ -100,10 +102,15 @@ func run(args []string) int {
 	if err != nil {
 		return 2
 	}
-	changes, modules, err := rewriteAll(f)
+	cache := openFixedPoints()
+	pkgs, modules, err := rewriteAll(f, cache)
 	if err != nil {
 		log.Print(err)
 		return 1
+	}
+	var changes []change
+	for _, p := range pkgs {
+		changes = append(changes, p.changes...)
 	}
 	switch {
 	case f.list:
@@ -138,6 +145,9 @@ func run(args []string) int {
 			log.Print(err)
 			return 1
 		}
+		for _, p := range pkgs {
+			p.remember(cache, f.undo)
+		}
 		for _, dir := range modules {
 			var err error
 			if f.undo {
@@ -164,16 +174,20 @@ func run(args []string) int {
 
 // rewriteAll computes the new content of every file of the packages, and the
 // module directories they belong to. Any error stops everything: nothing is
-// written unless every file could be rewritten.
-func rewriteAll(f *flags) ([]change, []string, error) {
-	pkgs, err := load.Packages(load.Config{TypeCheck: !f.undo, FindHTTP: !f.undo}, f.patterns...)
+// written unless every file could be rewritten. The packages are rewritten
+// in parallel (one at a time per processor), their results kept in order.
+//
+// Nothing here needs type information: every question the rewrite asks
+// (which functions take a context, return an error, are tiny) is answered
+// from the syntax, so the packages are only listed (go list), never
+// compiled, and a first run costs about what a second one does.
+func rewriteAll(f *flags, cache *fixedPoints) ([]*pkgChanges, []string, error) {
+	pkgs, err := load.Packages(load.Config{FindHTTP: !f.undo}, f.patterns...)
 	if err != nil {
 		return nil, nil, err
 	}
 	var (
-		changes []change
 		modules []string
-		errs    []error
 		seenMod = map[string]bool{}
 	)
 	for _, p := range pkgs {
@@ -181,31 +195,103 @@ func rewriteAll(f *flags) ([]change, []string, error) {
 			seenMod[p.ModuleDir] = true
 			modules = append(modules, p.ModuleDir)
 		}
-		srcs := make([]rewrite.Source, 0, len(p.Files))
-		for _, name := range p.Files {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				errs = append(errs, err)
-				continue
+	}
+	results := make([]*pkgChanges, len(pkgs))
+	prog := newProgress(os.Stderr, isTerminal(os.Stderr), len(pkgs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = rewritePackage(pkgs[i], f, cache)
+				prog.done()
 			}
-			srcs = append(srcs, rewrite.Source{Name: name, Src: b})
-		}
-		opts := f.opts
-		opts.Dir = p.Dir
-		opts.LinksHTTP = p.LinksHTTP
-		out, err := rewrite.Files(srcs, opts, f.undo)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for i, o := range out {
-			changes = append(changes, change{name: o.Name, old: srcs[i].Src, new: o.Src})
-		}
+		}()
+	}
+	for i := range pkgs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	prog.end()
+	var errs []error
+	for _, r := range results {
+		errs = append(errs, r.errs...)
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
 	}
-	return changes, modules, nil
+	return results, modules, nil
+}
+
+// pkgChanges are the new contents of the files of one package.
+type pkgChanges struct {
+	pkg     *load.Package
+	opts    rewrite.Options
+	changes []change
+	errs    []error
+}
+
+// rewritePackage computes the new content of the files of p; when the
+// cache knows them as a fixed point, that is what they are.
+func rewritePackage(p *load.Package, f *flags, cache *fixedPoints) *pkgChanges {
+	r := &pkgChanges{pkg: p, opts: f.opts}
+	r.opts.Dir = p.Dir
+	r.opts.LinksHTTP = p.LinksHTTP
+	srcs := make([]rewrite.Source, 0, len(p.Files))
+	for _, name := range p.Files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			r.errs = append(r.errs, err)
+			continue
+		}
+		srcs = append(srcs, rewrite.Source{Name: name, Src: b})
+	}
+	if len(r.errs) > 0 {
+		return r
+	}
+	out := srcs
+	if !cache.fixed(p, srcs, r.opts, f.undo) {
+		var err error
+		out, err = rewrite.Files(srcs, r.opts, f.undo)
+		if err != nil {
+			r.errs = append(r.errs, err)
+			return r
+		}
+	}
+	r.changes = make([]change, len(out))
+	for i, o := range out {
+		r.changes[i] = change{name: o.Name, old: srcs[i].Src, new: o.Src}
+	}
+	if !r.changed() {
+		cache.remember(p, srcs, r.opts, f.undo)
+	}
+	return r
+}
+
+// changed reports whether the rewrite changes a file of the package.
+func (r *pkgChanges) changed() bool {
+	for _, c := range r.changes {
+		if !bytes.Equal(c.old, c.new) {
+			return true
+		}
+	}
+	return false
+}
+
+// remember records, once the new contents are written, that they are a
+// fixed point of the rewrite (File is idempotent).
+func (r *pkgChanges) remember(cache *fixedPoints, undo bool) {
+	if !r.changed() {
+		return // remembered when computed
+	}
+	srcs := make([]rewrite.Source, len(r.changes))
+	for i, c := range r.changes {
+		srcs[i] = rewrite.Source{Name: c.name, Src: c.new}
+	}
+	cache.remember(r.pkg, srcs, r.opts, undo)
 }
 
 // writeAll writes the changed files, after checking that every one of them
