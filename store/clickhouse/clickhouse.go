@@ -148,6 +148,24 @@ func ParseURL(raw string) (Config, error) {
 	return c, nil
 }
 
+// String returns the URL of c without its password, for logs.
+func (c Config) String() string {
+	u := url.URL{Scheme: Scheme, Host: strings.Join(c.Addrs, ","), Path: "/" + c.Database}
+	if c.User != "" && c.User != "default" {
+		u.User = url.User(c.User)
+	}
+	q := url.Values{}
+	if c.Cluster != "" {
+		q.Set("cluster", c.Cluster)
+	}
+	if c.Replicated {
+		q.Set("replicated", "1")
+		q.Set("quorum", strconv.Itoa(c.Quorum))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // Store is a [store.Store] on ClickHouse. Use [Open] to make one.
 type Store struct {
 	cfg  Config

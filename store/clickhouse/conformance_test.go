@@ -31,3 +31,12 @@ func TestConformance(t *testing.T) {
 	srv := chtest.Start(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t, srv, "") })
 }
+
+// TestConformanceCluster runs the suite on a cluster of two shards, each
+// case through a store opened on the first server.
+func TestConformanceCluster(t *testing.T) {
+	srvs := chtest.StartCluster(t, "two", 2)
+	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t, srvs[0], "cluster=two") })
+}
+
+func openURL(u string) (*clickhouse.Store, error) { return clickhouse.Open(context.Background(), u) }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,8 +105,18 @@ type KeyInfo struct {
 }
 
 // ListKeys lists the keys not revoked of namespace (all when empty),
-// oldest first.
+// oldest first; it returns store.ErrNotFound for a namespace that does not
+// exist.
 func (s *Store) ListKeys(ctx context.Context, namespace string) ([]KeyInfo, error) {
+	if namespace != "" {
+		nss, err := s.Namespaces(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		if !slices.Contains(nss, namespace) {
+			return nil, fmt.Errorf("list keys of %q: %w", namespace, store.ErrNotFound)
+		}
+	}
 	rows, err := s.conn.Query(ctx, `SELECT hash, argMax(ns, ver) AS n, min(created) AS c, argMax(revoked, ver) AS r FROM api_keys
 		GROUP BY hash HAVING r = 0 AND (? = '' OR n = ?) ORDER BY c, n`, namespace, namespace)
 	if err != nil {
