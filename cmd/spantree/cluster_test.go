@@ -25,7 +25,7 @@ type receiver struct {
 	done chan struct{}
 }
 
-func startReceiver(t *testing.T, db string) *receiver {
+func startReceiver(t testing.TB, db string) *receiver {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
