@@ -173,6 +173,11 @@ type Store struct {
 
 	keys sync.Map // [32]byte key hash -> keyEntry
 	nss  sync.Map // namespace -> struct{}: known to be in the namespaces table
+
+	reqs  chan *ingestReq
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	close sync.Once
 }
 
 var _ store.Store = (*Store)(nil)
@@ -205,7 +210,12 @@ func OpenConfig(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open clickhouse %s: %w", cfg.Addrs[0], err)
 	}
-	return &Store{cfg: cfg, conn: conn}, nil
+	s := &Store{cfg: cfg, conn: conn, reqs: make(chan *ingestReq), quit: make(chan struct{})}
+	for range writers {
+		s.wg.Add(1)
+		go s.writer()
+	}
+	return s, nil
 }
 
 // connect opens a connection pool to addrs; the first address answering
@@ -380,9 +390,17 @@ func migrateHost(ctx context.Context, cfg Config, addr string) error {
 	return nil
 }
 
-// Close closes the connections; every Ingest that returned had its rows
-// acknowledged already.
-func (s *Store) Close() error { return s.conn.Close() }
+// Close waits for the writes under way and closes the connections; every
+// Ingest that returned had its rows acknowledged already.
+func (s *Store) Close() error {
+	var err error
+	s.close.Do(func() {
+		close(s.quit)
+		s.wg.Wait()
+		err = s.conn.Close()
+	})
+	return err
+}
 
 // Ready reports whether the server answers: an error wrapping
 // store.ErrUnavailable when it does not (GET /healthz answers 503 then).

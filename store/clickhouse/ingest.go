@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,15 +104,20 @@ func b2u(b bool) uint8 {
 // apps, and returns once ClickHouse has acknowledged every insert (with
 // insert_distributed_sync in cluster mode, insert_quorum when replicated).
 //
+// The Ingest calls waiting at one moment are written together, in one
+// insert per table (ClickHouse wants few large inserts: each makes a part
+// on disk), by one of the store's writers; each call still returns only
+// once its rows are acknowledged, and gets the error of the group if the
+// group fails.
+//
 // ClickHouse has no transaction over several tables: the inserts go in an
 // order that makes sending the same batches again repair a failure part
 // way, the spans last. Every table but the rollups folds copies of a span
-// into one, and the rollup rows of spans not stored yet come out the same
-// when they are sent again, so that a retried request is counted once.
-// Nothing is written when ctx has ended before the first insert.
+// into one, and the rollup rows of one call's spans not stored yet come out
+// the same when they are sent again, so that a retried request is counted
+// once. Nothing is written when ctx has ended before the first insert.
 func (s *Store) Ingest(ctx context.Context, namespace string, batches []spantree.Batch) (int, error) {
-	var prep []prepBatch
-	n := 0
+	req := &ingestReq{ctx: ctx, ns: namespace, done: make(chan error, 1)}
 	for i := range batches {
 		if len(batches[i].Spans) == 0 {
 			continue
@@ -120,46 +126,147 @@ func (s *Store) Ingest(ctx context.Context, namespace string, batches []spantree
 		if err != nil {
 			return 0, err
 		}
-		prep = append(prep, pb)
-		n += len(pb.rows)
+		req.prep = append(req.prep, pb)
+		req.spans += len(pb.rows)
 	}
-	if n == 0 {
+	if req.spans == 0 {
 		return 0, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := s.ensureNamespace(ctx, namespace); err != nil {
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-s.quit:
+		return 0, ErrClosed
+	}
+	if err := <-req.done; err != nil {
 		return 0, err
 	}
-	stored, err := s.storedFinished(ctx, namespace, prep)
-	if err != nil {
-		return 0, err
+	return req.spans, nil
+}
+
+// ErrClosed is returned by Ingest after Close.
+var ErrClosed = errors.New("clickhouse store closed")
+
+// Group commit: writers take the calls waiting, up to maxGroupSpans spans.
+const (
+	writers       = 2
+	maxGroupSpans = 50000
+)
+
+// ingestReq is one Ingest call waiting for a writer.
+type ingestReq struct {
+	ctx   context.Context
+	ns    string
+	prep  []prepBatch
+	spans int
+	done  chan error
+}
+
+// writer writes groups of waiting Ingest calls until the store closes.
+func (s *Store) writer() {
+	defer s.wg.Done()
+	for {
+		var first *ingestReq
+		select {
+		case first = <-s.reqs:
+		case <-s.quit:
+			return
+		}
+		group, n := []*ingestReq{first}, first.spans
+	gather:
+		for n < maxGroupSpans {
+			select {
+			case r := <-s.reqs:
+				group = append(group, r)
+				n += r.spans
+			default:
+				break gather
+			}
+		}
+		s.writeGroup(group)
 	}
-	annotations, err := s.verdicts(ctx, namespace, prep)
-	if err != nil {
-		return 0, err
+}
+
+// writeGroup writes the calls of group that are still waiting, and answers
+// each.
+func (s *Store) writeGroup(group []*ingestReq) {
+	live := group[:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
 	}
+	if len(live) == 0 {
+		return
+	}
+	// The group's inserts must not stop half way because one caller
+	// went away: they run under the store's context, bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	err := s.write(ctx, live)
+	for _, r := range live {
+		r.done <- err
+	}
+}
+
+// groupTimeout bounds the writes of one group.
+const groupTimeout = 2 * time.Minute
+
+// write computes the rows of the calls and inserts them, one block per
+// table.
+func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 	now := time.Now().UnixNano()
-	w := writes{ns: namespace, now: now, rollups: newRollups(), annotations: annotations}
-	for i := range prep {
-		w.add(&prep[i], stored)
+	var rows [5][][]any
+	byNS := map[string][]*ingestReq{}
+	for _, r := range reqs {
+		byNS[r.ns] = append(byNS[r.ns], r)
 	}
-	for _, ins := range []struct {
-		table, cols string
-		rows        [][]any
-	}{
-		{"span_minutes", "ns, minute, name, location, app, contrib, count, failed, roots, roots_failed, last_seen, last_trace, max, max_trace, hist, fingerprints, day", w.rollups.rows(namespace)},
-		{"error_events", "ns, fingerprint, grouping_version, type, message, name, location, app, seen, trace, version, regressed_at, received", w.errors},
-		{"trace_events", "ns, trace, day, ksuid, tags, tag_pairs, root, root_key, span, name, failed, received", w.traces},
-		{"app_events", "ns, app, version, spans, last_seen, received", w.apps},
-		{"spans", "ns, trace, span, ksuid, root, name, location, app, start, duration, failed, fingerprint, calls, data, ver, day", w.spans},
-	} {
-		if err := s.insert(ctx, ins.table, ins.cols, ins.rows); err != nil {
-			return 0, err
+	for ns, rs := range byNS {
+		if err := s.ensureNamespace(ctx, ns); err != nil {
+			return err
+		}
+		var prep []prepBatch
+		for _, r := range rs {
+			prep = append(prep, r.prep...)
+		}
+		stored, err := s.storedFinished(ctx, ns, prep)
+		if err != nil {
+			return err
+		}
+		annotations, err := s.verdicts(ctx, ns, prep)
+		if err != nil {
+			return err
+		}
+		// The rollup rows of each call apart: the same call sent again
+		// gives the same rows.
+		for _, r := range rs {
+			w := writes{ns: ns, now: now, rollups: newRollups(), annotations: annotations}
+			for i := range r.prep {
+				w.add(&r.prep[i], stored)
+			}
+			for i, t := range [][][]any{w.rollups.rows(ns), w.errors, w.traces, w.apps, w.spans} {
+				rows[i] = append(rows[i], t...)
+			}
 		}
 	}
-	return n, nil
+	for i, ins := range []struct{ table, cols string }{
+		{"span_minutes", "ns, minute, name, location, app, contrib, count, failed, roots, roots_failed, last_seen, last_trace, max, max_trace, hist, fingerprints, day"},
+		{"error_events", "ns, fingerprint, grouping_version, type, message, name, location, app, seen, trace, version, regressed_at, received"},
+		{"trace_events", "ns, trace, day, ksuid, tags, tag_pairs, root, root_key, span, name, failed, received"},
+		{"app_events", "ns, app, version, spans, last_seen, received"},
+		{"spans", "ns, trace, span, ksuid, root, name, location, app, start, duration, failed, fingerprint, calls, data, ver, day"},
+	} {
+		if err := s.insert(ctx, ins.table, ins.cols, rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insert writes rows into table in one block.
