@@ -3,7 +3,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test check vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-build bench-rewrite bench-mod fuzz runtime-archive showcase clean
+.PHONY: all build demo test check vet test-runtime test-root test-benchmarks e2e bench bench-ui bench-receiver bench-clickhouse bench-build bench-rewrite bench-mod fuzz runtime-archive showcase clean
 
 all: build
 
@@ -103,6 +103,16 @@ bench-receiver: build
 		$(GO) test -run '^$$' -bench Receiver -benchtime $(RECEIVER_SPANS)x -count $(RECEIVER_COUNT) ./server/
 	$(GO) test -run '^$$' -bench 'IngestHTTP|TraceLookup' -benchtime 5000x -benchmem ./server/
 	$(GO) test -run '^$$' -bench Ingest -benchtime 2000x -benchmem ./store/sqlite/
+
+# bench-clickhouse stores BENCH_SPANS spans (default 10M) through one
+# receiver on SQLite and through two receivers on a two-shard ClickHouse
+# cluster (servers started by the benchmark; it skips without
+# clickhouse-server), and reports for each the ingest rate, trace lookups'
+# p50 and p99, and the p99 of the dashboard, slow, health and trace-list
+# queries (docs/receiver.md, "ClickHouse").
+BENCH_SPANS ?= 10000000
+bench-clickhouse:
+	SPANTREE_BENCH_SPANS=$(BENCH_SPANS) $(GO) test -run '^$$' -bench ScaleOut -benchtime 2000x -timeout 6h ./cmd/spantree/
 
 bench-rewrite:
 	./benchmarks/rewrite.sh

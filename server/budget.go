@@ -154,6 +154,10 @@ func (s *server) readAll(ctx context.Context, rd io.Reader, hint, limit int64) (
 // fullRetryAfter is the Retry-After of 507 (storage full), in seconds.
 const fullRetryAfter = "10"
 
+// unavailableRetryAfter is the Retry-After of 503 when the database server
+// (or a shard of it) cannot be reached, in seconds.
+const unavailableRetryAfter = "2"
+
 // retryAfter sets Retry-After for an error that carries one.
 func retryAfter(w http.ResponseWriter, err error) {
 	var he *httpError
@@ -162,5 +166,7 @@ func retryAfter(w http.ResponseWriter, err error) {
 		w.Header().Set("Retry-After", he.retryAfter)
 	case errors.Is(err, store.ErrFull):
 		w.Header().Set("Retry-After", fullRetryAfter)
+	case errors.Is(err, store.ErrUnavailable):
+		w.Header().Set("Retry-After", unavailableRetryAfter)
 	}
 }

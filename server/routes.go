@@ -58,7 +58,8 @@ func keyed(h func(s *server, w http.ResponseWriter, r *http.Request, ns string) 
 }
 
 // readiness is what a store may tell of its ability to take writes (the
-// SQLite store does: see sqlite.Store.Ready).
+// SQLite and ClickHouse stores do: see sqlite.Store.Ready and
+// clickhouse.Store.Ready).
 type readiness interface {
 	Ready(ctx context.Context) error
 }
@@ -77,6 +78,9 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 				reason = "storage full: writes fail for want of disk space"
 			case errors.Is(err, store.ErrCorrupt):
 				reason = "database file corrupt (see the server's log)"
+			case errors.Is(err, store.ErrUnavailable):
+				w.Header().Set("Retry-After", unavailableRetryAfter)
+				reason = "storage unavailable: the database server cannot be reached"
 			}
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ok": false, "error": reason})
 			return

@@ -7,7 +7,8 @@
 // input, 401 for a missing or unknown key, 404 for what does not exist in the
 // caller's namespace, 408 for a body not received in time, 413 for a body
 // over the limit; 503 with Retry-After while the decode budget
-// (Options.DecodeBudget) is taken, 507 with Retry-After when the disk is
+// (Options.DecodeBudget) is taken or the database server cannot be reached
+// (store.ErrUnavailable), 507 with Retry-After when the disk is
 // full (store.ErrFull). Bad input never gets a 500 and is never stored in
 // part. The OTLP/HTTP endpoint, POST /v1/traces,
 // answers as OTLP exporters expect instead: in the request's encoding, with
@@ -184,6 +185,9 @@ func (s *server) errorStatus(r *http.Request, err error) (int, string) {
 	case errors.Is(err, store.ErrCorrupt):
 		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
 		return http.StatusInternalServerError, "database file corrupt (see the server's log and GET /healthz)"
+	case errors.Is(err, store.ErrUnavailable):
+		s.opts.Log.Printf("spantree: %s %s: %v", r.Method, r.URL.Path, err)
+		return http.StatusServiceUnavailable, "storage unavailable: this request was not acknowledged; retry later"
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return 0, ""
 	}

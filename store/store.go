@@ -82,6 +82,10 @@ var (
 	ErrFull = errors.New("storage full")
 	// ErrCorrupt is a database file found damaged.
 	ErrCorrupt = errors.New("database file corrupt")
+	// ErrUnavailable is a write or read that failed because the database
+	// server (or one of its shards) could not be reached or is overloaded;
+	// the same request may succeed later.
+	ErrUnavailable = errors.New("storage unavailable")
 )
 
 // Trace is one stored trace: GET /v1/traces/{id}.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
-	"github.com/spantree/spantree/store/sqlite"
 )
 
 const keyUsage = `usage:
@@ -39,9 +38,9 @@ func key(args []string, stdout, stderr io.Writer) int {
 
 // openKeys parses the flags of a key subcommand and opens its database; it
 // returns the exit status when it cannot (-1 otherwise).
-func openKeys(name, args string, argv []string, minArgs, maxArgs int, stderr io.Writer) (*sqlite.Store, []string, int) {
+func openKeys(name, args string, argv []string, minArgs, maxArgs int, stderr io.Writer) (engine, []string, int) {
 	fs := newFlags("key "+name, args, stderr)
-	db := fs.String("db", "", "database `PATH` (default $SPANTREE_DB, else the user data directory)")
+	db := fs.String("db", "", "database `PATH` or clickhouse://HOST:9000/DB URL (default $SPANTREE_DB, else the user data directory)")
 	if code := parse(fs, argv, minArgs, maxArgs); code >= 0 {
 		return nil, nil, code
 	}
@@ -54,7 +53,7 @@ func openKeys(name, args string, argv []string, minArgs, maxArgs int, stderr io.
 		}
 		path = p
 	}
-	st, err := sqlite.Open(path)
+	st, _, err := openEngine(context.Background(), path)
 	if err != nil {
 		fmt.Fprintf(stderr, "spantree key %s: %v\n", name, err)
 		return nil, nil, 1

@@ -7,9 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/spantree/spantree/store/sqlite"
 )
+
+// pruner is a store with retention.
+type pruner interface {
+	Prune(ctx context.Context, cutoff time.Time) (int, error)
+}
 
 // defaultRetain is the default of serve -retain.
 const defaultRetain = 14 * 24 * time.Hour
@@ -67,9 +70,10 @@ func formatRetain(d time.Duration) string {
 }
 
 // retain deletes, now and every retainEvery until ctx ends, the traces,
-// spans and rollups older than keep (see sqlite.Store.Prune); ingest goes on
+// spans and rollups older than keep (see sqlite.Store.Prune and
+// clickhouse.Store.Prune, which deletes whole days); ingest goes on
 // meanwhile. now is the clock.
-func retain(ctx context.Context, st *sqlite.Store, keep time.Duration, now func() time.Time, logger *log.Logger) {
+func retain(ctx context.Context, st pruner, keep time.Duration, now func() time.Time, logger *log.Logger) {
 	t := time.NewTicker(retainEvery)
 	defer t.Stop()
 	for {

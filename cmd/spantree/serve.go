@@ -23,7 +23,7 @@ import (
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "[-addr 127.0.0.1:7070] [-db PATH] [-retain 14d]", stderr)
 	addr := fs.String("addr", client.DefaultAddr, "listen on `HOST:PORT` (port 0 picks a free one)")
-	db := fs.String("db", "", "database `PATH` (default $SPANTREE_DB, else the user data directory)")
+	db := fs.String("db", "", "database `PATH` or clickhouse://HOST:9000/DB URL (default $SPANTREE_DB, else the user data directory)")
 	keep := retainFlag(defaultRetain)
 	fs.Var(&keep, "retain", "delete traces, spans and rollups older than `AGE` (14d, 36h; 0 keeps everything)")
 	usage := fs.Usage
@@ -44,19 +44,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		path = p
 	}
-	st, err := sqlite.Open(path)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, shown, err := openEngine(ctx, path)
 	if err != nil {
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 		return 1
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if code := quickCheck(ctx, st, stderr); code >= 0 {
-		return code
+	if sq, ok := st.(sqliteEngine); ok {
+		if code := quickCheck(ctx, sq.Store, stderr); code >= 0 {
+			return code
+		}
 	}
 	if nss, err := st.Namespaces(ctx); err == nil && len(nss) == 0 {
-		fmt.Fprintf(stderr, "spantree serve: no API keys yet; make one with: spantree key create -db %s NAMESPACE\n", path)
+		fmt.Fprintf(stderr, "spantree serve: no API keys yet; make one with: spantree key create -db %s NAMESPACE\n", shown)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -72,7 +74,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	srv := server.NewHTTPServer(mux, server.DefaultTimeouts, logger)
-	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s); web view at http://%s/ui/\n", ln.Addr(), path, ln.Addr())
+	fmt.Fprintf(stderr, "spantree serve: listening on http://%s (db %s); web view at http://%s/ui/\n", ln.Addr(), shown, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -81,8 +83,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	case <-ctx.Done():
 	}
-	// Finish the requests under way (their spans are committed before
-	// they are answered), then close the database.
+	// Finish the requests under way (their spans are committed, or
+	// acknowledged by ClickHouse, before they are answered), then close
+	// the database.
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
