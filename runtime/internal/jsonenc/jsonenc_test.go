@@ -43,7 +43,7 @@ func TestAppendString(t *testing.T) {
 func BenchmarkAppendHex8(b *testing.B) {
 	buf := make([]byte, 0, 64)
 	id := [8]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
-	for b.Loop() {
+	for range b.N {
 		buf = AppendHex8(buf[:0], id)
 	}
 }
