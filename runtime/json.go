@@ -243,11 +243,6 @@ func (e *Encoder) setTrace(id TraceID) {
 	}
 }
 
-// digitPairs holds "00" to "99", for formatting two digits at once.
-const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
-	"8081828384858687888990919293949596979899"
-
 // appendTime appends t in UTC as time.RFC3339Nano formats it (nanoseconds
 // without trailing zeros, no fraction when they are all zero), reusing the
 // formatted second of the previous call when t falls in the same one.

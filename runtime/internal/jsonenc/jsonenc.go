@@ -63,14 +63,6 @@ func hexWord(x uint32) uint64 {
 	return v + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
-// hexPairs holds the two hex digits of every byte.
-var hexPairs = func() (t [256][2]byte) {
-	for i := range t {
-		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0xf]}
-	}
-	return t
-}()
-
 // appendString appends s as a JSON string, escaping as encoding/json does
 // (including <, > and & for HTML safety, and invalid UTF-8 as U+FFFD).
 func AppendString(b []byte, s string) []byte {
