@@ -39,13 +39,15 @@ const (
 	benchWorkers = 8
 )
 
-// benchBatch returns request number r: traces r*benchTraces and on, over
-// the last day, 20 span names, one failure in a hundred.
-func benchBatch(r int, now time.Time) spantree.Batch {
+// benchBatch returns request number r of requests: traces r*benchTraces
+// and on, 20 span names, one failure in a hundred. The traces of all the
+// requests start in order over the last day, as live traffic would: each
+// request covers a few seconds or minutes of it.
+func benchBatch(r, requests int, now time.Time) spantree.Batch {
 	b := spantree.Batch{Tags: map[string]string{"service": fmt.Sprintf("svc%d", r%4), "version": "1.0"}, Spans: make([]spantree.SpanData, 0, benchTraces*benchPer)}
 	for t := range benchTraces {
 		n := r*benchTraces + t
-		start := now.Add(-time.Duration(n%86400) * time.Second)
+		start := now.Add(-24 * time.Hour).Add(time.Duration(n) * (24 * time.Hour / time.Duration(requests*benchTraces)))
 		tr := benchTraceID(n, start)
 		for j := range benchPer {
 			s := spantree.SpanData{TraceID: tr, SpanID: spantree.SpanID{byte(j + 1), 7}, Name: fmt.Sprintf("pkg.F%d", (n+j)%20), Location: fmt.Sprintf("pkg/f.go:%d", j),
@@ -134,7 +136,7 @@ func BenchmarkScaleOut(b *testing.B) {
 							return
 						}
 						for {
-							status, _, err := post(r.addr, key, benchBatch(i, now))
+							status, _, err := post(r.addr, key, benchBatch(i, requests, now))
 							if err != nil {
 								b.Error(err)
 								return
