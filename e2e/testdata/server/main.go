@@ -48,6 +48,7 @@ func main() {
 		fmt.Fprintln(w, "ok")
 	})
 	srv := &http.Server{Handler: mux}
+	__spantree.Handling(os.Interrupt, syscall.SIGTERM)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -87,7 +88,7 @@ var __spantree_fns_main = [...]__spantree.Func{
 	{Name: "main.main", Loc: "e2e/testdata/server/main.go:26", Kind: __spantree.KindMain},
 	{Name: "main.main.HandleFunc(/price)", Loc: "e2e/testdata/server/main.go:35", Kind: __spantree.KindHandler},
 	{Name: "main.main.HandleFunc(/healthz)", Loc: "e2e/testdata/server/main.go:45", Kind: __spantree.KindHandler},
-	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:53"},
-	{Name: "main.price", Loc: "e2e/testdata/server/main.go:66"},
-	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:76"},
+	{Name: "main.main.go#1", Loc: "e2e/testdata/server/main.go:54"},
+	{Name: "main.price", Loc: "e2e/testdata/server/main.go:67"},
+	{Name: "main.lookup", Loc: "e2e/testdata/server/main.go:77"},
 }
