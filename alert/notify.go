@@ -134,7 +134,9 @@ func (q *queue) deliver(n *Notification) {
 	name := q.n.Name()
 	wait := q.d.Backoff
 	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(q.ctx, q.d.Timeout)
+		// An attempt under way when the queue stops is finished (within
+		// Timeout), so that an answer the target gave is recorded.
+		ctx, cancel := context.WithTimeout(context.Background(), q.d.Timeout)
 		err := q.n.Send(ctx, n)
 		cancel()
 		if err == nil {

@@ -327,3 +327,6 @@ const (
 	SourceAPI  = "api"
 	SourceFile = "file"
 )
+
+// String is d as Go writes a duration.
+func (d Duration) String() string { return time.Duration(d).String() }
