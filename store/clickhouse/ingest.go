@@ -430,7 +430,7 @@ func (w *writes) add(pb *prepBatch, stored map[spanRef]bool) {
 		root := sd.ParentID.IsZero()
 		day := dayOf(start)
 		w.spans = append(w.spans, []any{w.ns, string(row.payload[:]), string(sd.SpanID[:]), string(sd.TraceID[:]), b2u(root),
-			sd.Name, sd.Location, pb.app, start, dur, b2u(failed), row.fp, calls(sd.Fold), row.data, ver, day})
+			sd.Name, sd.Location, pb.app, start, dur, b2u(failed), row.fp, store.Calls(sd.Fold), row.data, ver, day})
 		// The root of a trace: a span without a parent first, then the
 		// earliest; of two copies of one span the finished one, then the
 		// newest.

@@ -26,12 +26,9 @@ type rollKey struct {
 }
 
 type rollRow struct {
-	count, failed, roots, rootsFailed int64
-	lastSeen, max                     int64
-	lastTrace, maxTrace               spantree.TraceID
-	hist                              store.Histogram
-	fps                               map[string]bool
-	refs                              []spanRef
+	store.RollupCounts
+	fps  map[string]bool
+	refs []spanRef
 }
 
 // rollups gathers the rollup rows of the finished spans of one Ingest.
@@ -52,15 +49,6 @@ type rollSpan struct {
 	fold                *spantree.Fold
 }
 
-// calls returns how many calls a span stands for: a folded span its fold's
-// count, any other one.
-func calls(f *spantree.Fold) int64 {
-	if f != nil && f.Count > 1 {
-		return f.Count
-	}
-	return 1
-}
-
 // add counts one finished span: the calls it stands for, a folded span's
 // quickest and slowest calls and the others at their mean, as the SQLite
 // engine does.
@@ -68,37 +56,11 @@ func (r *rollups) add(s *rollSpan) {
 	k := rollKey{minuteOf(s.start), s.name, s.location, s.app}
 	row := r.byKey[k]
 	if row == nil {
-		row = &rollRow{lastSeen: -1 << 63, max: -1 << 63, fps: map[string]bool{}}
+		row = &rollRow{RollupCounts: store.NewRollupCounts(), fps: map[string]bool{}}
 		r.byKey[k] = row
 	}
 	row.refs = append(row.refs, s.ref)
-	n := calls(s.fold)
-	row.count += n
-	if s.failed {
-		row.failed += n
-	}
-	if s.root {
-		row.roots++
-		if s.failed {
-			row.rootsFailed++
-		}
-	}
-	if end := s.start + s.dur; end > row.lastSeen {
-		row.lastSeen, row.lastTrace = end, s.trace
-	}
-	longest := s.dur
-	if f := s.fold; n > 1 {
-		longest = f.MaxNS
-		row.hist.Add(time.Duration(f.MinNS))
-		row.hist.Add(time.Duration(f.MaxNS))
-		mean := time.Duration(f.TotalNS / f.Count)
-		row.hist.AddN(min(max(mean, time.Duration(f.MinNS)), time.Duration(f.MaxNS)), uint64(n-2))
-	} else {
-		row.hist.Add(time.Duration(s.dur))
-	}
-	if longest > row.max {
-		row.max, row.maxTrace = longest, s.trace
-	}
+	row.Add(s.trace, s.start, s.dur, s.root, s.failed, s.fold)
 	if s.fp != "" {
 		row.fps[s.fp] = true
 	}
@@ -108,15 +70,15 @@ func (r *rollups) add(s *rollSpan) {
 func (r *rollups) rows(ns string) [][]any {
 	out := make([][]any, 0, len(r.byKey))
 	for k, row := range r.byKey {
-		hist, _ := row.hist.MarshalBinary()
+		hist, _ := row.Hist.MarshalBinary()
 		fps := make([]string, 0, len(row.fps))
 		for fp := range row.fps {
 			fps = append(fps, fp)
 		}
 		slices.Sort(fps)
 		out = append(out, []any{ns, k.minute, k.name, k.location, k.app, contribID(ns, k, row.refs),
-			row.count, row.failed, row.roots, row.rootsFailed, row.lastSeen, string(row.lastTrace[:]),
-			row.max, string(row.maxTrace[:]), string(hist), fps, dayOf(k.minute)})
+			row.Count, row.Failed, row.Roots, row.RootsFailed, row.LastSeen, string(row.LastTrace[:]),
+			row.Max, string(row.MaxTrace[:]), string(hist), fps, dayOf(k.minute)})
 	}
 	return out
 }

@@ -292,7 +292,7 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			}
 		}
 		args = appendArgs(args, ns, row.payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, pb.app,
-			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, calls(s.Fold), row.data)
+			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, store.Calls(s.Fold), row.data)
 		n++
 		if n == chunkRows {
 			if err := exec(spanInsertFull); err != nil {

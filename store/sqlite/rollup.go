@@ -71,12 +71,7 @@ type rollErrKey struct {
 	fingerprint string
 }
 
-type rollRow struct {
-	count, failed, roots, rootsFailed int64
-	lastSeen, max                     int64
-	lastTrace, maxTrace               spantree.TraceID
-	hist                              store.Histogram
-}
+type rollRow = store.RollupCounts
 
 // rollups gathers the rollup rows of some finished spans before they are
 // added to the tables.
@@ -100,53 +95,16 @@ type rollSpan struct {
 	fold                *spantree.Fold // of a folded span, nil otherwise
 }
 
-// calls returns how many calls a span stands for: a folded span its
-// fold's count, any other one.
-func calls(f *spantree.Fold) int64 {
-	if f != nil && f.Count > 1 {
-		return f.Count
-	}
-	return 1
-}
-
 // add counts one finished span: the calls it stands for.
 func (r *rollups) add(s *rollSpan) {
 	k := rollKey{s.ns, minuteOf(s.start), s.name, s.location, s.app}
 	row := r.rows[k]
 	if row == nil {
-		row = &rollRow{lastSeen: -1 << 63, max: -1 << 63}
+		c := store.NewRollupCounts()
+		row = &c
 		r.rows[k] = row
 	}
-	n := calls(s.fold)
-	row.count += n
-	if s.failed {
-		row.failed += n
-	}
-	if s.root {
-		row.roots++
-		if s.failed {
-			row.rootsFailed++
-		}
-	}
-	if end := s.start + s.dur; end > row.lastSeen {
-		row.lastSeen, row.lastTrace = end, s.trace
-	}
-	// A folded span lasts from its first call to its last: its calls
-	// are its fold's, the quickest, the slowest and the others at the
-	// mean.
-	longest := s.dur
-	if f := s.fold; n > 1 {
-		longest = f.MaxNS
-		row.hist.Add(time.Duration(f.MinNS))
-		row.hist.Add(time.Duration(f.MaxNS))
-		mean := time.Duration(f.TotalNS / f.Count)
-		row.hist.AddN(min(max(mean, time.Duration(f.MinNS)), time.Duration(f.MaxNS)), uint64(n-2))
-	} else {
-		row.hist.Add(time.Duration(s.dur))
-	}
-	if longest > row.max {
-		row.max, row.maxTrace = longest, s.trace
-	}
+	row.Add(s.trace, s.start, s.dur, s.root, s.failed, s.fold)
 	if s.fp != "" {
 		r.errs[rollErrKey{k, s.fp}] = true
 	}
@@ -203,9 +161,9 @@ func (r *rollups) write(ctx context.Context, stmt func(query string) (*sql.Stmt,
 		return nil
 	}
 	for k, row := range r.rows {
-		hist, _ := row.hist.MarshalBinary()
-		args = append(args, k.ns, k.minute, k.name, k.location, k.app, row.count, row.failed, row.roots, row.rootsFailed,
-			row.lastSeen, row.lastTrace[:], row.max, row.maxTrace[:], hist)
+		hist, _ := row.Hist.MarshalBinary()
+		args = append(args, k.ns, k.minute, k.name, k.location, k.app, row.Count, row.Failed, row.Roots, row.RootsFailed,
+			row.LastSeen, row.LastTrace[:], row.Max, row.MaxTrace[:], hist)
 		n++
 		if n == rollChunk {
 			if err := flush(); err != nil {
