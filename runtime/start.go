@@ -38,11 +38,17 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 		return Span{}
 	}
 	cur := slot.cur.Load()
-	// A loop calls one function under one parent over and over: when the
-	// entry used last is that function's, still folding, nothing else
-	// needs looking at (an entry is only made for a function that nests,
-	// under a parent on this goroutine).
-	if f := slot.lastFold; f != nil && f.p == cur && f.fn == fn && ctx == nil && f.shape == nil && f.folding() {
+	if ctx != nil && cur != nil {
+		if cs := fromContext(ctx); cs != nil && cs.tr != cur.tr {
+			return startSpan(ctx, fn, lex, id, slot, cur) // a context of another trace wins
+		}
+	}
+	// The parent is cur, on this goroutine. A loop calls one function under
+	// one parent over and over: when the entry used last is that
+	// function's, still folding, nothing else needs looking at (an entry is
+	// only made for a function that nests, under a parent on this
+	// goroutine).
+	if f := slot.lastFold; f != nil && f.p == cur && f.fn == fn && f.shape == nil && f.folding() {
 		if !f.out {
 			slot.foldDepth++
 		}
@@ -50,18 +56,6 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 	}
 	if cur == nil || !fn.Kind.nests() {
 		return startSpan(ctx, fn, lex, id, slot, cur)
-	}
-	if ctx != nil {
-		if cs := fromContext(ctx); cs != nil && cs.tr != cur.tr {
-			return startSpan(ctx, fn, lex, id, slot, cur)
-		}
-	}
-	// The parent is cur, on this goroutine.
-	if f := slot.lastFold; f != nil && f.fn == fn && f.p == cur && f.shape == nil && f.folding() {
-		if !f.out {
-			slot.foldDepth++
-		}
-		return f.begin()
 	}
 	if sp, ok := slot.tryFold(cur, fn); ok {
 		return sp
