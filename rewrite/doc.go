@@ -28,6 +28,12 @@
 // when tracing is off: those calls skip the deferred call, which is most of
 // what they would cost. Undo also takes out the shape of earlier releases,
 // the defer on its own.)
+// A function whose defers the compiler would not open-code (returns times
+// defers above 15, a defer in a loop, more than 8 defers) keeps only the
+// prologue and `return __spantree_NAME(__sp, args...)`; its body moves
+// unchanged to __spantree_NAME, which takes the Span first (see outline.go:
+// every return of such a function would otherwise call runtime.deferreturn,
+// about 12 ns, folded or not).
 // with StartContext (reassigning the first named context.Context parameter,
 // except in a function that compares that parameter with == or != or
 // asserts its type, or where it escapes (returned, stored, sent, captured by

@@ -233,6 +233,10 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 	// may itself be a line of an enclosing one-line body just expanded.
 	b := f.body
 	lb := in.off(b.Lbrace)
+	call, sig, outlined := in.outline(f)
+	if outlined && !in.opts.KeepLines && len(b.List) > 0 && in.off(b.List[0].Pos()) < in.lineEnd(b.Lbrace+1) {
+		outlined = false // a statement on the line of the brace (not gofmt-formatted)
+	}
 	if in.opts.KeepLines {
 		// Right after the brace, on its line, before anything else there
 		// (a statement or a comment).
@@ -240,7 +244,19 @@ func (in *instrumenter) instrument(f *fn, outer bool) {
 		if rename != "" {
 			text += " " + rename + ";"
 		}
+		if outlined {
+			text += " " + call + " }; " + sig + " {"
+		}
 		in.add(lb+1, lb+1, text)
+	} else if outlined {
+		brace := in.lineIndent(b.Rbrace)
+		ind := brace + "\t"
+		pro := "\n" + ind + start + "\n" + ind + endLines(end, ind)
+		if rename != "" {
+			pro += "\n" + ind + rename
+		}
+		pro += "\n" + ind + call + "\n" + brace + "}\n\n" + sig + " {"
+		in.add(lb+1, lb+1, pro)
 	} else if oneline {
 		f.brace = in.lineIndent(b.Lbrace)
 		for a := f.parent; a != nil; a = a.parent {

@@ -21,8 +21,9 @@ type stripper struct {
 	edits    []udiff.Edit
 	oneline  map[string][]bool // table name -> entry was on one line
 	joined   map[*ast.BlockStmt]bool
-	consumed [][2]int // ranges already deleted (temporaries' returns, imports)
-	realign  bool     // gofmt the result (see realignBlock)
+	outlined map[*ast.BlockStmt]bool // wrappers of outlined bodies, taken out whole (joinOutlined)
+	consumed [][2]int                // ranges already deleted (temporaries' returns, imports)
+	realign  bool                    // gofmt the result (see realignBlock)
 }
 
 func strip(filename string, src []byte) ([]byte, error) {
@@ -36,8 +37,9 @@ func strip(filename string, src []byte) ([]byte, error) {
 	}
 	s := &stripper{
 		tf: fset.File(f.Package), f: f, src: src,
-		oneline: map[string][]bool{},
-		joined:  map[*ast.BlockStmt]bool{},
+		oneline:  map[string][]bool{},
+		joined:   map[*ast.BlockStmt]bool{},
+		outlined: map[*ast.BlockStmt]bool{},
 	}
 	out := src
 	if s.run() {
@@ -135,17 +137,24 @@ func (s *stripper) run() bool {
 	if !found {
 		return false
 	}
+	for i := 1; i < len(s.f.Decls); i++ {
+		w, ok1 := s.f.Decls[i-1].(*ast.FuncDecl)
+		b, ok2 := s.f.Decls[i].(*ast.FuncDecl)
+		if ok1 && ok2 && outlinedBody(w, b) {
+			s.joinOutlined(w, b)
+		}
+	}
 	var lists [][]ast.Stmt
 	ast.Inspect(s.f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncDecl:
-			if n.Body != nil {
+			if n.Body != nil && !s.outlined[n.Body] {
 				s.stripPrologue(n.Body)
 			}
 		case *ast.FuncLit:
 			s.stripPrologue(n.Body)
 		case *ast.BlockStmt:
-			if !s.joined[n] {
+			if !s.joined[n] && !s.outlined[n] {
 				lists = append(lists, n.List)
 			}
 		case *ast.CaseClause:

@@ -115,7 +115,7 @@ func (s Span) Done() {
 				}
 			}
 			if !f.out {
-				sl.foldDepth--
+				sl.leaveFold()
 			}
 			f.count++
 			return

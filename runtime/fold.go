@@ -301,7 +301,7 @@ func (s Span) endFolded(err error, panicV any) *span {
 	p := f.p
 	sl := p.slot
 	if !f.out {
-		sl.foldDepth--
+		sl.leaveFold()
 	}
 	if sl.pendingFn == f.fn {
 		if err == nil {

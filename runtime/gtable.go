@@ -36,6 +36,9 @@ type gslot struct {
 	panicErr   error
 	panicDepth uintptr
 	foldDepth  int32 // folded calls running on this goroutine (owner only)
+	// marked is set while the goroutine's key in gkeys carries foldBit
+	// (owner only): see markFold.
+	marked     bool
 	overflowed bool
 	// slab is where this goroutine's span records are carved from (owner
 	// only): one allocation per slabSize spans instead of one per span.
@@ -99,13 +102,19 @@ var overflow struct {
 	m map[uint64]*gslot
 }
 
+// foldBit is set in a goroutine's key in gkeys while it runs inside a
+// folded call and has started a span there (markFold): a call inside a
+// folded call then learns that it records nothing from the key alone, one
+// load sooner than from the slot. Goroutine ids never reach the top bit.
+const foldBit = 1 << 63
+
 func ghash(id uint64) uint64 { return (id * 0x9e3779b97f4a7c15) >> (64 - gtableBits) }
 
 // lookupSlot returns the slot of goroutine id, or nil when it has none.
 // The first probe is inlined into the span path: it finds most goroutines.
 func lookupSlot(id uint64) *gslot {
 	h := ghash(id)
-	if gkeys[h&gtableMask].Load() == id {
+	if gkeys[h&gtableMask].Load()&^foldBit == id {
 		return gslots[h&gtableMask].Load()
 	}
 	return lookupSlotProbe(id, h)
@@ -120,7 +129,7 @@ var probeFar atomic.Uint64
 
 func lookupSlotProbe(id, h uint64) *gslot {
 	for i, far := uint64(1), probeFar.Load(); i <= far; i++ {
-		if j := (h + i) & gtableMask; gkeys[j].Load() == id {
+		if j := (h + i) & gtableMask; gkeys[j].Load()&^foldBit == id {
 			return gslots[j].Load()
 		}
 	}
@@ -170,8 +179,31 @@ func claimSlot(id uint64) *gslot {
 	return s
 }
 
+// markFold sets foldBit in the key of a goroutine that runs inside a folded
+// call, on its first call there: a folded leaf, the common case, never pays
+// for the store.
+func (s *gslot) markFold() {
+	if s.index >= 0 && !s.marked {
+		s.marked = true
+		gkeys[s.index].Store(s.key.Load() | foldBit)
+	}
+}
+
+// leaveFold ends a folded call on the slot's goroutine.
+func (s *gslot) leaveFold() {
+	s.foldDepth--
+	if s.marked && s.foldDepth == 0 {
+		s.marked = false
+		gkeys[s.index].Store(s.key.Load())
+	}
+}
+
 // reset clears the owner's state of a slot.
 func (s *gslot) reset() {
+	if s.marked {
+		s.marked = false
+		gkeys[s.index].Store(s.key.Load())
+	}
 	s.pendingFn, s.pendingErr, s.foldDepth, s.lastFold = nil, nil, 0, nil
 	s.runs = [len(s.runs)]runCount{}
 	if s.ids == 0 {

@@ -24,9 +24,12 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 		id = slowGoid()
 	}
 	var slot *gslot
-	if h := ghash(id); gkeys[h&gtableMask].Load() == id {
+	switch h := ghash(id); gkeys[h&gtableMask].Load() {
+	case id | foldBit:
+		return Span{} // inside a folded call that called before (markFold)
+	case id:
 		slot = gslots[h&gtableMask].Load()
-	} else {
+	default:
 		slot = lookupSlotProbe(id, h)
 	}
 	if slot == nil {
@@ -35,6 +38,7 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 	if slot.foldDepth > 0 {
 		// Inside a folded call: its time and count stand for everything
 		// it calls. Nothing to record, not even the clock.
+		slot.markFold()
 		return Span{}
 	}
 	cur := slot.cur.Load()
