@@ -182,24 +182,32 @@ func (f *foldEntry) folding() bool {
 
 // tryFold returns the Span of a call of fn under p, a span running on s,
 // when the call is not recorded: in a sampled-out trace, for a fast
-// function after foldKeep whole calls under p, and for any function after
-// crowdKeep whole calls under p.
+// function after foldKeep whole calls under p, for any function after
+// crowdKeep whole calls under p, and for any function once p's trace holds
+// SPANTREE_MAX_SPANS spans (it would be recorded only to be dropped: folded,
+// it is counted at the price of a folded call, and still recorded if it
+// fails or is slow).
 func (s *gslot) tryFold(p *span, fn *Func) (Span, bool) {
 	if !p.tr.sampled {
 		return s.foldEntry(p, fn).begin(), true
 	}
-	if fn.Kind != KindFunc || state.cfg.Fold <= 0 {
+	if fn.Kind != KindFunc {
 		return Span{}, false
 	}
-	if fn.fast.Load() >= foldAfter {
-		if f := s.foldEntry(p, fn); f.keep() {
-			s.foldDepth++
-			return f.begin(), true
+	if !p.tr.full() {
+		if state.cfg.Fold <= 0 {
+			return Span{}, false
 		}
-		return Span{}, false
-	}
-	if !s.crowded(p, fn) {
-		return Span{}, false
+		if fn.fast.Load() >= foldAfter {
+			if f := s.foldEntry(p, fn); f.keep() {
+				s.foldDepth++
+				return f.begin(), true
+			}
+			return Span{}, false
+		}
+		if !s.crowded(p, fn) {
+			return Span{}, false
+		}
 	}
 	f := s.foldEntry(p, fn)
 	f.crowd, f.on = true, true

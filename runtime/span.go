@@ -159,3 +159,9 @@ func (s *span) setFlag(f uint32) {
 		}
 	}
 }
+
+// folds reports whether s is the span of a fold entry with several calls.
+func (s *span) folds() bool {
+	x := s.x.Load()
+	return x != nil && x.fold != nil
+}

@@ -76,8 +76,15 @@ func (tr *trace) goroutineStarted(s *span) {
 	tr.mu.Unlock()
 }
 
+// full reports whether the trace has dropped spans over MaxSpans since its
+// last publication: new calls under it fold (tryFold).
+func (tr *trace) full() bool { return tr.dropped.Load() != 0 }
+
 // finished takes a span that has ended. Spans over MaxSpans are counted and
-// dropped; their kept descendants are re-parented at export time.
+// dropped, except the spans of folded calls: a full trace folds new calls
+// (tryFold), and a fold's span, one per parent and function, stands for
+// them all. The kept descendants of a dropped span are re-parented at
+// export time.
 func (tr *trace) finished(s *span) {
 	isGoroutine := s.flags.Load()&flagGoroutine != 0
 	max := int32(state.cfg.MaxSpans)
@@ -87,7 +94,7 @@ func (tr *trace) finished(s *span) {
 		if old != nil {
 			s.n = old.n + 1
 		}
-		if s.n > max && s != tr.root {
+		if s.n > max && s != tr.root && !s.folds() {
 			s.setFlag(flagDropped)
 			tr.dropped.Add(1)
 			break

@@ -25,6 +25,10 @@ var tfns = [...]spantree.Func{
 	{Name: "t.step", Loc: "trace_test.go:7", Kind: spantree.KindNoFold},
 	{Name: "t.long", Loc: "trace_test.go:8"},
 	{Name: "t.parallel", Loc: "trace_test.go:9"},
+	{Name: "t.wide", Loc: "trace_test.go:10"},
+	{Name: "t.branch", Loc: "trace_test.go:11"},
+	{Name: "t.twig", Loc: "trace_test.go:12"},
+	{Name: "t.mid", Loc: "trace_test.go:13"},
 }
 
 func worker(wg *sync.WaitGroup) {
@@ -178,6 +182,60 @@ func TestTraceIsBounded(t *testing.T) {
 	}
 	if tr.Dropped != 1000-kept {
 		t.Errorf("Trace.Dropped = %d; want %d", tr.Dropped, 1000-kept)
+	}
+}
+
+func twig() {
+	__sp := spantree.Start(&tfns[11])
+	defer __sp.Done()
+}
+
+// branch is slower than SPANTREE_FOLD (200µs), so that it never folds for
+// being fast.
+func branch() {
+	__sp := spantree.Start(&tfns[10])
+	defer __sp.Done()
+	for t0 := time.Now(); time.Since(t0) < 250*time.Microsecond; {
+	}
+	twig()
+	twig()
+}
+
+func wide(mids, branches int) {
+	__sp := spantree.Start(&tfns[9])
+	defer __sp.Done()
+	for range mids {
+		mid(branches)
+	}
+}
+
+func mid(branches int) {
+	__sp := spantree.Start(&tfns[12])
+	defer __sp.Done()
+	for range branches {
+		branch()
+	}
+}
+
+// Once a trace holds SPANTREE_MAX_SPANS spans (300 here), further calls
+// fold instead of being recorded and then dropped: every call is still
+// counted (a folded call with what it called), and only a call that found the trace full (about one per
+// publication) is dropped. wide's 20 mids of 10 slow branches with two twigs
+// each would be 621 spans, none of them folding on their own (the branches
+// are slow, and fewer than crowdKeep under each mid).
+func TestFullTraceFolds(t *testing.T) {
+	rec := spantest.Record(t)
+	wide(20, 10)
+	tr := rec.Trace(t, "t.wide")
+	// A folded mid stands for the branches it called.
+	if got := calls(tr, "t.mid") + tr.Dropped; got < 20 {
+		t.Errorf("t.mid calls kept %d + dropped spans %d < 20:\n%s", calls(tr, "t.mid"), tr.Dropped, tr.Outline())
+	}
+	if tr.Dropped > 30 {
+		t.Errorf("Trace.Dropped = %d; want the calls past the cap folded, not dropped", tr.Dropped)
+	}
+	if n := len(tr.Spans); n > 300+30 {
+		t.Errorf("trace has %d spans; want at most about SPANTREE_MAX_SPANS (300)", n)
 	}
 }
 
