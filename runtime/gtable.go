@@ -192,7 +192,14 @@ func (s *gslot) markFold() {
 // leaveFold ends a folded call on the slot's goroutine.
 func (s *gslot) leaveFold() {
 	s.foldDepth--
-	if s.marked && s.foldDepth == 0 {
+	if s.foldDepth == 0 {
+		s.unmark()
+	}
+}
+
+// unmark clears foldBit from the goroutine's key if markFold set it.
+func (s *gslot) unmark() {
+	if s.marked {
 		s.marked = false
 		gkeys[s.index].Store(s.key.Load())
 	}
@@ -200,10 +207,7 @@ func (s *gslot) leaveFold() {
 
 // reset clears the owner's state of a slot.
 func (s *gslot) reset() {
-	if s.marked {
-		s.marked = false
-		gkeys[s.index].Store(s.key.Load())
-	}
+	s.unmark()
 	s.pendingFn, s.pendingErr, s.foldDepth, s.lastFold = nil, nil, 0, nil
 	s.runs = [len(s.runs)]runCount{}
 	if s.ids == 0 {
