@@ -155,8 +155,10 @@
 //     tiny. [File] alone sees one file;
 //   - wrappers: a body of one statement making one call of a function or
 //     method of this package (at most 40 nodes), such as `return
-//     l.less(a, b)`: the callee has the span, and the wrapper would only add
-//     a level. A wrapper of another package's function (`time.Sleep(d)`,
+//     l.less(a, b)`, after guards if any (if statements without else that
+//     only return: `if len(s) == 0 || s[0] > ' ' { return s }; return
+//     skipSlow(s)`, a fast path that skips the call): the callee has the
+//     span, and the wrapper would only add a level. A wrapper of another package's function (`time.Sleep(d)`,
 //     `http.Get(url)`) is not tiny: that is where time goes; a call of a pure
 //     package (`bytes.Compare(a, b)`) only computes, and counts as none.
 //

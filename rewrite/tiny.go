@@ -120,17 +120,68 @@ func (pf *packageFacts) tinyCall(c callee) bool {
 }
 
 // tiny reports whether f, a declaration or a literal, is tiny: a leaf (see
-// leaf), or a wrapper, a single statement forwarding to one call of this
-// package's within wrapperBudget (its callee has the span). Whether f
-// returns an error is the caller's business.
+// leaf), or a wrapper, a statement forwarding to one call of this
+// package's, after guards if any, within wrapperBudget (its callee has the
+// span). Whether f returns an error is the caller's business.
 func (pf *packageFacts) tiny(f *fn) bool {
 	if f.decl != nil && pf.set[f] || f.decl == nil && pf.leaf(f) {
 		return true
 	}
-	// A wrapper of another package's function (time.Sleep, http.Get) is
-	// where time goes and no span of ours would show it: not tiny.
-	return f.loops == 0 && len(f.kids) == 0 && f.calls == 1 && f.callsOut == 0 &&
-		len(f.body.List) == 1 && f.nodes <= wrapperBudget
+	if !wrapper(f) {
+		return false
+	}
+	if len(f.body.List) == 1 {
+		return true
+	}
+	// A guarded wrapper is tiny when the function it calls has the span:
+	// one of the package's that is neither tiny nor a wrapper (even and
+	// odd calling each other after their guards are recursion).
+	if len(f.callees) != 1 {
+		return false
+	}
+	c := f.callees[0]
+	fs := pf.methods[c.method]
+	if c.name != "" {
+		fs = pf.funcs[c.name]
+	}
+	if len(fs) == 0 {
+		return false
+	}
+	for _, g := range fs {
+		if g == f || g.body == nil || pf.set[g] || wrapper(g) {
+			return false
+		}
+	}
+	return true
+}
+
+// wrapper reports whether f has the shape of a wrapper: one call, of this
+// package (a wrapper of another package's function, time.Sleep or
+// http.Get, is where time goes and no span of ours would show it), no
+// loops or literals, a body that guarded accepts, within wrapperBudget.
+func wrapper(f *fn) bool {
+	return f.body != nil && f.loops == 0 && len(f.kids) == 0 && f.calls == 1 && f.callsOut == 0 &&
+		f.nodes <= wrapperBudget && guarded(f.body.List)
+}
+
+// guarded reports whether list is a wrapper's body: one statement, after
+// guards that return early without an else (`if len(s) == 0 { return s }`;
+// `return slow(s)`), the fast path of a function whose slow path has the
+// span.
+func guarded(list []ast.Stmt) bool {
+	if len(list) == 0 {
+		return false
+	}
+	for _, s := range list[:len(list)-1] {
+		is, ok := s.(*ast.IfStmt)
+		if !ok || is.Else != nil || len(is.Body.List) != 1 {
+			return false
+		}
+		if _, ok := is.Body.List[0].(*ast.ReturnStmt); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // pathNodes returns the number of syntax nodes on the longest path through

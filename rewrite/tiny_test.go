@@ -253,6 +253,44 @@ func logged(xs []int, l *log.Logger) {
 			want: []string{"p.TestEach", "p.each", "p.logged", "p.logged.each"},
 		},
 		{
+			name: "a guard before a forwarding call is a wrapper; work before it is not",
+			files: map[string]string{
+				"ws.go": `package p
+
+func skipWS(s string) string {
+	if len(s) == 0 || s[0] > 0x20 {
+		return s
+	}
+	return skipWSSlow(s)
+}
+
+func skipWSSlow(s string) string {
+	for len(s) > 0 && s[0] <= 0x20 {
+		s = s[1:]
+	}
+	return s
+}
+
+func trimmed(s string) string {
+	if len(s) > 0 {
+		s = s[1:]
+	}
+	return skipWSSlow(s)
+}
+
+func elsewise(s string) string {
+	if len(s) == 0 {
+		return s
+	} else if s[0] == ' ' {
+		return s[1:]
+	}
+	return skipWSSlow(s)
+}
+`,
+			},
+			want: []string{"p.elsewise", "p.skipWSSlow", "p.trimmed"},
+		},
+		{
 			name: "unsafe conversions only compute",
 			files: map[string]string{
 				"conv.go": `package p
