@@ -352,15 +352,20 @@ func migrateHost(ctx context.Context, cfg Config, addr string) error {
 		return err
 	}
 	slices.Sort(names)
-	if int(have) > len(names) {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", have, len(names))
-	}
-	for _, name := range names {
+	// Numbers may leave gaps (migrations written on branches take numbers
+	// apart): the newest one known is the highest number, not the count.
+	nums := make([]int, len(names))
+	for i, name := range names {
 		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
+		if nums[i], err = strconv.Atoi(num); err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", name)
 		}
+	}
+	if len(nums) > 0 && int(have) > slices.Max(nums) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", have, slices.Max(nums))
+	}
+	for i, name := range names {
+		v := nums[i]
 		if v <= int(have) {
 			continue
 		}
