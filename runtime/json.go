@@ -217,6 +217,10 @@ func (e *Encoder) AppendSpan(b []byte, d *SpanData) []byte {
 		b = append(b, `,"kind":`...)
 		b = jsonenc.AppendString(b, string(d.Kind))
 	}
+	if d.Service != "" {
+		b = append(b, `,"service":`...)
+		b = jsonenc.AppendString(b, d.Service)
+	}
 	if f := d.Fold; f != nil {
 		b = appendFold(b, f)
 	}

@@ -99,20 +99,24 @@ func WriteTree(w io.Writer, t *Trace, opts TreeOptions) error {
 		head += p.color(ansiYellow, fmt.Sprintf(" %d spans dropped", t.Dropped))
 	}
 	b.WriteString(head + "\n")
-	var walk func(i int, prefix string, last bool)
-	walk = func(i int, prefix string, last bool) {
+	// A span's service (SpanData.Service, set in the receiver's traces) is
+	// printed where it changes: on the roots and where a call crossed into
+	// another process; the spans below carry the same one.
+	var walk func(i int, prefix string, last bool, service string)
+	walk = func(i int, prefix string, last bool, service string) {
 		branch, next := "├─ ", "│  "
 		if last {
 			branch, next = "└─ ", "   "
 		}
-		p.line(&b, prefix+branch, prefix+next, &t.Spans[i])
+		s := &t.Spans[i]
+		p.line(&b, prefix+branch, prefix+next, s, s.Service != service)
 		k := kids[i]
 		for j, c := range k {
-			walk(c, prefix+next, j == len(k)-1)
+			walk(c, prefix+next, j == len(k)-1, s.Service)
 		}
 	}
 	for j, r := range roots {
-		walk(r, "", j == len(roots)-1)
+		walk(r, "", j == len(roots)-1, "")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -159,7 +163,8 @@ func trimUnit(v float64, unit string) string {
 	return fmt.Sprintf("%.2f%s", v, unit)
 }
 
-func (p treePrinter) line(b *strings.Builder, prefix, cont string, s *SpanData) {
+// line prints one span, naming its service when showService is set.
+func (p treePrinter) line(b *strings.Builder, prefix, cont string, s *SpanData, showService bool) {
 	b.WriteString(p.dim(prefix))
 	name := s.Name
 	switch s.Status {
@@ -175,6 +180,9 @@ func (p treePrinter) line(b *strings.Builder, prefix, cont string, s *SpanData) 
 	}
 	if s.Goroutine {
 		b.WriteString(p.dim(" [go]"))
+	}
+	if showService && s.Service != "" {
+		b.WriteString(" " + p.color(ansiCyan, "["+s.Service+"]"))
 	}
 	d := s.Duration()
 	switch {

@@ -30,6 +30,12 @@ type SpanData struct {
 	// Kind is the OpenTelemetry span kind when it is not internal: "server"
 	// for the root span of a request handler. An added field.
 	Kind SpanKind `json:"kind,omitempty"`
+	// Service is the service (the "service" tag) of the process that
+	// recorded the span. The runtime leaves it empty, since its batches
+	// carry their process's tags once; the receiver fills it in the traces
+	// it serves, where the spans of one trace may come from several
+	// processes. An added field.
+	Service string `json:"service,omitempty"`
 }
 
 // SpanKind is the role of a span in a remote call, as OpenTelemetry names it.

@@ -9,7 +9,8 @@
 // everything ingested with them. Traces are keyed by the 16-byte payload of
 // their id (the W3C / OTLP trace id), so the spans of one distributed trace
 // land in one trace whatever KSUID time prefix each process used. A span is
-// keyed by (trace, span id) and replaced when sent again. Apps are the
+// keyed by (trace, span id) and replaced when sent again, and keeps the
+// tags of the process that sent it (its batch's: [Process]). Apps are the
 // "service" tag of the batches, with the "version" tags seen. Failed spans
 // are grouped into error groups by [Fingerprint]; a person annotates a group
 // once and every occurrence inherits the verdict.
@@ -91,10 +92,18 @@ var (
 // Trace is one stored trace: GET /v1/traces/{id}.
 type Trace struct {
 	// TraceID is the KSUID the trace was first seen with.
-	TraceID spantree.TraceID    `json:"trace_id"`
-	Hex     string              `json:"hex"`
-	Tags    map[string]string   `json:"tags"`
-	Spans   []spantree.SpanData `json:"spans"`
+	TraceID spantree.TraceID `json:"trace_id"`
+	Hex     string           `json:"hex"`
+	// Tags are those of the process the trace started in (its root's).
+	Tags  map[string]string   `json:"tags"`
+	Spans []spantree.SpanData `json:"spans"`
+	// Services are the services of the trace's spans, the root's first
+	// (in the order of their first span); each span names its own
+	// (SpanData.Service).
+	Services []string `json:"services"`
+	// Processes are the tag sets of the processes that sent the spans,
+	// each with the ids of its spans (see SetProcesses).
+	Processes []Process `json:"processes,omitempty"`
 	// SlowSpans are the ids of spans slower than the p99 of their name and
 	// location over the last day (filled by the server, see SlowSpans).
 	SlowSpans []spantree.SpanID `json:"slow_spans,omitempty"`
@@ -131,12 +140,15 @@ type SpanError struct {
 
 // TraceQuery filters GET /v1/traces. Zero fields do not filter.
 type TraceQuery struct {
-	Status      spantree.Status   // the root span's status
-	Name        string            // some span of the trace has this name
-	Tags        map[string]string // the trace has all these tags
-	MinDuration time.Duration     // the root span lasted at least this
-	Since       time.Time         // the trace started at or after this
-	Limit       int               // at most this many (0: DefaultLimit)
+	Status spantree.Status // the root span's status
+	Name   string          // some span of the trace has this name
+	// Tags: for each of these, some span of the trace came from a process
+	// with that tag (tag=service:X: a span of service X, wherever it is in
+	// the trace).
+	Tags        map[string]string
+	MinDuration time.Duration // the root span lasted at least this
+	Since       time.Time     // the trace started at or after this
+	Limit       int           // at most this many (0: DefaultLimit)
 }
 
 // Limits of trace lists.

@@ -173,6 +173,9 @@ type Store struct {
 
 	keys sync.Map // [32]byte key hash -> keyEntry
 	nss  sync.Map // namespace -> struct{}: known to be in the namespaces table
+	// procs holds procKey -> struct{}: processes known to be in the
+	// processes table.
+	procs sync.Map
 
 	reqs  chan *ingestReq
 	quit  chan struct{}
@@ -290,6 +293,13 @@ func schema(cfg Config, body string) ([]string, error) {
 			return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = Distributed('%s', '%s', '%s', %s);",
 				name, local(name), cfg.Cluster, cfg.Database, local(name), key)
 		},
+		"alter": func(name, change string) string {
+			q := fmt.Sprintf("ALTER TABLE %s %s", local(name), change)
+			if cfg.Cluster != "" {
+				q += fmt.Sprintf(";\nALTER TABLE %s %s", name, change)
+			}
+			return q + ";"
+		},
 		"engine": func(table, engine string, args ...string) string {
 			if cfg.Replicated {
 				// {shard} and {replica} are the macros of each server's
@@ -378,7 +388,7 @@ func migrateHost(ctx context.Context, cfg Config, addr string) error {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 		for _, q := range stmts {
-			if err := conn.Exec(ctx, q); err != nil {
+			if err := conn.Exec(ctx, q); err != nil && !columnAdded(q, err) {
 				return fmt.Errorf("migration %s: %w\n%s", name, err, q)
 			}
 		}
@@ -393,6 +403,15 @@ func migrateHost(ctx context.Context, cfg Config, addr string) error {
 		}
 	}
 	return nil
+}
+
+// columnAdded reports whether err, of the statement q, says that the
+// column q adds exists already: a migration run again (ClickHouse 18.16
+// has no ADD COLUMN IF NOT EXISTS).
+func columnAdded(q string, err error) bool {
+	var ex *clickhouse.Exception
+	return strings.HasPrefix(q, "ALTER TABLE ") && strings.Contains(q, " ADD COLUMN ") &&
+		errors.As(err, &ex) && strings.Contains(ex.Message, "already exists")
 }
 
 // Close waits for the writes under way and closes the connections; every

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +31,22 @@ type prepBatch struct {
 	app, version string
 	tags         string   // JSON object
 	pairs        []string // its tags as key "\x00" value
+	process      uint64   // the key of its tags in processes (processID)
 	rows         []spanRow
+}
+
+// processID is the key of a process's tags (JSON, keys sorted) in the
+// processes table: a hash, the same on every receiver, never 0 (spans
+// stored before migration 0002 hold 0).
+func processID(tags string) uint64 {
+	h := sha256.Sum256([]byte(tags))
+	return binary.LittleEndian.Uint64(h[:8]) | 1
+}
+
+// procKey is a process of a namespace.
+type procKey struct {
+	ns string
+	id uint64
 }
 
 type spanRow struct {
@@ -53,6 +69,7 @@ func prepare(b *spantree.Batch) (prepBatch, error) {
 		return pb, fmt.Errorf("encode tags: %w", err)
 	}
 	pb.tags = string(js)
+	pb.process = processID(pb.tags)
 	for k, v := range tags {
 		pb.pairs = append(pb.pairs, k+"\x00"+v)
 	}
@@ -222,7 +239,7 @@ const groupTimeout = 2 * time.Minute
 // table.
 func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 	now := time.Now().UnixNano()
-	var rows [5][][]any
+	var rows [6][][]any
 	byNS := map[string][]*ingestReq{}
 	for _, r := range reqs {
 		byNS[r.ns] = append(byNS[r.ns], r)
@@ -250,7 +267,7 @@ func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 			for i := range r.prep {
 				w.add(&r.prep[i], stored)
 			}
-			for i, t := range [][][]any{w.rollups.rows(ns), w.errors, w.traces, w.apps, w.spans} {
+			for i, t := range [][][]any{w.rollups.rows(ns), w.errors, w.traces, w.apps, s.newProcesses(ns, r.prep), w.spans} {
 				rows[i] = append(rows[i], t...)
 			}
 		}
@@ -260,13 +277,37 @@ func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 		{"error_events", "ns, fingerprint, grouping_version, type, message, name, location, app, seen, trace, version, regressed_at, received"},
 		{"trace_events", "ns, trace, day, ksuid, tags, tag_pairs, root, root_key, span, name, failed, received"},
 		{"app_events", "ns, app, version, spans, last_seen, received"},
-		{"spans", "ns, trace, span, ksuid, root, name, location, app, start, duration, failed, fingerprint, calls, data, ver, day"},
+		{"processes", "ns, id, service, tags"},
+		{"spans", "ns, trace, span, ksuid, root, name, location, app, start, duration, failed, fingerprint, calls, data, ver, day, process"},
 	} {
 		if err := s.insert(ctx, ins.table, ins.cols, rows[i]); err != nil {
 			return err
 		}
+		if ins.table == "processes" {
+			for _, r := range rows[i] {
+				s.procs.Store(procKey{r[0].(string), r[1].(uint64)}, struct{}{})
+			}
+		}
 	}
 	return nil
+}
+
+// newProcesses returns the rows of the processes of prep that the
+// processes table may not have yet, each once.
+func (s *Store) newProcesses(ns string, prep []prepBatch) [][]any {
+	var out [][]any
+	seen := map[uint64]bool{}
+	for i := range prep {
+		pb := &prep[i]
+		if seen[pb.process] {
+			continue
+		}
+		seen[pb.process] = true
+		if _, ok := s.procs.Load(procKey{ns, pb.process}); !ok {
+			out = append(out, []any{ns, pb.process, pb.app, pb.tags})
+		}
+	}
+	return out
 }
 
 // insert writes rows into table in one block.
@@ -430,7 +471,7 @@ func (w *writes) add(pb *prepBatch, stored map[spanRef]bool) {
 		root := sd.ParentID.IsZero()
 		day := dayOf(start)
 		w.spans = append(w.spans, []any{w.ns, string(row.payload[:]), string(sd.SpanID[:]), string(sd.TraceID[:]), b2u(root),
-			sd.Name, sd.Location, pb.app, start, dur, b2u(failed), row.fp, store.Calls(sd.Fold), row.data, ver, day})
+			sd.Name, sd.Location, pb.app, start, dur, b2u(failed), row.fp, store.Calls(sd.Fold), row.data, ver, day, pb.process})
 		// The root of a trace: a span without a parent first, then the
 		// earliest; of two copies of one span the finished one, then the
 		// newest.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ const traceCols = `trace, argMinMerge(ksuid) AS k, argMinMerge(tags) AS tg, grou
 // traceRow is what traceCols read.
 type traceRow struct {
 	trace, ksuid, tags string
+	rootSpan           string
 	pairs, names       []string
 	name, app, status  string // of the root
 	start, duration    int64
@@ -33,8 +36,14 @@ type traceRow struct {
 
 func (t *traceRow) scan(sc interface{ Scan(...any) error }) error {
 	var root []any
-	return sc.Scan(&t.trace, &t.ksuid, &t.tags, &t.pairs, &root, &t.name, &t.app, &t.start, &t.duration, &t.status,
-		&t.spans, &t.errors, &t.names, &t.updated)
+	if err := sc.Scan(&t.trace, &t.ksuid, &t.tags, &t.pairs, &root, &t.name, &t.app, &t.start, &t.duration, &t.status,
+		&t.spans, &t.errors, &t.names, &t.updated); err != nil {
+		return err
+	}
+	if len(root) > 0 {
+		t.rootSpan, _ = root[0].(string)
+	}
+	return nil
 }
 
 // mergedTags are a trace's tags: those of the batch that first named it,
@@ -74,7 +83,8 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	if t.Tags, err = tr.mergedTags(); err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
-	rows, err := s.conn.Query(ctx, `SELECT argMax(data, ver), argMax(fingerprint, ver), argMax(start, ver) AS st FROM spans
+	rows, err := s.conn.Query(ctx, `SELECT argMax(data, ver), argMax(fingerprint, ver), argMax(start, ver) AS st,
+		argMax(process, ver), argMax(app, ver) FROM spans
 		WHERE ns = ? AND trace = ? GROUP BY span ORDER BY st, span`, namespace, string(payload[:]))
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), classify(err))
@@ -82,10 +92,14 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	defer rows.Close()
 	fps := map[string][]spantree.SpanID{}
 	var order []string
+	var procs []string
+	ids := map[uint64]bool{}
+	tagsOf := map[string]map[string]string{}
 	for rows.Next() {
-		var data, fp string
+		var data, fp, app string
 		var start int64
-		if err := rows.Scan(&data, &fp, &start); err != nil {
+		var proc uint64
+		if err := rows.Scan(&data, &fp, &start, &proc, &app); err != nil {
 			return nil, fmt.Errorf("trace %s: %w", id.Hex(), classify(err))
 		}
 		var sd spantree.SpanData
@@ -93,6 +107,20 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 			return nil, fmt.Errorf("trace %s: stored span: %w", id.Hex(), err)
 		}
 		t.Spans = append(t.Spans, sd)
+		if proc != 0 {
+			ids[proc] = true
+			procs = append(procs, strconv.FormatUint(proc, 10))
+		} else {
+			// Stored before migration 0002: the app column is the
+			// span's service, the trace's tags the rest.
+			k := "app:" + app
+			if tagsOf[k] == nil {
+				m := maps.Clone(t.Tags)
+				m["service"] = app
+				tagsOf[k] = m
+			}
+			procs = append(procs, k)
+		}
 		if fp != "" {
 			if fps[fp] == nil {
 				order = append(order, fp)
@@ -103,6 +131,11 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), classify(err))
 	}
+	rows.Close()
+	if err := s.processes(ctx, namespace, ids, tagsOf); err != nil {
+		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
+	}
+	t.SetProcesses(procs, tagsOf)
 	if len(order) > 0 {
 		groups, err := s.groups(ctx, namespace, order, time.Time{})
 		if err != nil {
@@ -115,6 +148,84 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 		}
 	}
 	return t, nil
+}
+
+// processes adds to tags the tags of the processes ids of namespace,
+// keyed by their ids in decimal.
+func (s *Store) processes(ctx context.Context, namespace string, ids map[uint64]bool, tags map[string]map[string]string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{namespace}
+	for id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT id, any(tags) FROM processes WHERE ns = ? AND id IN (`+placeholders(len(ids))+`) GROUP BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("processes: %w", classify(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uint64
+		var js string
+		if err := rows.Scan(&id, &js); err != nil {
+			return fmt.Errorf("processes: %w", classify(err))
+		}
+		var m map[string]string
+		if err := json.Unmarshal([]byte(js), &m); err != nil {
+			return fmt.Errorf("process %d tags: %w", id, err)
+		}
+		tags[strconv.FormatUint(id, 10)] = m
+	}
+	return rows.Err()
+}
+
+// rootTags sets the tags of the traces in list to those of their roots'
+// processes, where the roots' spans have one (spans stored before
+// migration 0002 keep the tags of the batch that first named the trace).
+// roots are the root span ids, by trace payload.
+func (s *Store) rootTags(ctx context.Context, namespace string, list []store.TraceSummary, roots map[string]string) error {
+	if len(list) == 0 {
+		return nil
+	}
+	args := []any{namespace}
+	for _, ts := range list {
+		p := ts.TraceID.Payload()
+		args = append(args, string(p[:]))
+	}
+	rows, err := s.conn.Query(ctx, `SELECT trace, span, argMax(process, ver) FROM spans
+		WHERE ns = ? AND trace IN (`+placeholders(len(list))+`) AND root = 1 GROUP BY trace, span`, args...)
+	if err != nil {
+		return fmt.Errorf("root processes: %w", classify(err))
+	}
+	procOf := map[string]uint64{}
+	ids := map[uint64]bool{}
+	for rows.Next() {
+		var trace, span string
+		var proc uint64
+		if err := rows.Scan(&trace, &span, &proc); err != nil {
+			rows.Close()
+			return fmt.Errorf("root processes: %w", classify(err))
+		}
+		if roots[trace] == span && proc != 0 {
+			procOf[trace], ids[proc] = proc, true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("root processes: %w", classify(err))
+	}
+	tags := map[string]map[string]string{}
+	if err := s.processes(ctx, namespace, ids, tags); err != nil {
+		return err
+	}
+	for i := range list {
+		p := list[i].TraceID.Payload()
+		if m := tags[strconv.FormatUint(procOf[string(p[:])], 10)]; m != nil {
+			list[i].Tags = m
+		}
+	}
+	return nil
 }
 
 // Traces lists traces newest first. The filters apply to the folded
@@ -156,12 +267,14 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	defer rows.Close()
 	out := []store.TraceSummary{}
+	roots := map[string]string{}
 	now := time.Now()
 	for rows.Next() {
 		var tr traceRow
 		if err := tr.scan(rows); err != nil {
 			return nil, fmt.Errorf("list traces: %w", classify(err))
 		}
+		roots[tr.trace] = tr.rootSpan
 		var ts store.TraceSummary
 		copy(ts.TraceID[:], tr.ksuid)
 		ts.Hex = ts.TraceID.Hex()
@@ -178,6 +291,10 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list traces: %w", classify(err))
+	}
+	rows.Close()
+	if err := s.rootTags(ctx, namespace, out, roots); err != nil {
+		return nil, fmt.Errorf("list traces: %w", err)
 	}
 	return out, nil
 }

@@ -28,6 +28,7 @@ type writer struct {
 	finals []rollSpan
 	nsIDs  map[string]int64
 	apps   map[appKey][]string // versions seen, loaded on first use
+	procs  map[procKey]int64   // process ids by tags, loaded on first use
 	args   []driver.NamedValue // of the span inserts, reused
 	// walNext is when boundWAL may try again after readers kept it waiting.
 	walNext time.Time
@@ -38,27 +39,34 @@ type appKey struct {
 	name string
 }
 
+// procKey is a process's tag set (its JSON, keys sorted) in a namespace.
+type procKey struct {
+	ns   int64
+	tags string
+}
+
 // spanCols are the columns of one span row; chunkRows rows go in one
 // INSERT, which costs far less than one statement per span.
 const (
-	spanCols  = 13
+	spanCols  = 14
 	chunkRows = 64
 )
 
 func spanInsert(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, calls, data) VALUES `)
+	b.WriteString(`INSERT INTO spans (ns, trace, span, root, name, location, app, start, duration, failed, fingerprint, calls, data, process) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	// A finished span is never replaced by a running copy of it that
 	// arrives late (a retried publication).
 	b.WriteString(` ON CONFLICT (ns, trace, span) DO UPDATE SET root = excluded.root, name = excluded.name,
 		location = excluded.location, app = excluded.app, start = excluded.start, duration = excluded.duration,
-		failed = excluded.failed, fingerprint = excluded.fingerprint, calls = excluded.calls, data = excluded.data
+		failed = excluded.failed, fingerprint = excluded.fingerprint, calls = excluded.calls, data = excluded.data,
+		process = excluded.process
 		WHERE excluded.duration IS NOT NULL OR spans.duration IS NULL`)
 	return b.String()
 }
@@ -78,6 +86,8 @@ var writerStmts = map[string]string{
 	"nsAdd":        `INSERT INTO namespaces (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
 	"appGet":       `SELECT versions FROM apps WHERE ns = ? AND name = ?`,
 	"appPut":       `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
+	"procGet":      `SELECT id FROM processes WHERE ns = ? AND tags = ?`,
+	"procAdd":      `INSERT INTO processes (ns, id, service, tags) SELECT ?, COALESCE(MAX(id), 0) + 1, ?, ? FROM processes WHERE ns = ?`,
 	"groupGet":     `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
 	"groupPut": `INSERT INTO error_groups (ns, fingerprint, grouping_version, type, message, name, location, app, first_seen, last_seen, last_trace, last_version, regressed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
@@ -95,7 +105,7 @@ var writerStmts = map[string]string{
 const traceUpsert = `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_parent, name, app, start, duration, status, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (ns, id) DO UPDATE SET
-			tags = json_patch(excluded.tags, traces.tags),
+			tags = CASE WHEN ` + rootCase + ` THEN excluded.tags ELSE traces.tags END,
 			updated = max(traces.updated, excluded.updated),
 			name = CASE WHEN ` + rootCase + ` THEN excluded.name ELSE traces.name END,
 			app = CASE WHEN ` + rootCase + ` THEN excluded.app ELSE traces.app END,
@@ -111,7 +121,7 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, dyn: map[string]*sql.Stmt{}, raw: map[string]driver.Stmt{},
-		nsIDs: map[string]int64{}, apps: map[appKey][]string{}}
+		nsIDs: map[string]int64{}, apps: map[appKey][]string{}, procs: map[procKey]int64{}}
 	// A smaller page cache than the readers': SQLite walks the whole
 	// cache's hash table at the end of each of the writer's transactions
 	// (pcache1TruncateUnsafe), which took 6-8% of the ingest's CPU at
@@ -222,6 +232,7 @@ func (w *writer) rollback(err error) error {
 func (w *writer) dropCaches() {
 	clear(w.nsIDs)
 	clear(w.apps)
+	clear(w.procs)
 }
 
 func (w *writer) namespace(ctx context.Context, name string) (int64, error) {
@@ -260,6 +271,10 @@ func (w *writer) apply(ctx context.Context, p part) error {
 func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 	pb := c.b
 	spans, rows := pb.b.Spans[c.lo:c.hi], pb.rows[c.lo:c.hi]
+	proc, err := w.process(ctx, ns, pb.app, pb.tags)
+	if err != nil {
+		return err
+	}
 	roots := map[[16]byte]*spantree.SpanData{}
 	var lastSeen time.Time
 	args := w.args[:0]
@@ -292,7 +307,7 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			}
 		}
 		args = appendArgs(args, ns, row.payload[:], s.SpanID[:], s.ParentID.IsZero(), s.Name, s.Location, pb.app,
-			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, store.Calls(s.Fold), row.data)
+			s.Start.UnixNano(), dur, s.Status == spantree.StatusFailed, fp, store.Calls(s.Fold), row.data, proc)
 		n++
 		if n == chunkRows {
 			if err := exec(spanInsertFull); err != nil {
@@ -343,6 +358,34 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 	}
 	w.args = args[:0]
 	return w.app(ctx, ns, pb.app, pb.version, len(spans), lastSeen)
+}
+
+// maxProcs bounds the writer's cache of process ids.
+const maxProcs = 4096
+
+// process returns the id of the process with tags (JSON, keys sorted) in
+// namespace ns, adding it when new.
+func (w *writer) process(ctx context.Context, ns int64, service, tags string) (int64, error) {
+	k := procKey{ns, tags}
+	if id, ok := w.procs[k]; ok {
+		return id, nil
+	}
+	var id int64
+	err := w.stmts["procGet"].QueryRowContext(ctx, ns, tags).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err = w.stmts["procAdd"].ExecContext(ctx, ns, service, tags, ns); err != nil {
+			return 0, fmt.Errorf("add process %s: %w", tags, err)
+		}
+		err = w.stmts["procGet"].QueryRowContext(ctx, ns, tags).Scan(&id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("process %s: %w", tags, err)
+	}
+	if len(w.procs) >= maxProcs {
+		clear(w.procs) // a client sending ever new tags: keep the cache small
+	}
+	w.procs[k] = id
+	return id, nil
 }
 
 // betterRoot reports whether s should be its trace's root rather than r: a

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,18 +144,23 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	}
 	// INDEXED BY: ordering by start, the planner may otherwise walk
 	// spans_start over the whole namespace (measured: 0.5s at 1M spans).
-	rows, err := s.r.QueryContext(ctx, `SELECT data, fingerprint, span, name, location, start, duration, failed
+	rows, err := s.r.QueryContext(ctx, `SELECT data, fingerprint, span, name, location, start, duration, failed, process, app
 		FROM spans INDEXED BY spans_id WHERE ns = ? AND trace = ? ORDER BY start`, ns, payload[:])
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
 	defer rows.Close()
 	fps := map[string][]spantree.SpanID{}
+	var procs []string
+	ids := map[int64]bool{}
+	tagsOf := map[string]map[string]string{}
 	for rows.Next() {
 		var data, span []byte
 		var fp sql.NullString
 		var r rowCols
-		if err := rows.Scan(&data, &fp, &span, &r.name, &r.location, &r.start, &r.dur, &r.failed); err != nil {
+		var proc int64
+		var app string
+		if err := rows.Scan(&data, &fp, &span, &r.name, &r.location, &r.start, &r.dur, &r.failed, &proc, &app); err != nil {
 			return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 		}
 		var sd spantree.SpanData
@@ -163,6 +170,23 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 		copy(sd.SpanID[:], span)
 		r.fill(&sd)
 		t.Spans = append(t.Spans, sd)
+		if proc != 0 {
+			ids[proc] = true
+			procs = append(procs, strconv.FormatInt(proc, 10))
+		} else {
+			// Stored before migration 0005: the app column is the
+			// span's service, the trace's tags the rest.
+			k := "app:" + app
+			if tagsOf[k] == nil {
+				m := maps.Clone(t.Tags)
+				if m == nil {
+					m = map[string]string{}
+				}
+				m["service"] = app
+				tagsOf[k] = m
+			}
+			procs = append(procs, k)
+		}
 		if fp.Valid {
 			fps[fp.String] = append(fps[fp.String], sd.SpanID)
 		}
@@ -170,6 +194,11 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
+	rows.Close()
+	if err := s.processes(ctx, ns, ids, tagsOf); err != nil {
+		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
+	}
+	t.SetProcesses(procs, tagsOf)
 	for fp, ids := range fps {
 		g, err := s.group(ctx, ns, fp)
 		if err != nil {
@@ -180,6 +209,36 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 		}
 	}
 	return t, nil
+}
+
+// processes adds to tags the tags of the processes ids of namespace ns,
+// keyed by their ids in decimal.
+func (s *Store) processes(ctx context.Context, ns int64, ids map[int64]bool, tags map[string]map[string]string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{ns}
+	for id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, tags FROM processes WHERE ns = ? AND id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("processes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var js string
+		if err := rows.Scan(&id, &js); err != nil {
+			return fmt.Errorf("processes: %w", err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal([]byte(js), &m); err != nil {
+			return fmt.Errorf("process %d tags: %w", id, err)
+		}
+		tags[strconv.FormatInt(id, 10)] = m
+	}
+	return rows.Err()
 }
 
 // Traces lists traces newest first; see store.TraceQuery.
@@ -207,9 +266,21 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		where.WriteString(` AND t.duration >= ?`)
 		args = append(args, int64(q.MinDuration))
 	}
+	// A tag matches a trace with a span from a process with the tag: the
+	// service is each span's app column (spans stored before migration
+	// 0005 have it too); another tag is looked up in the namespace's few
+	// processes first. Spans stored before 0005 have no process: their
+	// trace's tags stand for them.
 	for k, v := range q.Tags {
-		where.WriteString(` AND EXISTS (SELECT 1 FROM json_each(t.tags) WHERE key = ? AND value = ?)`)
-		args = append(args, k, v)
+		if k == "service" {
+			where.WriteString(` AND EXISTS (SELECT 1 FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.app = ?)`)
+			args = append(args, v)
+			continue
+		}
+		where.WriteString(` AND (EXISTS (SELECT 1 FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.process IN
+				(SELECT p.id FROM processes p, json_each(p.tags) j WHERE p.ns = ? AND j.key = ? AND j.value = ?))
+			OR EXISTS (SELECT 1 FROM json_each(t.tags) WHERE key = ? AND value = ?))`)
+		args = append(args, ns, k, v, k, v)
 	}
 	if q.Name != "" {
 		where.WriteString(` AND EXISTS (SELECT 1 FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.name = ?)`)

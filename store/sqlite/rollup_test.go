@@ -146,9 +146,10 @@ func TestRollupsBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Migration 2 creates the tables, 3 the calls column and 4 the traces'
-	// updated column: drop them, as before they ran.
+	// Migration 2 creates the tables, 3 the calls column, 4 the traces'
+	// updated column and 5 the processes: drop them, as before they ran.
 	for _, q := range []string{`DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`,
+		`DROP TABLE processes`, `ALTER TABLE spans DROP COLUMN process`,
 		`DROP INDEX spans_fingerprint`, `ALTER TABLE spans DROP COLUMN calls`, `ALTER TABLE traces DROP COLUMN updated`,
 		`CREATE INDEX spans_fingerprint ON spans (ns, fingerprint) WHERE fingerprint IS NOT NULL`} {
 		if _, err := db.Exec(q); err != nil {

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"NamespaceIsolation", testNamespaces},
 		{"Keys", testKeys},
 		{"ListFilters", testListFilters},
+		{"ServicesOfADistributedTrace", testServices},
 		{"ErrorVerdictsAndRegressions", testVerdicts},
 		{"Rollups", testRollups},
 		{"FoldsCountCalls", testFolds},
@@ -350,6 +351,83 @@ func testListFilters(t *testing.T, open Opener) {
 	list := traces(t, st, "ns", store.TraceQuery{Name: "db.query"})
 	if len(list) == 1 && (list[0].Spans != 2 || list[0].Errors != 1 || list[0].Name != "api.get" || list[0].Duration != int64(200*time.Millisecond)) {
 		t.Errorf("trace 2 = %+v; want api.get, 2 spans, 1 error, 200ms", list[0])
+	}
+}
+
+// testServices: each span of a trace that crosses two processes keeps its
+// own process's tags (the server's spans arrive first, as they end first);
+// the trace lists its services, root's first, and shows the root's tags;
+// filters by service or tag find the traces with spans of that service,
+// not only those rooted in it.
+func testServices(t *testing.T, open Opener) {
+	st := open(t)
+	ctx := context.Background()
+	shop := map[string]string{"service": "shopd", "version": "1.0"}
+	pay := map[string]string{"service": "payd", "version": "2.3", "region": "eu"}
+	tr := traceID(1)
+	ingest(t, st, "ns", pay, sp(tr, 3, 2, "pay.Handle", 10, 50, spantree.StatusSucceeded),
+		sp(tr, 4, 3, "pay.charge", 20, 30, spantree.StatusSucceeded))
+	ingest(t, st, "ns", shop, sp(tr, 1, 0, "shop.main", 0, 100, spantree.StatusSucceeded),
+		sp(tr, 2, 1, "shop.checkout", 5, 60, spantree.StatusSucceeded))
+	ingest(t, st, "ns", pay, sp(traceID(2), 1, 0, "pay.Refund", 1000, 5, spantree.StatusSucceeded))
+
+	got, err := st.Trace(ctx, "ns", tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := map[string]string{}
+	for _, s := range got.Spans {
+		services[s.Name] = s.Service
+	}
+	wantServices := map[string]string{"shop.main": "shopd", "shop.checkout": "shopd", "pay.Handle": "payd", "pay.charge": "payd"}
+	if diff := cmp.Diff(wantServices, services); diff != "" {
+		t.Errorf("services of the spans (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"shopd", "payd"}, got.Services); diff != "" {
+		t.Errorf("Services (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(shop, got.Tags); diff != "" {
+		t.Errorf("Tags (-want +got), the root's process's:\n%s", diff)
+	}
+	procs := map[string][]string{}
+	for _, p := range got.Processes {
+		for _, id := range p.Spans {
+			procs[p.Tags["service"]+" "+p.Tags["version"]] = append(procs[p.Tags["service"]+" "+p.Tags["version"]], id.String()[:2])
+		}
+		if p.Tags["service"] == "payd" && p.Tags["region"] != "eu" {
+			t.Errorf("payd's process tags = %v; want its region too", p.Tags)
+		}
+	}
+	if diff := cmp.Diff(map[string][]string{"shopd 1.0": {"01", "02"}, "payd 2.3": {"03", "04"}}, procs); diff != "" {
+		t.Errorf("Processes: span ids by service and version (-want +got):\n%s", diff)
+	}
+
+	list := traces(t, st, "ns", store.TraceQuery{Tags: map[string]string{"service": "shopd"}})
+	if len(list) != 1 || list[0].TraceID != tr || list[0].App != "shopd" {
+		t.Fatalf("Traces(service shopd) = %+v; want trace 1, app shopd", list)
+	}
+	if diff := cmp.Diff(shop, list[0].Tags); diff != "" {
+		t.Errorf("trace 1's summary tags (-want +got), the root's process's:\n%s", diff)
+	}
+	tests := []struct {
+		tags map[string]string
+		want []byte // trace numbers, newest first
+	}{
+		{map[string]string{"service": "payd"}, []byte{2, 1}},
+		{map[string]string{"version": "2.3"}, []byte{2, 1}},
+		{map[string]string{"version": "1.0"}, []byte{1}},
+		{map[string]string{"region": "eu"}, []byte{2, 1}},
+		{map[string]string{"service": "payd", "region": "eu"}, []byte{2, 1}},
+		{map[string]string{"service": "nobody"}, nil},
+	}
+	for _, tt := range tests {
+		var got []byte
+		for _, s := range traces(t, st, "ns", store.TraceQuery{Tags: tt.tags}) {
+			got = append(got, s.TraceID.Payload()[15])
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Traces(tags %v) (-want +got):\n%s", tt.tags, diff)
+		}
 	}
 }
 
