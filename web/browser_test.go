@@ -143,6 +143,29 @@ func TestBrowser(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("a trace across services", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/trace/" + r.crossing.String())
+		b.waitText(".trace-head", "services")
+		if got := b.text(".trace-head .services"); got != "services shop, payd" {
+			t.Errorf("services in the header = %q; want the root's first", got)
+		}
+		// The service is named where it changes: the root and payd's
+		// handler, not the spans below them.
+		got := eval[string](b, `[...document.querySelectorAll(".wf-row")].map((r) =>
+  r.querySelector(".span-name").innerText + ":" + ((r.querySelector(".badge-svc") || {}).innerText || "")).join(" ")`)
+		if want := "shop.Pay:shop pay.Handle:payd pay.capture:"; got != want {
+			t.Errorf("rows and their service badges = %q; want %q", got, want)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`.wf-row[data-span="0000000000000134"]`)))
+		b.waitText(".detail h2", "pay.capture")
+		if d := b.text(".detail"); !strings.Contains(d, "payd (region=eu, version=2.3.0)") {
+			t.Errorf("pay.capture's detail does not name its service and process:\n%s", d)
+		}
+		b.screenshot("trace-services")
+		b.noErrors()
+	})
+
 	t.Run("trace list", func(t *testing.T) {
 		b.t = t
 		b.goHash("#/traces?status=failed")

@@ -55,6 +55,9 @@ type receiver struct {
 	failed  spantree.TraceID // the checkout trace, with failed spans
 	handled spantree.SpanID  // its db.Connect whose error was handled
 	origin  spantree.SpanID  // its db.Connect whose error failed the trace
+	// crossing is a trace of two processes: shop's pay call answered by
+	// service payd.
+	crossing spantree.TraceID
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -129,7 +132,26 @@ func (r *receiver) ingest(t *testing.T) {
 			t.Fatalf("ingest: %v", err)
 		}
 	}
-	r.failed, r.handled, r.origin = id, sid(5), sid(6)
+	// A trace across two services: payd's half arrives first, as it ends
+	// first.
+	cross := spantree.NewTraceID(t0)
+	for _, b := range []spantree.Batch{
+		{Tags: map[string]string{"service": "payd", "version": "2.3.0", "region": "eu"}, Spans: []spantree.SpanData{
+			{TraceID: cross, SpanID: sid(51), ParentID: sid(50), Name: "pay.Handle", Location: "pay/handle.go:12",
+				Start: at(1002), End: at(1030), Status: spantree.StatusSucceeded, Kind: spantree.KindServer},
+			{TraceID: cross, SpanID: sid(52), ParentID: sid(51), Name: "pay.capture", Location: "pay/capture.go:7",
+				Start: at(1005), End: at(1025), Status: spantree.StatusSucceeded},
+		}},
+		{Tags: tags, Spans: []spantree.SpanData{
+			{TraceID: cross, SpanID: sid(50), Name: "shop.Pay", Location: "shop/pay.go:9",
+				Start: at(1000), End: at(1040), Status: spantree.StatusSucceeded},
+		}},
+	} {
+		if _, err := r.client.Ingest(ctx, b); err != nil {
+			t.Fatalf("ingest: %v", err)
+		}
+	}
+	r.failed, r.handled, r.origin, r.crossing = id, sid(5), sid(6), cross
 	// The server computes the p99s that mark slow spans in the background,
 	// after the first trace request: wait for them.
 	for i := 0; ; i++ {

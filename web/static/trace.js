@@ -86,6 +86,10 @@ class TraceView {
     this.errors = new Map((t.errors || []).map((e) => [e.span_id, e]));
     this.collapsed = new Set();
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
+    // The services of the spans, the root's first: each gets a colour of
+    // its own when the trace crosses processes.
+    this.services = t.services && t.services.length ? t.services
+      : [...new Set(this.nodes.map((n) => n.span.service).filter(Boolean))];
     let t0 = Infinity;
     let t1 = -Infinity;
     for (const n of this.nodes) {
@@ -145,7 +149,11 @@ class TraceView {
             : t.abandoned ? "(abandoned: its process stopped publishing before the root ended)" : "(running)"),
           h("span", {}, `${this.nodes.length} span${this.nodes.length === 1 ? "" : "s"}`),
           h("span", { class: failed ? "bad" : "" }, `${failed} failed`),
-          this.slow.size ? h("span", { class: "slow" }, `${this.slow.size} slow`) : null),
+          this.slow.size ? h("span", { class: "slow" }, `${this.slow.size} slow`) : null,
+          this.services.length > 1
+            ? h("span", { class: "services" }, "services ", this.services.map((v, i) =>
+              [i ? ", " : null, h("span", { class: `svc svc-${i % 6}` }, v)]))
+            : null),
         h("p", { class: "ids" },
           h("span", {}, "trace ", h("code", {}, t.trace_id)),
           h("span", {}, "hex ", h("code", {}, t.hex)),
@@ -206,8 +214,12 @@ class TraceView {
     const open = !this.collapsed.has(i);
     const left = (100 * (n.startNS - this.t0)) / this.total;
     const width = (100 * (n.endNS - n.startNS)) / this.total;
-    const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected"]
-      .filter(Boolean).join(" ");
+    // The service is named on the roots and where a call crossed into
+    // another process; the spans below it share it.
+    const parentSvc = n.parent >= 0 ? this.nodes[n.parent].span.service : undefined;
+    const svcIx = this.services.length > 1 && s.service ? this.services.indexOf(s.service) : -1;
+    const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected",
+      svcIx >= 0 && `svc-${svcIx % 6}`].filter(Boolean).join(" ");
     const dur = running ? "running" : fmtDuration(spanTook(s, n));
     return h(
       "div",
@@ -238,6 +250,8 @@ class TraceView {
           : h("span", { class: "twisty" }),
         failed ? h("span", { class: "mark-fail", title: "failed" }, "✗ ") : null,
         h("span", { class: "span-name" }, s.name),
+        s.service && s.service !== parentSvc
+          ? badge("svc", s.service, `recorded by service ${s.service}`) : null,
         s.fold ? badge("fold", `×${s.fold.count}`, `${s.fold.count} calls folded into one line`) : null,
         s.goroutine ? badge("go", "go", "ran in its own goroutine") : null,
         slow ? badge("slow", "slow", "slower than this span's p99 over the last day") : null,
@@ -249,6 +263,15 @@ class TraceView {
       h("span", { class: "wf-track" },
         h("span", { class: "bar", style: { left: `${left}%`, width: `${width}%` } })),
     );
+  }
+
+  // processTags returns the tags other than service of the process that
+  // sent the span id, as a dim list, or null.
+  processTags(id) {
+    const p = (this.t.processes || []).find((q) => (q.span_ids || []).includes(id));
+    if (!p) return null;
+    const tags = Object.entries(p.tags || {}).filter(([k]) => k !== "service").sort(([a], [b]) => a.localeCompare(b));
+    return tags.length ? h("span", { class: "dim" }, " (" + tags.map(([k, v]) => `${k}=${v}`).join(", ") + ")") : null;
   }
 
   toggle(i) {
@@ -356,6 +379,7 @@ class TraceView {
       h(
         "dl",
         { class: "facts" },
+        s.service ? [h("dt", {}, "Service"), h("dd", {}, s.service, this.processTags(s.span_id))] : null,
         h("dt", {}, "Location"), h("dd", { class: "mono" }, s.location || "–"),
         h("dt", {}, "Started"), h("dd", {}, `+${fmtDuration(n.startNS - this.t0)}`, h("span", { class: "dim" }, ` (${fmtTime(s.start)})`)),
         h("dt", {}, "Duration"), h("dd", { class: this.slow.has(s.span_id) ? "slow" : "" },
