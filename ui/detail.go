@@ -42,6 +42,9 @@ func detailLines(s *spantree.SpanData, level spantree.Level, slow bool, group *s
 	if s.Goroutine {
 		facts = append(facts, styles.goroutine.Render("own goroutine"))
 	}
+	if s.Service != "" {
+		facts = append(facts, styles.service.Render("service "+s.Service))
+	}
 	if s.Level != "" {
 		facts = append(facts, "level "+string(s.Level))
 	}

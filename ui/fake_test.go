@@ -173,9 +173,15 @@ func checkoutTrace() *store.Trace {
 	audit := span(6, 1, "shop.(*Server).Checkout.Go#1", "shop/server.go:52", 3, 110, spantree.StatusSucceeded)
 	audit.Goroutine = true
 	write := span(7, 6, "audit.Write", "audit/log.go:9", 4, 100, spantree.StatusSucceeded)
+	spans := []spantree.SpanData{root, cart, price, dial, charge, audit, write}
+	for i := range spans {
+		spans[i].Service = "shop"
+	}
+	spans[6].Service = "auditd" // audit.Write is answered by another process
 	return &store.Trace{
 		TraceID: tid, Hex: tid.Hex(), Tags: map[string]string{"service": "shop", "version": "1.4.2"},
-		Spans:     []spantree.SpanData{root, cart, price, dial, charge, audit, write},
+		Services:  []string{"shop", "auditd"},
+		Spans:     spans,
 		SlowSpans: []spantree.SpanID{sid(7)},
 		Errors: []store.SpanError{
 			{SpanID: sid(1), Fingerprint: "fp-declined"},

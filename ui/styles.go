@@ -5,7 +5,7 @@ import "charm.land/lipgloss/v2"
 // styles holds every lipgloss style the views use, so colours live in one
 // place. Goldens compare text with ANSI stripped; colours are checked by eye.
 var styles = struct {
-	title, header, selected, dim, bad, warn, good, running, slow, key, status, errLine, bar, barBad, goroutine, box lipgloss.Style
+	title, header, selected, dim, bad, warn, good, running, slow, key, status, errLine, bar, barBad, goroutine, service, box lipgloss.Style
 }{
 	title:     lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("12")),
 	header:    lipgloss.NewStyle().Bold(true).Underline(true),
@@ -22,6 +22,7 @@ var styles = struct {
 	bar:       lipgloss.NewStyle().Foreground(lipgloss.Color("4")),
 	barBad:    lipgloss.NewStyle().Foreground(lipgloss.Color("9")),
 	goroutine: lipgloss.NewStyle().Foreground(lipgloss.Color("13")),
+	service:   lipgloss.NewStyle().Foreground(lipgloss.Color("6")),
 	box:       lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 }
 

@@ -236,6 +236,9 @@ func (v *traceView) header() string {
 	case v.running > 0:
 		parts = append(parts, styles.running.Render(fmt.Sprintf("%d running", v.running)))
 	}
+	if len(t.Services) > 1 {
+		parts = append(parts, styles.service.Render("services "+strings.Join(t.Services, ", ")))
+	}
 	if len(t.Tags) > 0 {
 		parts = append(parts, styles.dim.Render(tagString(t.Tags)))
 	}
@@ -277,6 +280,11 @@ func (v *traceView) treeLines(w, h int) []string {
 			name = styles.bad.Render(name)
 		}
 		b.WriteString(name)
+		// The service where it changes: on the roots and where a call
+		// crossed into another process.
+		if s.Service != "" && (nd.parent < 0 || v.nodes[nd.parent].span.Service != s.Service) {
+			b.WriteString(" " + styles.service.Render("["+s.Service+"]"))
+		}
 		if f := s.Fold; f != nil {
 			b.WriteString(styles.dim.Render(fmt.Sprintf(" ×%d (%s–%s)", f.Count,
 				fmtDuration(time.Duration(f.MinNS)), fmtDuration(time.Duration(f.MaxNS)))))
