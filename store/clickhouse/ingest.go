@@ -74,19 +74,13 @@ func prepare(b *spantree.Batch) (prepBatch, error) {
 		pb.pairs = append(pb.pairs, k+"\x00"+v)
 	}
 	slices.Sort(pb.pairs)
-	failedChild := map[spanRef]bool{}
-	for i := range b.Spans {
-		s := &b.Spans[i]
-		if s.Status == spantree.StatusFailed && !s.ParentID.IsZero() {
-			failedChild[spanRef{s.TraceID.Payload(), s.ParentID}] = true
-		}
-	}
+	origins := store.Origins(b.Spans)
 	var enc spantree.Encoder
 	var data []byte
 	for i := range b.Spans {
 		s, row := &b.Spans[i], &pb.rows[i]
 		row.payload = s.TraceID.Payload()
-		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[spanRef{row.payload, s.SpanID}] {
+		if origins != nil && origins[i] {
 			row.fp = store.Fingerprint(s.Name, s.Error)
 		}
 		data = enc.AppendSpan(data[:0], s)

@@ -61,23 +61,14 @@ func prepare(b spantree.Batch) (prepBatch, error) {
 		return pb, fmt.Errorf("encode tags: %w", err)
 	}
 	pb.tags = string(js)
-	var failedChild map[spanRef]bool
-	for i := range b.Spans {
-		s := &b.Spans[i]
-		if s.Status == spantree.StatusFailed && !s.ParentID.IsZero() {
-			if failedChild == nil {
-				failedChild = map[spanRef]bool{}
-			}
-			failedChild[spanRef{s.TraceID.Payload(), s.ParentID}] = true
-		}
-	}
+	origins := store.Origins(b.Spans)
 	// One encoder for the batch: its spans share trace ids and seconds.
 	var enc spantree.Encoder
 	var full, data []byte
 	for i := range b.Spans {
 		s, row := &b.Spans[i], &pb.rows[i]
 		row.payload = s.TraceID.Payload()
-		if s.Status == spantree.StatusFailed && s.Error != nil && !failedChild[spanRef{row.payload, s.SpanID}] {
+		if origins != nil && origins[i] {
 			row.fp = store.Fingerprint(s.Name, s.Error)
 		}
 		full, data = storedData(&enc, full[:0], data[:0], s)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListFilters", testListFilters},
 		{"ServicesOfADistributedTrace", testServices},
 		{"ErrorVerdictsAndRegressions", testVerdicts},
+		{"JoinedErrorsGroupAtTheirCauses", testJoinedErrors},
 		{"Rollups", testRollups},
 		{"FoldsCountCalls", testFolds},
 		{"LargeRequestSentTwice", testLarge},
@@ -428,6 +430,30 @@ func testServices(t *testing.T, open Opener) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("Traces(tags %v) (-want +got):\n%s", tt.tags, diff)
 		}
+	}
+}
+
+// testJoinedErrors: a function that joins the errors its goroutines
+// handed over (errors.Join) fails with all their messages; the groups are
+// its causes', not one more for the join.
+func testJoinedErrors(t *testing.T, open Opener) {
+	st := open(t)
+	tr := traceID(1)
+	root := sp(tr, 1, 0, "main.fetchAll", 0, 100, spantree.StatusFailed)
+	one := sp(tr, 3, 2, "main.fetchOne", 1, 10, spantree.StatusFailed)
+	two := sp(tr, 5, 4, "main.fetchTwo", 1, 20, spantree.StatusFailed)
+	root.Error = &spantree.ErrorInfo{Type: "*errors.joinError", Message: one.Error.Message + "\n" + two.Error.Message}
+	g1 := sp(tr, 2, 1, "main.fetchAll.func1", 0, 11, spantree.StatusSucceeded)
+	g2 := sp(tr, 4, 1, "main.fetchAll.func1", 0, 21, spantree.StatusSucceeded)
+	g1.Goroutine, g2.Goroutine = true, true
+	ingest(t, st, "ns", map[string]string{"service": "api"}, root, g1, one, g2, two)
+	var names []string
+	for _, g := range groups(t, st, "ns") {
+		names = append(names, g.Name)
+	}
+	slices.Sort(names)
+	if diff := cmp.Diff([]string{"main.fetchOne", "main.fetchTwo"}, names); diff != "" {
+		t.Errorf("error groups by span name (-want +got):\n%s", diff)
 	}
 }
 
