@@ -98,6 +98,20 @@ func (p *publication) selectViews(j *pubJob) {
 	for s := j.list; s != nil; s = s.next {
 		add(s)
 	}
+	// A failed span whose failed children went out in an earlier
+	// publication (a long trace publishes as it runs) sends them again,
+	// replacing the copies sent: a receiver tells where an error started,
+	// and so which error group it joins, from the spans of one batch.
+	for s := j.list; s != nil; s = s.next {
+		if s.err == nil {
+			continue
+		}
+		for k := s.failed.Load(); k != nil; k = k.nextFailed {
+			if k.pub != gen && k.tr == tr && k.end.Load() != 0 && k.flags.Load()&flagDropped == 0 {
+				add(k)
+			}
+		}
+	}
 	for s := j.list; s != nil; s = s.next {
 		for a := s.parent; a != nil && a.tr == tr && a.end.Load() == 0 && a.pub != gen; a = a.parent {
 			add(a)
