@@ -99,15 +99,10 @@ func (pf *packageFacts) leaf(f *fn) bool {
 // tinyCall reports whether a call of c is known to be tiny: c names a type
 // of the package (a conversion), or functions (methods) that are all tiny.
 func (pf *packageFacts) tinyCall(c callee) bool {
-	var fs []*fn
-	switch {
-	case c.name != "" && pf.types[c.name]:
+	if c.name != "" && pf.types[c.name] {
 		return true
-	case c.name != "":
-		fs = pf.funcs[c.name]
-	default:
-		fs = pf.methods[c.method]
 	}
+	fs := pf.resolve(c)
 	if len(fs) == 0 {
 		return false // a function value, a method of another package's type
 	}
@@ -117,6 +112,15 @@ func (pf *packageFacts) tinyCall(c callee) bool {
 		}
 	}
 	return true
+}
+
+// resolve returns the declarations a call of c may go to: the package's
+// functions of its name, or its methods of its method name.
+func (pf *packageFacts) resolve(c callee) []*fn {
+	if c.name != "" {
+		return pf.funcs[c.name]
+	}
+	return pf.methods[c.method]
 }
 
 // tiny reports whether f, a declaration or a literal, is tiny: a leaf (see
@@ -139,11 +143,7 @@ func (pf *packageFacts) tiny(f *fn) bool {
 	if len(f.callees) != 1 {
 		return false
 	}
-	c := f.callees[0]
-	fs := pf.methods[c.method]
-	if c.name != "" {
-		fs = pf.funcs[c.name]
-	}
+	fs := pf.resolve(f.callees[0])
 	if len(fs) == 0 {
 		return false
 	}

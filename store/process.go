@@ -27,7 +27,6 @@ type Process struct {
 func (t *Trace) SetProcesses(procs []string, tags map[string]map[string]string) {
 	t.Services, t.Processes = []string{}, nil
 	index := map[string]int{}
-	seen := map[string]bool{}
 	root := -1
 	for i := range t.Spans {
 		s := &t.Spans[i]
@@ -43,12 +42,10 @@ func (t *Trace) SetProcesses(procs []string, tags map[string]map[string]string) 
 			}
 		}
 		t.Processes[j].Spans = append(t.Processes[j].Spans, s.SpanID)
-		if s.Service != "" && !seen[s.Service] {
-			seen[s.Service] = true
-			t.Services = append(t.Services, s.Service)
+		if s.Service != "" && !slices.Contains(t.Services, s.Service) {
+			t.Services = append(t.Services, s.Service) // a handful: no map
 		}
-		if root < 0 || (s.ParentID.IsZero() && !t.Spans[root].ParentID.IsZero()) ||
-			(s.ParentID.IsZero() == t.Spans[root].ParentID.IsZero() && s.Start.Before(t.Spans[root].Start)) {
+		if root < 0 || BetterRoot(s, &t.Spans[root]) {
 			root = i
 		}
 	}
@@ -61,4 +58,33 @@ func (t *Trace) SetProcesses(procs []string, tags map[string]map[string]string) 
 			t.Services[0] = rs
 		}
 	}
+}
+
+// LegacyProcess returns the key of tags that holds the process of a span
+// stored before its engine kept processes, adding it when missing: the
+// span's app is its service, its trace's tags stand for the rest.
+func LegacyProcess(tags map[string]map[string]string, traceTags map[string]string, app string) string {
+	k := "app:" + app
+	if tags[k] == nil {
+		m := maps.Clone(traceTags)
+		if m == nil {
+			m = map[string]string{}
+		}
+		m["service"] = app
+		tags[k] = m
+	}
+	return k
+}
+
+// BetterRoot reports whether s should be its trace's root rather than r: a
+// span without a parent wins, then the earlier one; of two copies of one
+// span, the finished one.
+func BetterRoot(s, r *spantree.SpanData) bool {
+	if s.ParentID.IsZero() != r.ParentID.IsZero() {
+		return s.ParentID.IsZero()
+	}
+	if s.SpanID == r.SpanID {
+		return s.Status != spantree.StatusStarted
+	}
+	return s.Start.Before(r.Start)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,16 +109,8 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 		if proc != 0 {
 			ids[proc] = true
 			procs = append(procs, strconv.FormatUint(proc, 10))
-		} else {
-			// Stored before migration 0002: the app column is the
-			// span's service, the trace's tags the rest.
-			k := "app:" + app
-			if tagsOf[k] == nil {
-				m := maps.Clone(t.Tags)
-				m["service"] = app
-				tagsOf[k] = m
-			}
-			procs = append(procs, k)
+		} else { // stored before migration 0002
+			procs = append(procs, store.LegacyProcess(tagsOf, t.Tags, app))
 		}
 		if fp != "" {
 			if fps[fp] == nil {

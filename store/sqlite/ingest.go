@@ -290,7 +290,7 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 	}
 	for i := range spans {
 		s, row := &spans[i], &rows[i]
-		if r := roots[row.payload]; r == nil || betterRoot(s, r) {
+		if r := roots[row.payload]; r == nil || store.BetterRoot(s, r) {
 			roots[row.payload] = s
 		}
 		if end := s.Start.Add(s.Duration()); end.After(lastSeen) {
@@ -386,18 +386,6 @@ func (w *writer) process(ctx context.Context, ns int64, service, tags string) (i
 	}
 	w.procs[k] = id
 	return id, nil
-}
-
-// betterRoot reports whether s should be its trace's root rather than r: a
-// span without a parent wins, then the earlier one.
-func betterRoot(s, r *spantree.SpanData) bool {
-	if s.ParentID.IsZero() != r.ParentID.IsZero() {
-		return s.ParentID.IsZero()
-	}
-	if s.SpanID == r.SpanID {
-		return s.Status != spantree.StatusStarted
-	}
-	return s.Start.Before(r.Start)
 }
 
 // group records one occurrence of an error group, flagging a silenced group

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -173,19 +172,8 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 		if proc != 0 {
 			ids[proc] = true
 			procs = append(procs, strconv.FormatInt(proc, 10))
-		} else {
-			// Stored before migration 0005: the app column is the
-			// span's service, the trace's tags the rest.
-			k := "app:" + app
-			if tagsOf[k] == nil {
-				m := maps.Clone(t.Tags)
-				if m == nil {
-					m = map[string]string{}
-				}
-				m["service"] = app
-				tagsOf[k] = m
-			}
-			procs = append(procs, k)
+		} else { // stored before migration 0005
+			procs = append(procs, store.LegacyProcess(tagsOf, t.Tags, app))
 		}
 		if fp.Valid {
 			fps[fp.String] = append(fps[fp.String], sd.SpanID)

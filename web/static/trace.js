@@ -88,8 +88,7 @@ class TraceView {
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
     // The services of the spans, the root's first: each gets a colour of
     // its own when the trace crosses processes.
-    this.services = t.services && t.services.length ? t.services
-      : [...new Set(this.nodes.map((n) => n.span.service).filter(Boolean))];
+    this.services = t.services || [];
     let t0 = Infinity;
     let t1 = -Infinity;
     for (const n of this.nodes) {
