@@ -3,6 +3,7 @@ package spantree
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Func is the static descriptor of one instrumented function. Generated code
@@ -28,6 +29,10 @@ type Func struct {
 	fast atomic.Int32
 	// nameLoc is Name and Loc as json members (jsonNameLoc)
 	nameLoc []byte
+	// hot is the fold entry a loop is counting this function's calls in
+	// (see Start), nil when none: set by the entry's goroutine when it
+	// finds none there, cleared when the entry's parent ends.
+	hot atomic.Pointer[foldEntry]
 }
 
 // Kind classifies a function for the runtime. The zero value is an ordinary
@@ -106,8 +111,8 @@ func (s Span) Done() {
 	if f := s.fold; f != nil && s.start == 0 {
 		// The bulk of a loop's calls: folded, not timed. When it
 		// succeeded, a count is all there is to do.
-		if sl := f.p.slot; sl.panicInfo == nil && sl.pendingFn != f.fn {
-			if !gPanicKnown || gPanicking() {
+		if sl := f.slot; sl.panicInfo == nil && sl.pendingFn != f.fn {
+			if !gPanicKnown || *(*unsafe.Pointer)(unsafe.Add(sl.g, gPanicOff)) != nil { // gPanicking, without getg: sl is this goroutine's
 				panicking := panicNil && gPanicking() // see panicnil.go
 				if v := recover(); v != nil || panicking && recoveredNilPanic() {
 					s.endPanic(v, stackDepth()) // panics again
@@ -167,7 +172,7 @@ func (s Span) slot() *gslot {
 		return s.rec.slot
 	}
 	if s.fold != nil {
-		return s.fold.p.slot
+		return s.fold.slot
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ func (s Span) fail(err error) {
 		return
 	}
 	if f := s.fold; f != nil {
-		f.p.slot.pendingFn, f.p.slot.pendingErr = f.fn, err
+		f.slot.pendingFn, f.slot.pendingErr = f.fn, err
 	}
 }
 

@@ -39,24 +39,27 @@ const crowdKeep = 32
 // foldEntry accumulates the folded calls of one function under one parent,
 // the successful ones, or the failures of one shape when shape is set.
 type foldEntry struct {
-	p        *span // the parent
-	fn       *Func
-	out      bool // the parent's trace is sampled out: folded calls record nothing beneath them either
-	shape    *errShape
-	recorded int32 // calls recorded whole (keep)
+	// What a folded call reads and writes first, together.
+	p     *span          // the parent
+	fn    *Func          //
+	slot  *gslot         // the parent's goroutine slot
+	g     unsafe.Pointer // and that goroutine's g (gslot.g)
+	calls uint64         // calls begun (begin), for the timing sample
+	count int64          // calls folded
+	out   bool           // the parent's trace is sampled out: folded calls record nothing beneath them either
+	// on is set once the entry folds the calls of a function that is fast,
+	// or crowd; folding reads it.
+	on bool
 	// crowd is set when the calls fold because there are many of them
 	// rather than because they are fast (crowdKeep): they fold whatever
 	// their duration and every one is timed.
-	crowd bool
-	// on is set once the entry folds the calls of a function that is fast,
-	// or crowd; folding reads it.
-	on       bool
-	calls    uint64 // calls begun (begin), for the timing sample
-	count    int64  // calls folded
-	timed    int64  // of which timed
-	first    int64  // start of the first timed call
-	last     int64  // end of the last timed call
-	total    int64  // of the timed calls
+	crowd    bool
+	recorded int32 // calls recorded whole (keep)
+	shape    *errShape
+	timed    int64 // of the calls folded, those timed
+	first    int64 // start of the first timed call
+	last     int64 // end of the last timed call
+	total    int64 // of the timed calls
 	min, max int64
 }
 
@@ -79,7 +82,7 @@ func (p *span) foldEntry(fn *Func) *foldEntry {
 			return e
 		}
 	}
-	e := &foldEntry{p: p, fn: fn, out: !p.tr.sampled}
+	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled}
 	x.folds = append(x.folds, e)
 	return e
 }
@@ -92,6 +95,9 @@ func (s *gslot) foldEntry(p *span, fn *Func) *foldEntry {
 	}
 	f := p.foldEntry(fn)
 	s.lastFold = f
+	if fn.hot.Load() == nil {
+		fn.hot.Store(f) // Start's fast path, until p ends
+	}
 	return f
 }
 
@@ -119,7 +125,7 @@ func (p *span) errFoldEntry(fn *Func, err error) *foldEntry {
 	if !haveMsg {
 		msg = shapeOf(errorMessage(err))
 	}
-	e := &foldEntry{p: p, fn: fn, out: !p.tr.sampled, shape: &errShape{typ: w[0], data: w[1], msg: msg, err: err}}
+	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled, shape: &errShape{typ: w[0], data: w[1], msg: msg, err: err}}
 	x.folds = append(x.folds, e)
 	return e
 }
@@ -387,6 +393,9 @@ func (r *span) publishMaterialized(now int64) {
 func (r *span) flushFolds(x *spanExtra) {
 	sl := r.slot
 	for _, f := range x.folds {
+		if f.fn.hot.Load() == f {
+			f.fn.hot.CompareAndSwap(f, nil) // r no longer runs: let another loop have it
+		}
 		if f.count == 0 {
 			continue // only calls recorded whole
 		}

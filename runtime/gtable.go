@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The goroutine table maps a goroutine id to the span running on it, for
@@ -40,6 +41,9 @@ type gslot struct {
 	// (owner only): see markFold.
 	marked     bool
 	overflowed bool
+	// g is that goroutine's runtime g (getg), nil without getg: set by the
+	// goroutine that claims the slot, read by it alone.
+	g unsafe.Pointer
 	// slab is where this goroutine's span records are carved from (owner
 	// only): one allocation per slabSize spans instead of one per span.
 	slab []span
@@ -163,11 +167,12 @@ func claimSlot(id uint64) *gslot {
 			if s.ids == 0 {
 				s.ids = rand.Uint64()
 			}
+			s.g = ownG()
 			gslots[j].Store(s)
 			return s
 		}
 	}
-	s := &gslot{index: -1, overflowed: true, ids: rand.Uint64()}
+	s := &gslot{index: -1, overflowed: true, ids: rand.Uint64(), g: ownG()}
 	s.key.Store(id)
 	overflow.n.Add(1)
 	overflow.Lock()
@@ -232,3 +237,12 @@ func (s *gslot) release() {
 }
 
 func (s *gslot) clearPanic() { s.panicInfo, s.panicErr, s.panicDepth = nil, nil, 0 }
+
+// ownG is the running goroutine's g, for the slot it claims, or nil where
+// getg is not available.
+func ownG() unsafe.Pointer {
+	if !haveGetg {
+		return nil
+	}
+	return getg()
+}

@@ -97,3 +97,46 @@ func BenchmarkRootCall(b *testing.B) {
 	}
 	Flush()
 }
+
+var underFns = [...]Func{
+	{Name: "bench.root", Loc: "bench.go:1"},
+	{Name: "bench.ften", Loc: "bench.go:2"},
+	{Name: "bench.under", Loc: "bench.go:3"},
+}
+
+func benchUnder() {
+	__sp := Start(&underFns[2])
+	if __sp.Live() {
+		defer __sp.Done()
+	}
+}
+
+// benchTen folds once it proved fast; the calls it makes are inside a
+// folded call.
+func benchTen() {
+	__sp := Start(&underFns[1])
+	if __sp.Live() {
+		defer __sp.Done()
+	}
+	for range 10 {
+		benchUnder()
+	}
+}
+
+// BenchmarkUnderFold is a folded call that makes ten calls, which record
+// nothing: the per-op cost of a fast function with callees in a loop.
+func BenchmarkUnderFold(b *testing.B) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	sp := Start(&underFns[0])
+	for range 100 {
+		benchTen()
+	}
+	b.ResetTimer()
+	for range b.N {
+		benchTen()
+	}
+	b.StopTimer()
+	sp.Done()
+	Flush()
+}
