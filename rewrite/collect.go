@@ -50,6 +50,10 @@ type fn struct {
 	nodes        int // syntax nodes in the body, literals apart: a stand-in for the inliner's budget
 	path         int // syntax nodes on the longest path through the body (see pathNodes); 0 until needed
 	callsOut     int // calls of other packages' functions (pkg.F(...))
+	// callback is set on a literal that is an argument of a standard
+	// algorithm calling it per item (stdCallbacks): sort.Search's probe,
+	// slices.SortFunc's comparison.
+	callback bool
 	// callees are the calls that may go to a function or method of this
 	// package (by name, without types): the tiny rule decides them per
 	// package (see tinyPackage). The other calls are opaque.
@@ -172,7 +176,7 @@ func (in *instrumenter) walk(cur *fn, n ast.Node) {
 		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			k := &fn{lit: n, typ: n.Type, body: n.Body, parent: cur, noExpand: in.aligned(stack)}
+			k := &fn{lit: n, typ: n.Type, body: n.Body, parent: cur, noExpand: in.aligned(stack), callback: in.isStdCallback(stack, n)}
 			in.litDirectives(k)
 			in.nameLit(k, n, stack)
 			cur.kids = append(cur.kids, k)

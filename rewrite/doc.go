@@ -160,7 +160,14 @@
 //     skipSlow(s)`, a fast path that skips the call): the callee has the
 //     span, and the wrapper would only add a level. A wrapper of another package's function (`time.Sleep(d)`,
 //     `http.Get(url)`) is not tiny: that is where time goes; a call of a pure
-//     package (`bytes.Compare(a, b)`) only computes, and counts as none.
+//     package (`bytes.Compare(a, b)`) only computes, and counts as none;
+//   - callbacks of the standard library's algorithms: a literal passed to
+//     sort.Search, sort.Slice, slices.SortFunc, slices.BinarySearchFunc,
+//     strings.Map, strings.IndexFunc and the like (stdCallbacks), whose
+//     code is straight-line within 160 nodes on its longest path, whatever
+//     it calls. The algorithm calls it per item, a B-tree's search five
+//     times a node; a span of its own would only repeat its caller's, while
+//     the functions it calls keep theirs, beneath that caller.
 //
 // A function whose last result is an error is never tiny: the error is what
 // a trace is for. Unless it cannot fail: every one of its return statements

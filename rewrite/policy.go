@@ -1,6 +1,9 @@
 package rewrite
 
-import "go/ast"
+import (
+	"go/ast"
+	"slices"
+)
 
 // wanted reports whether f itself gets a span.
 func (in *instrumenter) wanted(f *fn) bool {
@@ -137,6 +140,48 @@ var purePackages = map[string]bool{
 	"slices": true, "strconv": true, "strings": true, "sync/atomic": true,
 	"unicode": true, "unicode/utf16": true, "unicode/utf8": true,
 	"unsafe": true, // unsafe.Pointer(p), unsafe.String(b, n): compiled to conversions
+}
+
+// stdCallbacks are the functions of standard packages that call a function
+// argument per item, synchronously: a comparison, a probe, a predicate or
+// a mapping. Such a literal is part of the algorithm its caller runs, not
+// a step of its own (see packageFacts.tiny).
+var stdCallbacks = map[string]map[string]bool{
+	"sort": set("Search", "Find", "Slice", "SliceStable", "SliceIsSorted"),
+	"slices": set("BinarySearchFunc", "CompactFunc", "CompareFunc", "ContainsFunc", "DeleteFunc",
+		"EqualFunc", "IndexFunc", "IsSortedFunc", "MaxFunc", "MinFunc", "SortFunc", "SortStableFunc"),
+	"strings": set("ContainsFunc", "FieldsFunc", "IndexFunc", "LastIndexFunc", "Map",
+		"TrimFunc", "TrimLeftFunc", "TrimRightFunc"),
+	"bytes": set("ContainsFunc", "FieldsFunc", "IndexFunc", "LastIndexFunc", "Map",
+		"TrimFunc", "TrimLeftFunc", "TrimRightFunc"),
+	"maps": set("DeleteFunc", "EqualFunc"),
+}
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// isStdCallback reports whether lit, whose ancestors are stack, is an
+// argument of a call of one of stdCallbacks (sort.Search(n, func(i int)
+// bool { ... })).
+func (in *instrumenter) isStdCallback(stack []ast.Node, lit *ast.FuncLit) bool {
+	if len(stack) == 0 {
+		return false
+	}
+	c, ok := stack[len(stack)-1].(*ast.CallExpr)
+	if !ok || !slices.Contains(c.Args, ast.Expr(lit)) {
+		return false
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	return ok && stdCallbacks[in.imports[id.Name]][sel.Sel.Name]
 }
 
 // isPureCall reports whether c calls a function of one of purePackages,

@@ -128,7 +128,7 @@ func (pf *packageFacts) resolve(c callee) []*fn {
 // package's, after guards if any, within wrapperBudget (its callee has the
 // span). Whether f returns an error is the caller's business.
 func (pf *packageFacts) tiny(f *fn) bool {
-	if f.decl != nil && pf.set[f] || f.decl == nil && pf.leaf(f) {
+	if f.decl != nil && pf.set[f] || f.decl == nil && (pf.leaf(f) || callback(f)) {
 		return true
 	}
 	if !wrapper(f) {
@@ -153,6 +153,20 @@ func (pf *packageFacts) tiny(f *fn) bool {
 		}
 	}
 	return true
+}
+
+// callback reports whether f is a standard algorithm's callback (fn.callback)
+// of straight-line code within straightBudget on its longest path: tiny
+// whatever it calls, since a span of its own would only repeat its
+// caller's. The functions it calls keep theirs, beneath its caller.
+func callback(f *fn) bool {
+	if !f.callback || f.loops > 0 || len(f.kids) > 0 {
+		return false
+	}
+	if f.path == 0 {
+		f.path = pathNodes(f.body)
+	}
+	return f.path <= straightBudget
 }
 
 // wrapper reports whether f has the shape of a wrapper: one call, of this

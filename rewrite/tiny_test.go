@@ -291,6 +291,68 @@ func elsewise(s string) string {
 			want: []string{"p.elsewise", "p.skipWSSlow", "p.trimmed"},
 		},
 		{
+			name: "callbacks of standard algorithms are their caller's",
+			files: map[string]string{
+				"find.go": `package p
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+type Item interface{ Less(Item) bool }
+
+type items []Item
+
+func (s items) find(it Item) (int, bool) {
+	i := sort.Search(len(s), func(i int) bool {
+		return it.Less(s[i])
+	})
+	return i, i > 0 && !s[i-1].Less(it)
+}
+
+func byKey(names []string, key func(string) string) {
+	slices.SortFunc(names, func(a, b string) int {
+		return strings.Compare(key(a), key(b))
+	})
+}
+
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		for _, c := range " -" {
+			if r == c {
+				return -1
+			}
+		}
+		return r
+	}, s)
+}
+
+func each(xs []int, f func(int)) {
+	for _, x := range xs {
+		f(x)
+	}
+}
+
+func visit(xs []int, seen map[int]bool) {
+	each(xs, func(x int) {
+		mark(seen, x)
+		mark(seen, -x)
+	})
+}
+
+func mark(seen map[int]bool, x int) {
+	for len(seen) > 100 {
+		clear(seen)
+	}
+	seen[x] = true
+}
+`,
+			},
+			want: []string{"p.byKey", "p.each", "p.items.find", "p.mark", "p.squeeze", "p.squeeze.strings.Map", "p.visit", "p.visit.each"},
+		},
+		{
 			name: "unsafe conversions only compute",
 			files: map[string]string{
 				"conv.go": `package p
