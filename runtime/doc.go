@@ -83,7 +83,13 @@
 //
 // A folded call is counted in its parent's fold entry and reads the clock
 // for one call in sixteen (foldTimeEvery); its fold's total is the sample's
-// mean times the count.
+// mean times the count. A loop's folded calls do not look the goroutine up
+// in its table: the function's Func names the entry a loop last counted it
+// in, with the goroutine's g, and a call that finds its own g there, and
+// the entry's parent still current on it, is counted at once. The entry
+// leaves the Func when its parent ends (and a g is reused only after every
+// span of its goroutine ended), so a call is never counted under another
+// goroutine's or an ended parent.
 //
 // # The records' lifetime
 //

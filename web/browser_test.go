@@ -230,6 +230,20 @@ func TestBrowser(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("a dashboard row's trace opens on its span", func(t *testing.T) {
+		b.t = t
+		// shop.charge failed, but by itself the trace opens where its
+		// error came from, the db.Connect beneath it.
+		b.goHash("#/dashboard?q=shop.charge")
+		b.do(chromedp.Click(chromedp.CSS(`tr[data-name="shop.charge"] a.mono`)))
+		b.waitFor("the trace", `document.querySelector(".wf-row.selected") !== null`)
+		charge := spantree.SpanID{0, 0, 0, 0, 0, 0, 1, 4}
+		if got := eval[string](b, `document.querySelector(".wf-row.selected").dataset.span`); got != charge.String() {
+			t.Errorf("selected span %s; want shop.charge %s", got, charge)
+		}
+		b.noErrors()
+	})
+
 	t.Run("narrow window", func(t *testing.T) {
 		b.t = t
 		b.do(chromedp.EmulateViewport(380, 800))

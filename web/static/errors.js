@@ -124,7 +124,10 @@ function drawGroup(card, g) {
       g.app ? [h("dt", {}, "App"), h("dd", {}, g.app, g.last_version ? ` (last in ${g.last_version})` : "")] : null,
       h("dt", {}, "Count"), h("dd", {}, g.count),
       h("dt", {}, "Seen"), h("dd", {}, "first ", timeEl(g.first_seen), ", last ", timeEl(g.last_seen)),
-      hasTrace ? [h("dt", {}, "Last trace"), h("dd", {}, h("a", { href: `#/trace/${g.last_trace_id}`, class: "mono" }, g.last_trace_id))] : null,
+      hasTrace ? [h("dt", {}, "Last trace"), h("dd", {}, h("a", {
+        href: `#/trace/${g.last_trace_id}?` + new URLSearchParams({ name: g.name, loc: g.location, msg: g.message }),
+        class: "mono",
+      }, g.last_trace_id))] : null,
       a ? [h("dt", {}, "Verdict"), h("dd", {}, `${a.severity.toUpperCase()} ${a.kind}`, a.note ? ` — ${a.note}` : "",
         h("span", { class: "dim" }, ` (${fmtTime(a.updated)}${a.version ? ", at " + a.version : ""})`))] : null,
       h("dt", {}, "Fingerprint"), h("dd", { class: "mono" }, g.fingerprint),

@@ -190,7 +190,9 @@ function dashboardRow(r, f) {
           verdictBadge(r.verdict))
         : verdictBadge(""),
     ),
-    h("td", { class: "opt" }, hasTrace ? h("a", { href: `#/trace/${r.last_trace_id}`, class: "mono" }, "open") : "–"),
+    h("td", { class: "opt" }, hasTrace
+      ? h("a", { href: `#/trace/${r.last_trace_id}?` + new URLSearchParams({ name: r.name, loc: r.location }), class: "mono" }, "open")
+      : "–"),
   );
 }
 

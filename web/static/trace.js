@@ -74,11 +74,14 @@ export async function traceView(root, ctx) {
     throw err;
   }
   if (!ctx.current()) return;
-  new TraceView(root, t, ctx.query.get("span") || "").draw();
+  const q = ctx.query;
+  new TraceView(root, t, q.get("span") || "", { name: q.get("name"), loc: q.get("loc"), msg: q.get("msg") }).draw();
 }
 
 class TraceView {
-  constructor(root, t, selectID) {
+  // selectID is the span to select; else the span focus names (a link from
+  // an error group or a dashboard row); else where the error came from.
+  constructor(root, t, selectID, focus) {
     this.root = root;
     this.t = t;
     this.nodes = buildTree(t.spans || []);
@@ -103,7 +106,23 @@ class TraceView {
     this.total = Math.max(t1 - this.t0, 1);
     // Running spans have no end yet: their bars reach the latest time seen.
     for (const n of this.nodes) if (isZeroTime(n.span.end)) n.endNS = this.t0 + this.total;
-    this.selected = this.byID.has(selectID) ? this.byID.get(selectID) : this.firstInteresting();
+    this.selected = this.byID.has(selectID) ? this.byID.get(selectID) : this.named(focus) ?? this.firstInteresting();
+  }
+
+  // named finds the span a link names by function (focus.name), at
+  // focus.loc when given: the latest that failed with focus.msg, else the
+  // latest that failed, else the first; undefined when none has the name.
+  named(focus) {
+    if (!focus || !focus.name) return undefined;
+    const all = [];
+    this.nodes.forEach((n, i) => {
+      if (n.span.name === focus.name && (!focus.loc || n.span.location === focus.loc)) all.push(i);
+    });
+    const failed = all.filter((i) => this.nodes[i].span.status === "failed");
+    const same = failed.filter((i) => focus.msg && this.nodes[i].span.error && this.nodes[i].span.error.message === focus.msg);
+    const pick = same.length ? same : failed;
+    if (pick.length) return pick[pick.length - 1];
+    return all.length ? all[0] : undefined;
   }
 
   // firstInteresting is where to start reading: from a failed root, down
