@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spantree/spantree/server"
+	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/store/clickhouse"
 	"github.com/spantree/spantree/store/sqlite"
 )
 
@@ -22,7 +24,8 @@ const DefaultAddr = "127.0.0.1:7070"
 const DefaultNamespace = "default"
 
 // Target is the receiver a command talks to: a server (Addr, Key) or a
-// database file (DB) opened in process, in namespace NS. Every command that
+// database (DB: a SQLite file, or a clickhouse:// URL) opened in process,
+// in namespace NS. Every command that
 // reads from or writes to a receiver takes these flags, from [Target.Flags].
 type Target struct {
 	Addr, Key, DB, NS string
@@ -39,7 +42,7 @@ type Target struct {
 func (t *Target) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.Addr, "addr", "", "receiver `URL` (default $SPANTREE_ADDR, else "+DefaultAddr+")")
 	fs.StringVar(&t.Key, "key", "", "API `KEY` (default $SPANTREE_API_KEY)")
-	fs.StringVar(&t.DB, "db", "", "read the database file at `PATH` instead of calling a server")
+	fs.StringVar(&t.DB, "db", "", "read the database at `PATH` (a SQLite file, or a clickhouse:// URL) instead of calling a server")
 	fs.StringVar(&t.NS, "ns", "", "with -db: the `NAMESPACE` (default: the only one; required when there are several, which spantree ui lets you choose from)")
 }
 
@@ -54,7 +57,7 @@ func (t *Target) Open(ctx context.Context) (*Client, func(), error) {
 	if t.Create {
 		open = OpenLocal
 	}
-	l, err := open(t.DB)
+	l, err := open(ctx, t.DB)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,25 +107,44 @@ func (t *Target) Remote() *Client { return New(t.addr(), t.key()) }
 // Local is a database file opened in process: each namespace's client calls
 // server.Local over it, with no port opened and no key.
 type Local struct {
-	st *sqlite.Store
+	st store.Store
 }
 
-// OpenLocal opens the SQLite database at path, creating it if missing.
-func OpenLocal(path string) (*Local, error) {
-	st, err := sqlite.Open(path)
+// IsClickHouse reports whether a -db value names the ClickHouse engine
+// (clickhouse://...); anything else is a SQLite file.
+func IsClickHouse(db string) bool { return strings.HasPrefix(db, clickhouse.Scheme+"://") }
+
+// OpenLocal opens the database db names: a clickhouse:// URL, or the
+// SQLite file at that path, created if missing.
+func OpenLocal(ctx context.Context, db string) (*Local, error) {
+	if IsClickHouse(db) {
+		cfg, err := clickhouse.ParseURL(db)
+		if err != nil {
+			return nil, err
+		}
+		st, err := clickhouse.OpenConfig(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &Local{st: st}, nil
+	}
+	st, err := sqlite.Open(db)
 	if err != nil {
 		return nil, err
 	}
 	return &Local{st: st}, nil
 }
 
-// OpenExisting is [OpenLocal] for readers: a missing file is an error (a
-// typo must not yield an empty database and a puzzling "no namespace").
-func OpenExisting(path string) (*Local, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("open database %q: no such file", path)
+// OpenExisting is [OpenLocal] for readers: a missing SQLite file is an
+// error (a typo must not yield an empty database and a puzzling "no
+// namespace").
+func OpenExisting(ctx context.Context, db string) (*Local, error) {
+	if !IsClickHouse(db) {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open database %q: no such file", db)
+		}
 	}
-	return OpenLocal(path)
+	return OpenLocal(ctx, db)
 }
 
 // Namespaces lists the database's namespaces, sorted.

@@ -29,7 +29,7 @@ func TestLocalNamespace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := OpenLocal(filepath.Join(t.TempDir(), "ns.db"))
+			l, err := OpenLocal(context.Background(), filepath.Join(t.TempDir(), "ns.db"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestLocalNamespace(t *testing.T) {
 }
 
 func TestOpenExistingMissing(t *testing.T) {
-	if _, err := OpenExisting(filepath.Join(t.TempDir(), "typo.db")); err == nil {
+	if _, err := OpenExisting(context.Background(), filepath.Join(t.TempDir(), "typo.db")); err == nil {
 		t.Error("OpenExisting(missing file) succeeded; want an error")
 	}
 }

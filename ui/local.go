@@ -13,7 +13,7 @@ import (
 // when unknown) and is then the only one. The returned function closes the
 // store.
 func openDB(ctx context.Context, path, namespace string) (*connector, func(), error) {
-	l, err := client.OpenExisting(path)
+	l, err := client.OpenExisting(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"strings"
 	"time"
 
+	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/store/clickhouse"
 	"github.com/spantree/spantree/store/sqlite"
 )
-
-// isClickHouse reports whether a -db value names the ClickHouse engine
-// (clickhouse://...); anything else is a SQLite file.
-func isClickHouse(db string) bool { return strings.HasPrefix(db, clickhouse.Scheme+"://") }
 
 // engine is what serve and key need of a storage engine beyond
 // store.Store: retention and the keys' lifecycle.
@@ -33,7 +29,7 @@ type keyInfo struct {
 // openEngine opens the engine that db names, and says which it is for the
 // log: the SQLite path, or the ClickHouse URL without its password.
 func openEngine(ctx context.Context, db string) (engine, string, error) {
-	if isClickHouse(db) {
+	if client.IsClickHouse(db) {
 		cfg, err := clickhouse.ParseURL(db)
 		if err != nil {
 			return nil, "", err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/store/clickhouse/chtest"
 	"github.com/spantree/spantree/store/sqlite"
 )
 
@@ -85,6 +87,24 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// TestClickHouseScripts runs the scripts in testdata/clickhouse against a
+// real clickhouse-server (skipped without one): $CHDB is a database of its
+// own for each script.
+func TestClickHouseScripts(t *testing.T) {
+	srv := chtest.Start(t)
+	var n atomic.Int32
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/clickhouse",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("XDG_DATA_HOME", filepath.Join(e.WorkDir, "data"))
+			e.Setenv("SPANTREE_ADDR", "")
+			e.Setenv("SPANTREE_API_KEY", "")
+			e.Setenv("CHDB", srv.URL(fmt.Sprintf("script%d", n.Add(1)), ""))
+			return nil
+		},
+	})
+}
+
 // TestHealthExit checks the exit status that gates deploys: 0 while nothing
 // is at ALERT, 1 once an error group seen in the window is.
 func TestHealthExit(t *testing.T) {
@@ -132,7 +152,7 @@ func TestHealthExit(t *testing.T) {
 func TestNamespaceExit(t *testing.T) {
 	dir := t.TempDir()
 	db, empty, missing := filepath.Join(dir, "n.db"), filepath.Join(dir, "empty.db"), filepath.Join(dir, "missing.db")
-	l, err := client.OpenLocal(empty)
+	l, err := client.OpenLocal(context.Background(), empty)
 	if err != nil {
 		t.Fatal(err)
 	}
