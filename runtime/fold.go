@@ -39,14 +39,21 @@ const crowdKeep = 32
 // foldEntry accumulates the folded calls of one function under one parent,
 // the successful ones, or the failures of one shape when shape is set.
 type foldEntry struct {
-	// What a folded call reads and writes first, together.
+	// The first cache line is written once, when the entry is made, and
+	// read by any goroutine that finds the entry in its Func (Start's fast
+	// path); the owner's counts are on lines of their own, so that those
+	// readers never share a line the owner writes (the entry's size, three
+	// lines, keeps its lines apart from its neighbours').
 	p     *span          // the parent
 	fn    *Func          //
 	slot  *gslot         // the parent's goroutine slot
 	g     unsafe.Pointer // and that goroutine's g (gslot.g)
-	calls uint64         // calls begun (begin), for the timing sample
-	count int64          // calls folded
+	shape *errShape      // the failures' shape, nil for the successes
 	out   bool           // the parent's trace is sampled out: folded calls record nothing beneath them either
+	_     [64 - 5*8 - 1]byte
+
+	calls uint64 // calls begun (begin), for the timing sample
+	count int64  // calls folded
 	// on is set once the entry folds the calls of a function that is fast,
 	// or crowd; folding reads it.
 	on bool
@@ -55,12 +62,12 @@ type foldEntry struct {
 	// their duration and every one is timed.
 	crowd    bool
 	recorded int32 // calls recorded whole (keep)
-	shape    *errShape
 	timed    int64 // of the calls folded, those timed
 	first    int64 // start of the first timed call
 	last     int64 // end of the last timed call
 	total    int64 // of the timed calls
 	min, max int64
+	_        [128 - 9*8]byte
 }
 
 // errShape identifies the failures that fold together: the error's dynamic

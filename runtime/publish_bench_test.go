@@ -140,3 +140,35 @@ func BenchmarkUnderFold(b *testing.B) {
 	sp.Done()
 	Flush()
 }
+
+var parFns = [...]Func{
+	{Name: "bench.parRoot", Loc: "bench.go:20"},
+	{Name: "bench.parLeaf", Loc: "bench.go:21"},
+}
+
+func parLeaf() {
+	__sp := Start(&parFns[1])
+	if __sp.Live() {
+		defer __sp.Done()
+	}
+}
+
+// BenchmarkFoldedCallParallel is FoldedCall on every P at once, each
+// goroutine calling the same function under a root of its own: what a
+// server's concurrent requests pay for a hot function they share.
+func BenchmarkFoldedCallParallel(b *testing.B) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		sp := Start(&parFns[0])
+		for range 100 {
+			parLeaf()
+		}
+		for pb.Next() {
+			parLeaf()
+		}
+		sp.Done()
+	})
+	Flush()
+}

@@ -15,25 +15,28 @@ func start(ctx context.Context, fn *Func, lex *span) Span {
 	if !enabled() {
 		return Span{}
 	}
-	// The bulk of a hot loop's calls: fn folds in the entry fn.hot under
-	// the span running on this goroutine. Checking that takes the
-	// goroutine's g and the entry's own fields, fewer dependent loads than
-	// finding the goroutine's slot in the table. A g is reused once its
-	// goroutine exits, but by then every span the goroutine started has
-	// ended: its slot's current span is never f.p.
-	if f := fn.hot.Load(); f != nil && ctx == nil {
-		if sl := f.slot; f.g != nil && f.g == getg() && sl.cur.Load() == f.p && sl.foldDepth == 0 && f.folding() {
-			if !f.out {
-				sl.foldDepth++
-			}
-			return f.begin()
-		}
-	}
 	// The goroutine's id and slot: goid and lookupSlot written out, as a
 	// call of their own costs a tenth of a folded call.
 	var id uint64
 	if idOff >= 0 {
-		id = *(*uint64)(unsafe.Add(getg(), idOff))
+		g := getg()
+		// The bulk of a hot loop's calls: fn folds in the entry fn.hot
+		// under the span running on this goroutine. Checking that takes
+		// the entry's own fields, fewer dependent loads than finding the
+		// goroutine's slot in the table. A g is reused once its goroutine
+		// exits, but by then every span the goroutine started has ended:
+		// its slot's current span is never f.p. A goroutine that finds
+		// another's entry there reads only its first line, which nobody
+		// writes.
+		if f := fn.hot.Load(); f != nil && f.g == g && ctx == nil {
+			if sl := f.slot; sl.cur.Load() == f.p && sl.foldDepth == 0 && f.folding() {
+				if !f.out {
+					sl.foldDepth++
+				}
+				return f.begin()
+			}
+		}
+		id = *(*uint64)(unsafe.Add(g, idOff))
 	} else {
 		id = slowGoid()
 	}
