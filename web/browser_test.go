@@ -230,6 +230,34 @@ func TestBrowser(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("find in trace", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/trace/" + r.failed.String())
+		b.waitText(".trace-head", "shop.Checkout")
+		selected := func() string { return eval[string](b, `document.querySelector(".wf-row.selected").dataset.span`) }
+		// The trace opens on the connect that failed it, the second of two.
+		b.do(chromedp.SendKeys(chromedp.CSS(".find-input"), "DB.CONNECT"))
+		b.waitText(".find-count", "2 of 2")
+		if got := selected(); got != r.origin.String() {
+			t.Errorf("selected %s; want the failing db.Connect %s", got, r.origin)
+		}
+		if n := eval[int](b, `document.querySelectorAll(".wf-row.match").length`); n != 2 {
+			t.Errorf("%d rows marked; want the 2 db.Connect", n)
+		}
+		b.do(chromedp.SendKeys(chromedp.CSS(".find-input"), kb.Enter))
+		b.waitText(".find-count", "1 of 2")
+		if got := selected(); got != r.handled.String() {
+			t.Errorf("after Enter, selected %s; want the other db.Connect %s", got, r.handled)
+		}
+		// An error's text is found too: the handled i/o timeout is in
+		// shop.charge's handled errors and in the first connect's error.
+		b.do(chromedp.SendKeys(chromedp.CSS(".find-input"), kb.Escape))
+		b.waitFor("the marks cleared", `document.querySelectorAll(".wf-row.match").length === 0`)
+		b.do(chromedp.SendKeys(chromedp.CSS(".find-input"), "i/o timeout"))
+		b.waitText(".find-count", "of 2")
+		b.noErrors()
+	})
+
 	t.Run("a dashboard row's trace opens on its span", func(t *testing.T) {
 		b.t = t
 		// shop.charge failed, but by itself the trace opens where its

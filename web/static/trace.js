@@ -88,6 +88,7 @@ class TraceView {
     this.slow = new Set(t.slow_spans || []);
     this.errors = new Map((t.errors || []).map((e) => [e.span_id, e]));
     this.collapsed = new Set();
+    this.matches = []; // node indexes that the find box matches, in tree order
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
     // The services of the spans, the root's first: each gets a colour of
     // its own when the trace crosses processes.
@@ -186,12 +187,67 @@ class TraceView {
         : h(
           "div",
           { class: "trace-layout" },
-          h("section", { class: "waterfall", "aria-label": "Waterfall" }, this.axis(), this.tree),
+          h("section", { class: "waterfall", "aria-label": "Waterfall" }, this.findBox(), this.axis(), this.tree),
           this.detail,
         ),
     );
     this.drawRows();
     this.drawDetail();
+  }
+
+  // findBox is find-in-trace: spans whose name, location, service, error
+  // or attributes contain the text (any case) are marked, the first at or
+  // after the selection is selected; Enter goes to the next, Shift+Enter to
+  // the previous, Escape clears. "/" in the tree comes here.
+  findBox() {
+    this.findCount = h("span", { class: "find-count", "aria-live": "polite" });
+    this.findInput = h("input", {
+      type: "search",
+      class: "find-input",
+      placeholder: "find in trace: name, location, error…",
+      "aria-label": "Find in trace",
+      oninput: () => this.find(this.findInput.value, 0),
+      onkeydown: (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          this.find(this.findInput.value, e.shiftKey ? -1 : 1);
+        } else if (e.key === "Escape") {
+          this.findInput.value = "";
+          this.find("", 0);
+        }
+      },
+    });
+    return h("div", { class: "trace-find" }, this.findInput, this.findCount);
+  }
+
+  // find marks the spans that match text and selects one: with step 0 the
+  // first at or after the selection, else the next (1) or previous (-1)
+  // match.
+  find(text, step) {
+    const q = text.trim().toLowerCase();
+    this.matches = q ? this.nodes.flatMap((n, i) => (spanText(n.span).includes(q) ? [i] : [])) : [];
+    for (const el of this.tree.querySelectorAll(".wf-row.match")) el.classList.remove("match");
+    if (!q) {
+      this.findCount.textContent = "";
+      return;
+    }
+    if (!this.matches.length) {
+      this.findCount.textContent = "no span matches";
+      return;
+    }
+    let at = this.matches.findIndex((i) => (step > 0 ? i > this.selected : i >= this.selected));
+    if (step < 0) {
+      at = this.matches.findLastIndex((i) => i < this.selected);
+      if (at < 0) at = this.matches.length - 1;
+    } else if (at < 0) at = 0;
+    this.select(this.matches[at], false);
+    for (const i of this.matches) {
+      const el = this.rowEl(i);
+      if (el) el.classList.add("match");
+    }
+    const el = this.rowEl(this.selected);
+    if (el) el.scrollIntoView({ block: "nearest" });
+    this.findCount.textContent = `${at + 1} of ${this.matches.length}`;
   }
 
   axis() {
@@ -237,7 +293,7 @@ class TraceView {
     const parentSvc = n.parent >= 0 ? this.nodes[n.parent].span.service : undefined;
     const svcIx = this.services.length > 1 && s.service ? this.services.indexOf(s.service) : -1;
     const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected",
-      svcIx >= 0 && `svc-${svcIx % 6}`].filter(Boolean).join(" ");
+      svcIx >= 0 && `svc-${svcIx % 6}`, this.matches.includes(i) && "match"].filter(Boolean).join(" ");
     const dur = running ? "running" : fmtDuration(spanTook(s, n));
     return h(
       "div",
@@ -373,6 +429,10 @@ class TraceView {
         if (n.children.length) this.toggle(this.selected);
         e.preventDefault();
         return;
+      case "/":
+        e.preventDefault();
+        this.findInput.focus();
+        return;
       default:
         return;
     }
@@ -497,4 +557,14 @@ function compareForm(id) {
       else input.setAttribute("aria-invalid", "true");
     },
   }, "compare with ", input, " ", h("button", { type: "submit" }, "Compare"));
+}
+
+// spanText is what find-in-trace searches in a span, lower case: its name,
+// location, service, error, handled errors and attribute values.
+function spanText(s) {
+  const parts = [s.name, s.location, s.service];
+  if (s.error) parts.push(s.error.type, s.error.message);
+  for (const e of s.handled_errors || []) parts.push(e.type, e.message);
+  for (const [k, v] of Object.entries(s.attrs || {})) parts.push(k, typeof v === "string" ? v : JSON.stringify(v));
+  return parts.filter((p) => p !== undefined && p !== null).join("\n").toLowerCase();
 }
