@@ -80,9 +80,9 @@ func (h *hook) none(t *testing.T) {
 }
 
 type env struct {
-	st    *sqlite.Store
-	state string
-	now   time.Time
+	st   *sqlite.Store
+	path string
+	now  time.Time
 }
 
 func newEnv(t *testing.T) *env {
@@ -95,7 +95,21 @@ func newEnv(t *testing.T) *env {
 	if _, err := st.CreateKey(context.Background(), "acme"); err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, state: filepath.Join(dir, "alerts.json"), now: time.Now().UTC().Truncate(time.Second)}
+	return &env{st: st, path: filepath.Join(dir, "spans.db"), now: time.Now().UTC().Truncate(time.Second)}
+}
+
+// reopen closes the store and opens it again, as a restarted receiver does.
+func (e *env) reopen(t *testing.T) {
+	t.Helper()
+	if err := e.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e.st = st
 }
 
 var spanSeq byte
@@ -122,7 +136,7 @@ func (e *env) ingest(t *testing.T, version, name string, n, failed int, d time.D
 
 func (e *env) engine(t *testing.T, rules []*alert.Rule, targets ...alert.Notifier) *alert.Engine {
 	t.Helper()
-	en, err := alert.New(alert.Options{Store: e.st, StatePath: e.state, Rules: rules, Targets: targets, BaseURL: "http://127.0.0.1:7070",
+	en, err := alert.New(alert.Options{Store: e.st, Rules: rules, Targets: targets, BaseURL: "http://127.0.0.1:7070",
 		Delivery: alert.Delivery{Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond, Attempts: 4}})
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +247,7 @@ func TestRestart(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	en.Close()
+	e.reopen(t)
 
 	en = e.engine(t, nil, wh)
 	if got := en.Rules("acme"); len(got) != 1 || got[0].ID != "slow" || got[0].Source != alert.SourceAPI {
@@ -248,6 +263,7 @@ func TestRestart(t *testing.T) {
 	}
 	en.Close()
 	h.none(t)
+	e.reopen(t)
 
 	en = e.engine(t, nil, wh)
 	e.now = e.now.Add(15 * time.Second)
