@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/spantree/spantree/alert"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
@@ -364,5 +366,71 @@ func TestDropped(t *testing.T) {
 	defer mu.Unlock()
 	if calls != 4 {
 		t.Errorf("calls = %d; want 4 (Delivery.Attempts)", calls)
+	}
+}
+
+// TestSlowTargetNeverBlocks: a target that does not answer holds up
+// neither evaluation nor the other targets, and a notification given up
+// after the retry bound is counted by target and reason.
+func TestSlowTargetNeverBlocks(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer stuck.Close()
+	defer close(release)
+	h := newHook(t, 0)
+	en, err := alert.New(alert.Options{Store: e.st,
+		Rules:    []*alert.Rule{mustRule(t, `{"id":"untriaged","kind":"new_group"}`), mustRule(t, `{"id":"st","kind":"status"}`)},
+		Targets:  []alert.Notifier{&named{"stuck", &alert.Webhook{URL: stuck.URL}}, &alert.Webhook{URL: h.srv.URL}},
+		Delivery: alert.Delivery{Backoff: time.Millisecond, MaxBackoff: time.Millisecond, Attempts: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ingest(t, "1.0", "shop.charge", 1, 1, time.Millisecond)
+	// Both evaluations return while the stuck target holds its first
+	// request; the other target hears of both alerts.
+	e.eval(t, en)
+	e.now = e.now.Add(15 * time.Second)
+	e.eval(t, en)
+	got := map[string]string{}
+	for range 2 {
+		n := h.next(t)
+		got[n.Rule] = n.State
+	}
+	if diff := cmp.Diff(map[string]string{"untriaged": "firing", "st": "firing"}, got); diff != "" {
+		t.Errorf("the other target (-want +got):\n%s", diff)
+	}
+	release <- struct{}{} // first attempt of the first notification: 500
+	release <- struct{}{} // second and last: dropped
+	release <- struct{}{} // first attempt of the second notification
+	en.Close()
+	var dropped *dto.Metric
+	for _, c := range en.Collectors() {
+		ch := make(chan prometheus.Metric, 16)
+		c.Collect(ch)
+		close(ch)
+		for m := range ch {
+			if !strings.Contains(m.Desc().String(), "spantree_alert_notifications_dropped_total") {
+				continue
+			}
+			var pb dto.Metric
+			if err := m.Write(&pb); err != nil {
+				t.Fatal(err)
+			}
+			dropped = &pb
+		}
+	}
+	if dropped == nil {
+		t.Fatal("no spantree_alert_notifications_dropped_total series")
+	}
+	labels := map[string]string{}
+	for _, l := range dropped.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if diff := cmp.Diff(map[string]string{"target": "stuck", "reason": "retries"}, labels); diff != "" || dropped.GetCounter().GetValue() != 1 {
+		t.Errorf("dropped series %v = %v; want 1 for target stuck, reason retries (-want +got):\n%s", labels, dropped.GetCounter().GetValue(), diff)
 	}
 }

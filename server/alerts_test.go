@@ -186,6 +186,10 @@ func TestAlertList(t *testing.T) {
 	if diff := cmp.Diff([]string{}, list(other)); diff != "" {
 		t.Errorf("alerts of beta (-want +got):\n%s", diff)
 	}
+	// The receiver's own /metrics (no key) counts what fires.
+	if status, body := e.do("GET", "/metrics", "", nil); status != 200 || !strings.Contains(body, "\nspantree_alerts_firing 1\n") {
+		t.Errorf("GET /metrics = %d, want spantree_alerts_firing 1 in:\n%s", status, body)
+	}
 }
 
 // TestAlertsWithoutEngine: a receiver without an engine says so.
