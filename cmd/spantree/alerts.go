@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/url"
 	"os"
@@ -20,6 +22,7 @@ const webhookSecretEnv = "SPANTREE_WEBHOOK_SECRET"
 
 // alertFlags are serve's alerting flags.
 type alertFlags struct {
+	on            bool
 	rules         string
 	interval      time.Duration
 	webhooks      urlList
@@ -30,6 +33,7 @@ type alertFlags struct {
 
 func addAlertFlags(fs *flag.FlagSet) *alertFlags {
 	f := &alertFlags{}
+	fs.BoolVar(&f.on, "alerts", true, "run the alert engine and its routes (/v1/alerts); with several receivers on one ClickHouse database, run it on one only")
 	fs.StringVar(&f.rules, "alert-rules", "", "alert rules from the JSON `FILE` {\"rules\":[...]} (docs/receiver.md#alerts); more can be set through the API")
 	fs.DurationVar(&f.interval, "alert-interval", 15*time.Second, "evaluate the alert rules every `INTERVAL`")
 	fs.Var(&f.webhooks, "alert-webhook", "post each alert's firing and resolution as JSON to `URL`, signed with $"+webhookSecretEnv+" when set (repeatable)")
@@ -39,6 +43,9 @@ func addAlertFlags(fs *flag.FlagSet) *alertFlags {
 
 // check reports a bad value of the flags, for an exit 2.
 func (f *alertFlags) check() error {
+	if !f.on && (f.rules != "" || len(f.webhooks)+len(f.alertmanagers) > 0) {
+		return errors.New("-alerts=false with -alert-rules, -alert-webhook or -alertmanager: the alerts would never be evaluated")
+	}
 	if f.interval < time.Second {
 		return fmt.Errorf("-alert-interval %v: want 1s or more", f.interval)
 	}
@@ -62,8 +69,37 @@ func (f *alertFlags) readRules() error {
 	return nil
 }
 
-// engine starts the alert engine over st with the rules of readRules; base
-// is the receiver's address for the links in notifications.
+// start starts the alert engine over st with the rules of readRules,
+// evaluating every f.interval until ctx ends, and returns it (nil with
+// -alerts=false) and a function that waits for the evaluations to end and
+// stops the deliveries. base is the receiver's address for the links in
+// notifications.
+func (f *alertFlags) start(ctx context.Context, st store.Store, base string, logger *log.Logger, stderr io.Writer) (*alert.Engine, func(), error) {
+	if !f.on {
+		return nil, func() {}, nil
+	}
+	en, err := f.engine(st, base, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Evaluation runs beside ingest, reading the store's analyses; the
+	// deliveries have goroutines of their own (see package alert).
+	evaluated := make(chan struct{})
+	go func() {
+		defer close(evaluated)
+		en.Run(ctx, f.interval)
+	}()
+	if len(f.webhooks)+len(f.alertmanagers) > 0 || f.rules != "" {
+		fmt.Fprintf(stderr, "spantree serve: alerts: %d rules from %q, %d webhooks, %d Alertmanagers, evaluated every %v\n",
+			len(f.parsed), f.rules, len(f.webhooks), len(f.alertmanagers), f.interval)
+	}
+	return en, func() {
+		<-evaluated
+		en.Close()
+	}, nil
+}
+
+// engine makes the alert engine.
 func (f *alertFlags) engine(st store.Store, base string, logger *log.Logger) (*alert.Engine, error) {
 	var targets []alert.Notifier
 	secret := []byte(os.Getenv(webhookSecretEnv))

@@ -77,28 +77,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if keep > 0 {
 		go retain(ctx, st, time.Duration(keep), time.Now, logger)
 	}
-	en, err := alerts.engine(st, "http://"+ln.Addr().String(), logger)
+	en, stopAlerts, err := alerts.start(ctx, st, "http://"+ln.Addr().String(), logger, stderr)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 		return 1
 	}
-	// Evaluation runs beside ingest, reading the store's analyses; the
-	// deliveries have goroutines of their own (see package alert).
-	evaluated := make(chan struct{})
-	go func() {
-		defer close(evaluated)
-		en.Run(ctx, alerts.interval)
-	}()
 	defer func() {
 		stop() // the server may have failed: ctx is not done yet
-		<-evaluated
-		en.Close()
+		stopAlerts()
 	}()
-	if len(alerts.webhooks)+len(alerts.alertmanagers) > 0 || alerts.rules != "" {
-		fmt.Fprintf(stderr, "spantree serve: alerts: %d rules from %q, %d webhooks, %d Alertmanagers, evaluated every %v\n",
-			len(alerts.parsed), alerts.rules, len(alerts.webhooks), len(alerts.alertmanagers), alerts.interval)
-	}
 	// The API, and the web view at /ui/ (it asks for the API key once).
 	mux := http.NewServeMux()
 	mux.Handle("/", server.New(st, server.Options{Log: logger, Alerts: en}))
