@@ -11,9 +11,9 @@
 // backoff ([Delivery]) and dropping, counted in the metrics, past a bound.
 //
 // The engine keeps the rules set through the API and, per alert and per
-// target, the last state the target acknowledged in a JSON state file,
-// written atomically. A restarted engine sends what was decided but not
-// acknowledged, and nothing else: no notification is sent twice, except one
-// acknowledged in the instant between the target's answer and the write of
-// the file.
+// target, the last state the target acknowledged in the store
+// ([store.AlertRecord], on either engine), each change saved as it is
+// made. A restarted engine sends what was decided but not acknowledged,
+// and nothing else: no notification is sent twice, except one acknowledged
+// in the instant between the target's answer and the save.
 package alert

@@ -47,13 +47,12 @@ type Alert struct {
 	key string
 }
 
-// Options configure an [Engine]. Store is required.
+// Options configure an [Engine]. Store is required: besides the analyses
+// the rules read, it keeps the engine's state (the rules set through the
+// API, every alert and what each target acknowledged of it), so that a
+// restart sends no notification twice.
 type Options struct {
 	Store store.Store
-	// StatePath is the JSON file that keeps the rules set through the API
-	// and the state of every alert, so that a restart sends no
-	// notification twice ("": kept in memory only).
-	StatePath string
 	// Rules are the rules of the rules file; they cannot be changed
 	// through the API.
 	Rules []*Rule
@@ -86,6 +85,7 @@ type Engine struct {
 	file     []*Rule
 	api      map[string]map[string]*Rule // namespace -> id -> rule
 	alerts   map[string]*Alert
+	saved    map[recordID]string // what the store has, by record
 	targets  []*queue
 	lastSend time.Time
 }
@@ -93,8 +93,8 @@ type Engine struct {
 // ErrFileRule is an API change to a rule of the rules file.
 var ErrFileRule = errors.New("rule comes from the rules file; change it there")
 
-// New starts an engine: it loads the state file (rules set through the
-// API, alerts and what was sent of them), starts the delivery queues, and
+// New starts an engine: it loads its state from the store (rules set
+// through the API, alerts and what was sent of them), starts the delivery queues, and
 // queues what the targets were not told before the last stop.
 func New(opts Options) (*Engine, error) {
 	if opts.Store == nil {
@@ -107,12 +107,13 @@ func New(opts Options) (*Engine, error) {
 		opts.Log = log.Default()
 	}
 	opts.Delivery = opts.Delivery.withDefaults()
-	e := &Engine{st: opts.Store, opts: opts, log: opts.Log, file: opts.Rules, api: map[string]map[string]*Rule{}, alerts: map[string]*Alert{}}
+	e := &Engine{st: opts.Store, opts: opts, log: opts.Log, file: opts.Rules, api: map[string]map[string]*Rule{},
+		alerts: map[string]*Alert{}, saved: map[recordID]string{}}
 	e.metrics = newMetrics(e)
-	if opts.StatePath != "" {
-		if err := e.load(); err != nil {
-			return nil, err
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
+	defer cancel()
+	if err := e.load(ctx); err != nil {
+		return nil, err
 	}
 	names := map[string]bool{}
 	for _, n := range opts.Targets {
@@ -139,7 +140,7 @@ func New(opts Options) (*Engine, error) {
 }
 
 // Close stops the deliveries; what they had not sent is sent by the next
-// engine on the same state file.
+// engine on the same store.
 func (e *Engine) Close() error {
 	for _, q := range e.targets {
 		q.stop()
@@ -194,7 +195,7 @@ func (e *Engine) fileRule(namespace, id string) bool {
 }
 
 // SetRule adds or replaces a rule of namespace (from [ParseRule]) and keeps
-// it in the state file. A rule of the rules file is [ErrFileRule].
+// it in the store. A rule of the rules file is [ErrFileRule].
 func (e *Engine) SetRule(namespace string, r *Rule) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/spantree/spantree/alert"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
@@ -80,9 +82,9 @@ func (h *hook) none(t *testing.T) {
 }
 
 type env struct {
-	st    *sqlite.Store
-	state string
-	now   time.Time
+	st   *sqlite.Store
+	path string
+	now  time.Time
 }
 
 func newEnv(t *testing.T) *env {
@@ -95,7 +97,21 @@ func newEnv(t *testing.T) *env {
 	if _, err := st.CreateKey(context.Background(), "acme"); err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, state: filepath.Join(dir, "alerts.json"), now: time.Now().UTC().Truncate(time.Second)}
+	return &env{st: st, path: filepath.Join(dir, "spans.db"), now: time.Now().UTC().Truncate(time.Second)}
+}
+
+// reopen closes the store and opens it again, as a restarted receiver does.
+func (e *env) reopen(t *testing.T) {
+	t.Helper()
+	if err := e.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e.st = st
 }
 
 var spanSeq byte
@@ -122,7 +138,7 @@ func (e *env) ingest(t *testing.T, version, name string, n, failed int, d time.D
 
 func (e *env) engine(t *testing.T, rules []*alert.Rule, targets ...alert.Notifier) *alert.Engine {
 	t.Helper()
-	en, err := alert.New(alert.Options{Store: e.st, StatePath: e.state, Rules: rules, Targets: targets, BaseURL: "http://127.0.0.1:7070",
+	en, err := alert.New(alert.Options{Store: e.st, Rules: rules, Targets: targets, BaseURL: "http://127.0.0.1:7070",
 		Delivery: alert.Delivery{Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond, Attempts: 4}})
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +249,7 @@ func TestRestart(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	en.Close()
+	e.reopen(t)
 
 	en = e.engine(t, nil, wh)
 	if got := en.Rules("acme"); len(got) != 1 || got[0].ID != "slow" || got[0].Source != alert.SourceAPI {
@@ -248,6 +265,7 @@ func TestRestart(t *testing.T) {
 	}
 	en.Close()
 	h.none(t)
+	e.reopen(t)
 
 	en = e.engine(t, nil, wh)
 	e.now = e.now.Add(15 * time.Second)
@@ -348,5 +366,71 @@ func TestDropped(t *testing.T) {
 	defer mu.Unlock()
 	if calls != 4 {
 		t.Errorf("calls = %d; want 4 (Delivery.Attempts)", calls)
+	}
+}
+
+// TestSlowTargetNeverBlocks: a target that does not answer holds up
+// neither evaluation nor the other targets, and a notification given up
+// after the retry bound is counted by target and reason.
+func TestSlowTargetNeverBlocks(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer stuck.Close()
+	defer close(release)
+	h := newHook(t, 0)
+	en, err := alert.New(alert.Options{Store: e.st,
+		Rules:    []*alert.Rule{mustRule(t, `{"id":"untriaged","kind":"new_group"}`), mustRule(t, `{"id":"st","kind":"status"}`)},
+		Targets:  []alert.Notifier{&named{"stuck", &alert.Webhook{URL: stuck.URL}}, &alert.Webhook{URL: h.srv.URL}},
+		Delivery: alert.Delivery{Backoff: time.Millisecond, MaxBackoff: time.Millisecond, Attempts: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ingest(t, "1.0", "shop.charge", 1, 1, time.Millisecond)
+	// Both evaluations return while the stuck target holds its first
+	// request; the other target hears of both alerts.
+	e.eval(t, en)
+	e.now = e.now.Add(15 * time.Second)
+	e.eval(t, en)
+	got := map[string]string{}
+	for range 2 {
+		n := h.next(t)
+		got[n.Rule] = n.State
+	}
+	if diff := cmp.Diff(map[string]string{"untriaged": "firing", "st": "firing"}, got); diff != "" {
+		t.Errorf("the other target (-want +got):\n%s", diff)
+	}
+	release <- struct{}{} // first attempt of the first notification: 500
+	release <- struct{}{} // second and last: dropped
+	release <- struct{}{} // first attempt of the second notification
+	en.Close()
+	var dropped *dto.Metric
+	for _, c := range en.Collectors() {
+		ch := make(chan prometheus.Metric, 16)
+		c.Collect(ch)
+		close(ch)
+		for m := range ch {
+			if !strings.Contains(m.Desc().String(), "spantree_alert_notifications_dropped_total") {
+				continue
+			}
+			var pb dto.Metric
+			if err := m.Write(&pb); err != nil {
+				t.Fatal(err)
+			}
+			dropped = &pb
+		}
+	}
+	if dropped == nil {
+		t.Fatal("no spantree_alert_notifications_dropped_total series")
+	}
+	labels := map[string]string{}
+	for _, l := range dropped.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if diff := cmp.Diff(map[string]string{"target": "stuck", "reason": "retries"}, labels); diff != "" || dropped.GetCounter().GetValue() != 1 {
+		t.Errorf("dropped series %v = %v; want 1 for target stuck, reason retries (-want +got):\n%s", labels, dropped.GetCounter().GetValue(), diff)
 	}
 }

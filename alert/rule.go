@@ -23,7 +23,7 @@ const (
 	KindP95         = "p95"          // a span name's p95 over a threshold
 )
 
-// Rule is one alerting rule: PUT /v1/rules/{id}, or one entry of the rules
+// Rule is one alerting rule: POST /v1/alerts/rules, or one entry of the rules
 // file. A rule yields one alert per thing it finds (an app, an error group,
 // an app's span name), each with the rule's labels and its own.
 type Rule struct {
@@ -283,7 +283,7 @@ func (r *Rule) validate(prefix string) error {
 	return nil
 }
 
-// File is the rules file of `spantree serve -alerts FILE`.
+// File is the rules file of `spantree serve -alert-rules FILE`.
 type File struct {
 	Rules []json.RawMessage `json:"rules"`
 }

@@ -1,93 +1,103 @@
 package alert
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"os"
 	"slices"
+	"strings"
+	"time"
 
-	"github.com/spantree/spantree/internal/atomicfile"
+	"github.com/spantree/spantree/store"
 )
 
-// stateVersion is the version of the state file's format.
-const stateVersion = 1
+// saveTimeout bounds one save of the engine's state to the store.
+const saveTimeout = 10 * time.Second
 
-// state is the state file: the rules set through the API, per namespace,
-// and every alert with what each target acknowledged of it.
-type state struct {
-	Version int                          `json:"version"`
-	Rules   map[string][]json.RawMessage `json:"rules"`
-	Alerts  []*Alert                     `json:"alerts"`
-}
+// recordID names an [store.AlertRecord] without its body.
+type recordID struct{ ns, kind, key string }
 
-// load reads the state file; a missing file is an empty state.
-func (e *Engine) load() error {
-	b, err := os.ReadFile(e.opts.StatePath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+// load reads the engine's state from the store: the rules set through the
+// API and the alerts, with what each target acknowledged of them.
+func (e *Engine) load(ctx context.Context) error {
+	recs, err := e.st.AlertRecords(ctx)
 	if err != nil {
 		return fmt.Errorf("alert state: %w", err)
 	}
-	var s state
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("alert state %s: %w", e.opts.StatePath, err)
-	}
-	if s.Version != stateVersion {
-		return fmt.Errorf("alert state %s: version %d, want %d", e.opts.StatePath, s.Version, stateVersion)
-	}
-	for ns, rules := range s.Rules {
-		for i, raw := range rules {
-			r, err := ParseRule(raw, fmt.Sprintf("rules[%q][%d].", ns, i), "")
+	for _, rec := range recs {
+		switch rec.Kind {
+		case store.AlertRecordRule:
+			r, err := ParseRule(rec.Body, fmt.Sprintf("rules[%q][%q].", rec.Namespace, rec.Key), "")
 			if err != nil {
-				return fmt.Errorf("alert state %s: %w", e.opts.StatePath, err)
+				return fmt.Errorf("alert state: %w", err)
 			}
 			r.Source = SourceAPI
-			if e.api[ns] == nil {
-				e.api[ns] = map[string]*Rule{}
+			if e.api[rec.Namespace] == nil {
+				e.api[rec.Namespace] = map[string]*Rule{}
 			}
-			e.api[ns][r.ID] = r
-		}
-	}
-	for _, a := range s.Alerts {
-		inst := map[string]string{}
-		for _, k := range []string{"app", "fingerprint", "name"} {
-			if v, ok := a.Labels[k]; ok {
-				inst[k] = v
+			e.api[rec.Namespace][r.ID] = r
+		case store.AlertRecordAlert:
+			a := &Alert{}
+			if err := json.Unmarshal(rec.Body, a); err != nil {
+				return fmt.Errorf("alert state: alert %q of %s: %w", rec.Key, rec.Namespace, err)
 			}
+			a.key = rec.Key
+			e.alerts[a.key] = a
+		default:
+			continue // a kind a newer receiver wrote
 		}
-		a.key = alertKey(a.Namespace, a.Rule, inst)
-		e.alerts[a.key] = a
+		e.saved[recordID{rec.Namespace, rec.Kind, rec.Key}] = string(rec.Body)
 	}
 	return nil
 }
 
-// saveLocked writes the state file atomically; e.mu is held.
+// saveLocked writes to the store what changed of the engine's state since
+// the last save; e.mu is held.
 func (e *Engine) saveLocked() error {
-	if e.opts.StatePath == "" {
-		return nil
-	}
-	s := state{Version: stateVersion, Rules: map[string][]json.RawMessage{}, Alerts: e.sortedAlerts()}
-	for _, ns := range slices.Sorted(maps.Keys(e.api)) {
-		for _, id := range slices.Sorted(maps.Keys(e.api[ns])) {
-			c := *e.api[ns][id]
+	now := map[recordID]string{}
+	for ns, rules := range e.api {
+		for id, r := range rules {
+			c := *r
 			c.Source = ""
 			b, err := json.Marshal(&c)
 			if err != nil {
 				return fmt.Errorf("alert state: %w", err)
 			}
-			s.Rules[ns] = append(s.Rules[ns], b)
+			now[recordID{ns, store.AlertRecordRule, id}] = string(b)
 		}
 	}
-	b, err := json.MarshalIndent(&s, "", "\t")
-	if err != nil {
+	for key, a := range e.alerts {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("alert state: %w", err)
+		}
+		now[recordID{a.Namespace, store.AlertRecordAlert, key}] = string(b)
+	}
+	var put, del []store.AlertRecord
+	for _, id := range slices.SortedFunc(maps.Keys(now), compareIDs) {
+		if body, ok := e.saved[id]; !ok || body != now[id] {
+			put = append(put, store.AlertRecord{Namespace: id.ns, Kind: id.kind, Key: id.key, Body: []byte(now[id])})
+		}
+	}
+	for _, id := range slices.SortedFunc(maps.Keys(e.saved), compareIDs) {
+		if _, ok := now[id]; !ok {
+			del = append(del, store.AlertRecord{Namespace: id.ns, Kind: id.kind, Key: id.key})
+		}
+	}
+	if len(put) == 0 && len(del) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
+	defer cancel()
+	if err := e.st.SaveAlertRecords(ctx, put, del); err != nil {
 		return fmt.Errorf("alert state: %w", err)
 	}
-	if err := atomicfile.Write(e.opts.StatePath, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("alert state: %w", err)
-	}
+	e.saved = now
 	return nil
+}
+
+func compareIDs(a, b recordID) int {
+	return cmp.Or(strings.Compare(a.ns, b.ns), strings.Compare(a.kind, b.kind), strings.Compare(a.key, b.key))
 }

@@ -29,6 +29,10 @@ var routes = []route{
 	{"GET /healthz", (*server).healthz},
 	{"GET /metrics", (*server).metricsHandler},
 	{"GET /v1/status", keyed((*server).status)},
+	{"GET /v1/alerts/rules", keyed((*server).alertRules)},
+	{"POST /v1/alerts/rules", keyed((*server).setAlertRule)},
+	{"DELETE /v1/alerts/rules/{id}", keyed((*server).deleteAlertRule)},
+	{"GET /v1/alerts", keyed((*server).alertList)},
 }
 
 // Routes returns the endpoints of the HTTP API as "METHOD /path" patterns

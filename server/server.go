@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spantree/spantree/alert"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/wire"
@@ -51,6 +52,9 @@ type Options struct {
 	// trace are recomputed, in the background (default 5m; negative: never,
 	// and no spans are marked).
 	P99Refresh time.Duration
+	// Alerts is the alert engine behind /v1/alerts (nil: those routes
+	// answer 404); its series join the receiver's own on /metrics.
+	Alerts *alert.Engine
 }
 
 const (
@@ -120,6 +124,9 @@ func newServer(st store.Store, opts Options) *server {
 		opts.P99Refresh = 5 * time.Minute
 	}
 	s := &server{st: st, opts: opts, mux: http.NewServeMux(), p99: map[string]*p99Entry{}, budget: &budget{limit: opts.DecodeBudget}, metrics: newMetrics()}
+	if opts.Alerts != nil {
+		s.metrics.own.MustRegister(opts.Alerts.Collectors()...)
+	}
 	for _, rt := range routes {
 		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
 	}

@@ -70,6 +70,14 @@ type Store interface {
 	// grows with span names and minutes, not with spans.
 	ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*Rollup) error) error
 
+	// AlertRecords returns the alert engine's state (see [AlertRecord]),
+	// sorted by namespace, kind and key.
+	AlertRecords(ctx context.Context) ([]AlertRecord, error)
+	// SaveAlertRecords stores put, replacing the records of the same
+	// namespace, kind and key, and deletes the records that del names
+	// (their Body is ignored): all of it or none.
+	SaveAlertRecords(ctx context.Context, put, del []AlertRecord) error
+
 	// Close waits for pending writes and releases the engine.
 	Close() error
 }

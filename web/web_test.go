@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spantree/spantree/alert"
 	"github.com/spantree/spantree/server"
 	"github.com/spantree/spantree/store/sqlite"
 	"github.com/spantree/spantree/web"
@@ -170,7 +171,12 @@ func TestEndpointsExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.New(st, server.Options{P99Refresh: -1}))
+	en, err := alert.New(alert.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer en.Close()
+	ts := httptest.NewServer(server.New(st, server.Options{P99Refresh: -1, Alerts: en}))
 	defer ts.Close()
 
 	// Path parameters get well-formed values that name nothing: such a
@@ -183,8 +189,11 @@ func TestEndpointsExist(t *testing.T) {
 			}
 			method, path, _ := strings.Cut(ep, " ")
 			var body io.Reader
-			if method == "PUT" {
+			switch ep {
+			case "PUT /v1/errors/{fingerprint}":
 				body = strings.NewReader(`{"kind":"crash","severity":"ok"}`)
+			case "POST /v1/alerts/rules":
+				body = strings.NewReader(`{"id":"untriaged","kind":"new_group"}`)
 			}
 			req, err := http.NewRequest(method, ts.URL+params.Replace(path), body)
 			if err != nil {

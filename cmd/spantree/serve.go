@@ -26,6 +26,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", "", "database `PATH` or clickhouse://HOST:9000/DB URL (default $SPANTREE_DB, else the user data directory)")
 	keep := retainFlag(defaultRetain)
 	fs.Var(&keep, "retain", "delete traces, spans and rollups older than `AGE` (14d, 36h; 0 keeps everything)")
+	alerts := addAlertFlags(fs)
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
@@ -33,6 +34,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	if code := parse(fs, args, 0, 0); code >= 0 {
 		return code
+	}
+	if err := alerts.check(); err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 2
+	}
+	if err := alerts.readRules(); err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	path := *db
@@ -68,9 +77,19 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if keep > 0 {
 		go retain(ctx, st, time.Duration(keep), time.Now, logger)
 	}
+	en, stopAlerts, err := alerts.start(ctx, st, "http://"+ln.Addr().String(), logger, stderr)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
+	}
+	defer func() {
+		stop() // the server may have failed: ctx is not done yet
+		stopAlerts()
+	}()
 	// The API, and the web view at /ui/ (it asks for the API key once).
 	mux := http.NewServeMux()
-	mux.Handle("/", server.New(st, server.Options{Log: logger}))
+	mux.Handle("/", server.New(st, server.Options{Log: logger, Alerts: en}))
 	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	srv := server.NewHTTPServer(mux, server.DefaultTimeouts, logger)

@@ -49,6 +49,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/template"
 	"time"
@@ -176,6 +177,9 @@ type Store struct {
 	// procs holds procKey -> struct{}: processes known to be in the
 	// processes table.
 	procs sync.Map
+	// alertVer is the updated of the last alert records saved: each save
+	// takes a later one, even with a clock that did not move.
+	alertVer atomic.Int64
 
 	reqs  chan *ingestReq
 	quit  chan struct{}

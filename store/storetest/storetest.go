@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"Health", testHealth},
 		{"Apps", testApps},
 		{"Retention", testRetention},
+		{"AlertRecords", testAlertRecords},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })

@@ -13,6 +13,10 @@ export const ENDPOINTS = {
   health: "GET /v1/health",
   status: "GET /v1/status",
   slow: "GET /v1/slow",
+  alerts: "GET /v1/alerts",
+  alertRules: "GET /v1/alerts/rules",
+  setAlertRule: "POST /v1/alerts/rules",
+  deleteAlertRule: "DELETE /v1/alerts/rules/{id}",
 };
 
 const KEY_STORAGE = "spantree.apiKey";

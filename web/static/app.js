@@ -8,6 +8,7 @@ import { traceView } from "./trace.js";
 import { errorsView } from "./errors.js";
 import { slowView } from "./slow.js";
 import { compareView } from "./compare.js";
+import { alertsView } from "./alerts.js";
 
 const routes = {
   dashboard: dashboardView,
@@ -17,6 +18,7 @@ const routes = {
   health: healthView,
   slow: slowView,
   compare: compareView,
+  alerts: alertsView,
 };
 
 const $ = (id) => document.getElementById(id);
