@@ -62,24 +62,27 @@
 // Measured with `make bench` (benchmarks/, against the OpenTelemetry SDK
 // with a blocking batch processor in the same run; medians of three runs,
 // `bench.sh -count=3`) on a 2-core VM shared with other machines
-// (2026-12-02); wall is what the calling goroutine pays, CPU includes the
-// runtime's own goroutines (encoding and writing JSON lines):
+// (2026-12-03, a run about a fifth slower than the day before's, the SDK's
+// span included, so compare the ratios); wall is what the calling goroutine
+// pays, CPU includes the runtime's own goroutines (encoding and writing JSON
+// lines):
 //
 //	case                                     wall ns   CPU ns   allocs   vs SDK (wall)
-//	recorded span, no context, as JSON           182      373      0        0.10
-//	recorded span with a context                 202      421      0        0.11
-//	error recorded (folded after three)           98      173      0        0.05
-//	folded call (a fast repeated leaf)            49       66      0        0.03
-//	a call made inside a folded call             ~20                0
-//	sampled-out call                              40       40      0        0.02
-//	nested ten deep, per call                     45       67      0
-//	OpenTelemetry SDK span (blocking)           1790     2307      3        1
-//	one slog JSON line                          1212     1210      0
-//	time.Now                                      56                0
+//	recorded span, no context, as JSON           246      453      0        0.11
+//	recorded span with a context                 283      441      0        0.13
+//	error recorded (folded after three)           93      163      0        0.04
+//	folded call (a fast repeated leaf)            43       58      0        0.02
+//	a call made inside a folded call             ~14                0
+//	sampled-out call                              30       30      0        0.01
+//	nested ten deep, per call                     41       52      0
+//	OpenTelemetry SDK span (blocking)           2171     2218      3        1
+//	one slog JSON line                          1326     1319      0
+//	time.Now                                      57                0
 //
 // (The folded-call figures include the trace around them, a root per 100
-// calls; "inside a folded call" is UnderFold's per-call share. Under
-// callgrind a folded call is about 250 instructions, a call inside one 131.)
+// calls; "inside a folded call" is UnderFold's per-call share. The runtime's
+// own BenchmarkFoldedCall, a loop on one goroutine with no trace around it,
+// is about 18 ns.)
 //
 // A folded call is counted in its parent's fold entry and reads the clock
 // for one call in sixteen (foldTimeEvery); its fold's total is the sample's
