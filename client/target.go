@@ -118,11 +118,7 @@ func IsClickHouse(db string) bool { return strings.HasPrefix(db, clickhouse.Sche
 // SQLite file at that path, created if missing.
 func OpenLocal(ctx context.Context, db string) (*Local, error) {
 	if IsClickHouse(db) {
-		cfg, err := clickhouse.ParseURL(db)
-		if err != nil {
-			return nil, err
-		}
-		st, err := clickhouse.OpenConfig(ctx, cfg)
+		st, _, err := OpenClickHouse(ctx, db)
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +129,20 @@ func OpenLocal(ctx context.Context, db string) (*Local, error) {
 		return nil, err
 	}
 	return &Local{st: st}, nil
+}
+
+// OpenClickHouse opens the ClickHouse database a clickhouse:// URL names,
+// and returns the URL without its password, for logs.
+func OpenClickHouse(ctx context.Context, url string) (*clickhouse.Store, string, error) {
+	cfg, err := clickhouse.ParseURL(url)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := clickhouse.OpenConfig(ctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, cfg.String(), nil
 }
 
 // OpenExisting is [OpenLocal] for readers: a missing SQLite file is an

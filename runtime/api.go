@@ -3,7 +3,6 @@ package spantree
 import (
 	"context"
 	"sync/atomic"
-	"unsafe"
 )
 
 // Func is the static descriptor of one instrumented function. Generated code
@@ -112,7 +111,7 @@ func (s Span) Done() {
 		// The bulk of a loop's calls: folded, not timed. When it
 		// succeeded, a count is all there is to do.
 		if sl := f.slot; sl.panicInfo == nil && sl.pendingFn != f.fn {
-			if !gPanicKnown || *(*unsafe.Pointer)(unsafe.Add(sl.g, gPanicOff)) != nil { // gPanicking, without getg: sl is this goroutine's
+			if !gPanicKnown || sl.panicking() {
 				panicking := panicNil && gPanicking() // see panicnil.go
 				if v := recover(); v != nil || panicking && recoveredNilPanic() {
 					s.endPanic(v, stackDepth()) // panics again

@@ -63,6 +63,12 @@ func gPanicking() bool {
 	return *(*unsafe.Pointer)(unsafe.Add(getg(), gPanicOff)) != nil
 }
 
+// panicking is gPanicking for the goroutine that owns s, read through its
+// g without calling getg: for the owner only.
+func (s *gslot) panicking() bool {
+	return *(*unsafe.Pointer)(unsafe.Add(s.g, gPanicOff)) != nil
+}
+
 // recoveredNilPanic reports, after recover returned nil in Done or DoneErr
 // while the goroutine was panicking, whether that recover stopped a
 // panic(nil): whether Done was called by the panic, not by its function

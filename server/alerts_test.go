@@ -3,8 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,36 +18,23 @@ import (
 // rule, "file-status"; other is the key of a second namespace.
 func alertEnv(t *testing.T) (e *env, en *alert.Engine, other string) {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "test.db")
-	st, err := sqlite.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := st.CreateKey(context.Background(), "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err = st.CreateKey(context.Background(), "beta")
-	if err != nil {
-		t.Fatal(err)
-	}
 	rules, err := alert.ParseFile([]byte(`{"rules":[{"id":"file-status","kind":"status","threshold":"alert"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err = alert.New(alert.Options{Store: st, Rules: rules})
+	e = newEnvOf(t, func(st *sqlite.Store) server.Options {
+		en, err = alert.New(alert.Options{Store: st, Rules: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return server.Options{P99Refresh: -1, Alerts: en}
+	})
+	t.Cleanup(func() { en.Close() }) // before the server and the store close
+	other, err = e.st.CreateKey(context.Background(), "beta")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(st, server.Options{P99Refresh: -1, Alerts: en}))
-	t.Cleanup(func() {
-		srv.Close()
-		en.Close()
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return &env{t: t, st: st, srv: srv, key: key, db: db}, en, other
+	return e, en, other
 }
 
 // ruleIDs lists the ids and sources of GET /v1/alerts/rules.

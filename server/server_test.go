@@ -34,6 +34,12 @@ type env struct {
 
 func newEnv(t *testing.T, opts server.Options) *env {
 	t.Helper()
+	return newEnvOf(t, func(*sqlite.Store) server.Options { return opts })
+}
+
+// newEnvOf is newEnv with the server's options made from its store.
+func newEnvOf(t *testing.T, options func(*sqlite.Store) server.Options) *env {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "test.db")
 	st, err := sqlite.Open(db)
 	if err != nil {
@@ -43,7 +49,7 @@ func newEnv(t *testing.T, opts server.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(st, opts))
+	srv := httptest.NewServer(server.New(st, options(st)))
 	t.Cleanup(func() {
 		srv.Close()
 		if err := st.Close(); err != nil {

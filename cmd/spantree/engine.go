@@ -30,15 +30,11 @@ type keyInfo struct {
 // log: the SQLite path, or the ClickHouse URL without its password.
 func openEngine(ctx context.Context, db string) (engine, string, error) {
 	if client.IsClickHouse(db) {
-		cfg, err := clickhouse.ParseURL(db)
+		st, safe, err := client.OpenClickHouse(ctx, db)
 		if err != nil {
 			return nil, "", err
 		}
-		st, err := clickhouse.OpenConfig(ctx, cfg)
-		if err != nil {
-			return nil, "", err
-		}
-		return chEngine{st}, cfg.String(), nil
+		return chEngine{st}, safe, nil
 	}
 	st, err := sqlite.Open(db)
 	if err != nil {
