@@ -59,7 +59,8 @@ type foldEntry struct {
 	on bool
 	// crowd is set when the calls fold because there are many of them
 	// rather than because they are fast (crowdKeep): they fold whatever
-	// their duration and every one is timed.
+	// their duration and every one is timed, until the function proves fast
+	// (relearn).
 	crowd    bool
 	recorded int32 // calls recorded whole (keep)
 	timed    int64 // of the calls folded, those timed
@@ -341,6 +342,9 @@ func (s Span) endFolded(err error, panicV any) *span {
 			limit = int64(state.cfg.Slow)
 		}
 		if t-s.start < limit || limit == 0 {
+			if f.crowd {
+				f.relearn(t - s.start)
+			}
 			f.add(s.start, t)
 			return nil
 		}
@@ -371,6 +375,29 @@ func (s Span) endFolded(err error, panicV any) *span {
 	}
 	r.publishMaterialized(t)
 	return r
+}
+
+// relearn lets the function of a crowd fold as fast again once it proves
+// fast: a call of d ns, every call of a crowd being timed. A fast function
+// whose timing sample once caught a slow call (preempted, or stalled by a
+// collection) stops folding as fast and, under a parent that called it
+// often, folds as a crowd; without relearning it would stay one, reading the
+// clock twice a call, until the parent ends. foldAfter fast calls in a row
+// make it fast again, as recorded calls do (finish), and the entry times a
+// sample of its calls again.
+func (f *foldEntry) relearn(d int64) {
+	fn := f.fn
+	if d >= int64(state.cfg.Fold) {
+		if fn.fast.Load() != 0 {
+			fn.fast.Store(0)
+		}
+		return
+	}
+	if fn.fast.Load() < foldAfter {
+		fn.fast.Add(1)
+		return
+	}
+	f.crowd = false
 }
 
 // materialize records a call that was not recorded when it started (a folded
