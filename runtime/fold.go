@@ -25,7 +25,17 @@ const foldKeep = 3
 // times a sample of them; its total is the sample's mean times the count.
 // A call that is not timed cannot be found slow: a function that turns slow
 // is noticed on its next timed call.
-const foldTimeEvery = 16 // a power of two (begin)
+//
+// An entry that counted foldTimeLong calls is a long loop, whose mean the
+// sample already knows well: it times one call in foldTimeEveryLong from
+// then on, so that the clock costs a fraction of a nanosecond a call where
+// reading it is slow (a virtual machine's trapped TSC), and a function that
+// turns slow is still noticed within a few microseconds of its calls.
+const (
+	foldTimeEvery     = 16 // powers of two (begin)
+	foldTimeEveryLong = 64
+	foldTimeLong      = 1024
+)
 
 // crowdKeep is how many calls of one function under one parent are recorded
 // whole, however slow, before the rest fold: a loop that calls a function
@@ -53,6 +63,9 @@ type foldEntry struct {
 	_     [64 - 5*8 - 1]byte
 
 	calls uint64 // calls begun (begin), for the timing sample
+	// every is the timing sample's period less one (a mask), set by
+	// beginTimed: foldTimeEvery-1, then foldTimeEveryLong-1
+	every uint64
 	count int64  // calls folded
 	// on is set once the entry folds the calls of a function that is fast,
 	// or crowd; folding reads it.
@@ -68,7 +81,7 @@ type foldEntry struct {
 	last     int64 // end of the last timed call
 	total    int64 // of the timed calls
 	min, max int64
-	_        [128 - 9*8]byte
+	_        [128 - 10*8]byte
 }
 
 // errShape identifies the failures that fold together: the error's dynamic
@@ -90,7 +103,7 @@ func (p *span) foldEntry(fn *Func) *foldEntry {
 			return e
 		}
 	}
-	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled}
+	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled, every: foldTimeEvery - 1}
 	x.folds = append(x.folds, e)
 	return e
 }
@@ -133,7 +146,7 @@ func (p *span) errFoldEntry(fn *Func, err error) *foldEntry {
 	if !haveMsg {
 		msg = shapeOf(errorMessage(err))
 	}
-	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled, shape: &errShape{typ: w[0], data: w[1], msg: msg, err: err}}
+	e := &foldEntry{p: p, fn: fn, slot: p.slot, g: p.slot.g, out: !p.tr.sampled, every: foldTimeEvery - 1, shape: &errShape{typ: w[0], data: w[1], msg: msg, err: err}}
 	x.folds = append(x.folds, e)
 	return e
 }
@@ -266,17 +279,24 @@ func (s *gslot) crowded(p *span, fn *Func) bool {
 // the calls of the timing sample.
 func (f *foldEntry) begin() Span {
 	f.calls++
-	if f.calls&(foldTimeEvery-1) != 1 && !f.crowd {
+	if f.calls&f.every != 1 && !f.crowd {
 		return Span{fold: f}
 	}
 	return f.beginTimed()
 }
 
-// beginTimed is begin for a call of the timing sample, out of line so that
-// begin inlines.
+// beginTimed is begin for a call of the timing sample (the first call of
+// the entry, then one in f.every+1), out of line so that begin inlines.
 //
 //go:noinline
-func (f *foldEntry) beginTimed() Span { return Span{fold: f, start: now()} }
+func (f *foldEntry) beginTimed() Span {
+	if f.calls > foldTimeLong {
+		f.every = foldTimeEveryLong - 1
+	} else {
+		f.every = foldTimeEvery - 1
+	}
+	return Span{fold: f, start: now()}
+}
 
 // add counts a folded call; start is 0 for a call that was not timed.
 func (f *foldEntry) add(start, end int64) {

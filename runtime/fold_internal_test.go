@@ -30,6 +30,7 @@ func relearnLeaf(slow bool) {
 func TestCrowdRelearnsFast(t *testing.T) {
 	restore := SetSinks(NewJSON(io.Discard))
 	defer restore()
+	defer Flush() // after root.Done: its trace goes to io.Discard
 	fn := &relearnFns[1]
 	root := Start(&relearnFns[0])
 	defer root.Done()
@@ -66,5 +67,30 @@ func TestCrowdRelearnsFast(t *testing.T) {
 	}
 	if f := entry(); !f.folding() {
 		t.Errorf("the entry no longer folds: %+v", f)
+	}
+}
+
+// TestFoldTimesASample checks how many of a long loop's folded calls read
+// the clock: the entry's first call and one in foldTimeEvery for its first
+// foldTimeLong calls, then one in foldTimeEveryLong.
+func TestFoldTimesASample(t *testing.T) {
+	restore := SetSinks(NewJSON(io.Discard))
+	defer restore()
+	defer Flush() // after root.Done: its trace goes to io.Discard
+	root := Start(&relearnFns[0])
+	defer root.Done()
+	const n = 20000
+	for range n {
+		relearnLeaf(false)
+	}
+	f := root.rec.slot.lastFold
+	if f == nil || f.fn != &relearnFns[1] {
+		t.Fatalf("no fold entry for the leaf: %+v", f)
+	}
+	// Counted from the entry's first call; a call the machine stalls past
+	// SPANTREE_FOLD is recorded instead, and a few after it.
+	want := int64(foldTimeLong/foldTimeEvery + (f.calls-foldTimeLong)/foldTimeEveryLong)
+	if f.count < n-100 || f.timed < want-5 || f.timed > want+5 {
+		t.Errorf("%d calls, %d folded, %d timed; want about %d timed", f.calls, f.count, f.timed, want)
 	}
 }
