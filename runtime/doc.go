@@ -85,8 +85,10 @@
 // is about 18 ns.)
 //
 // A folded call is counted in its parent's fold entry and reads the clock
-// for one call in sixteen (foldTimeEvery); its fold's total is the sample's
-// mean times the count. A loop's folded calls do not look the goroutine up
+// for one call in sixteen (foldTimeEvery), one in 64 once the entry counted
+// a thousand; its fold's total is the sample's mean times the count. A
+// function that a slow stretch made fold as a crowd (every call timed)
+// folds as fast again once it proves fast (relearn). A loop's folded calls do not look the goroutine up
 // in its table: the function's Func names the entry a loop last counted it
 // in, with the goroutine's g, and a call that finds its own g there, and
 // the entry's parent still current on it, is counted at once. The entry
