@@ -290,3 +290,30 @@ func (c *Client) Dashboard(ctx context.Context, since time.Duration) ([]store.Da
 	}
 	return out.Rows, nil
 }
+
+// Series returns the time series q selects (GET /v1/series); a zero Since
+// or Until is the server's default (an hour back, now), a zero Step its
+// choice.
+func (c *Client) Series(ctx context.Context, q store.SeriesQuery) (*store.Series, error) {
+	v := url.Values{}
+	if q.App != "" {
+		v.Set("app", q.App)
+	}
+	if q.Name != "" {
+		v.Set("name", q.Name)
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Step != 0 {
+		v.Set("step", q.Step.String())
+	}
+	var s store.Series
+	if err := c.do(ctx, http.MethodGet, "/v1/series", v, nil, false, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -26,6 +26,7 @@ var routes = []route{
 	{"GET /v1/slow", keyed((*server).slow)},
 	{"GET /v1/health", keyed((*server).health)},
 	{"GET /v1/dashboard", keyed((*server).dashboard)},
+	{"GET /v1/series", keyed((*server).series)},
 	{"GET /healthz", (*server).healthz},
 	{"GET /metrics", (*server).metricsHandler},
 	{"GET /v1/status", keyed((*server).status)},

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Apps", testApps},
 		{"Retention", testRetention},
 		{"AlertRecords", testAlertRecords},
+		{"Series", testSeries},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
