@@ -6,6 +6,7 @@
 
 export const ENDPOINTS = {
   dashboard: "GET /v1/dashboard",
+  series: "GET /v1/series",
   traces: "GET /v1/traces",
   trace: "GET /v1/traces/{id}",
   errors: "GET /v1/errors",

@@ -9,6 +9,7 @@ import { errorsView } from "./errors.js";
 import { slowView } from "./slow.js";
 import { compareView } from "./compare.js";
 import { alertsView } from "./alerts.js";
+import { appView } from "./charts.js";
 
 const routes = {
   dashboard: dashboardView,
@@ -19,6 +20,7 @@ const routes = {
   slow: slowView,
   compare: compareView,
   alerts: alertsView,
+  app: appView,
 };
 
 const $ = (id) => document.getElementById(id);

@@ -174,7 +174,8 @@ function dashboardRow(r, f) {
       "td",
       { class: "name" },
       h("a", { href: "#/traces?" + new URLSearchParams({ name: r.name }), title: "Traces with this span" }, r.name),
-      h("div", { class: "loc" }, r.location, r.app ? h("span", { class: "app" }, " · " + r.app) : null),
+      h("div", { class: "loc" }, r.location, r.app ? h("span", { class: "app" }, " · ",
+        h("a", { href: "#/app/" + encodeURIComponent(r.app), title: "The app's charts" }, r.app)) : null),
     ),
     h("td", {}, statusBadge(r.failed > 0, false)),
     h("td", { class: "num" }, r.count),
@@ -228,7 +229,7 @@ function appStatus(res) {
   if (bad.length === 0) return null;
   return h("ul", { class: "app-status" }, bad.map((a) =>
     h("li", { "data-app": a.app },
-      badge(a.status.toLowerCase(), a.status), " ", h("strong", {}, a.app), " ",
+      badge(a.status.toLowerCase(), a.status), " ", h("a", { href: "#/app/" + encodeURIComponent(a.app) }, h("strong", {}, a.app)), " ",
       h("span", { class: "err-text" }, a.reason.replace(a.status + ": ", "")))));
 }
 
@@ -343,7 +344,8 @@ export async function healthView(root, ctx) {
       h(
         "section",
         { class: "card health-app", "aria-label": `App ${a.app || "(no service tag)"}` },
-        h("h2", {}, a.app || "(no service tag)", " ", badge(a.status, a.status.toUpperCase())),
+        h("h2", {}, a.app ? h("a", { href: "#/app/" + encodeURIComponent(a.app), title: "The app's charts" }, a.app) : "(no service tag)",
+          " ", badge(a.status, a.status.toUpperCase())),
         h(
           "dl",
           { class: "facts" },
