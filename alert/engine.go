@@ -69,6 +69,10 @@ type Options struct {
 	Resend time.Duration
 	// Log receives delivery and evaluation errors (default log.Default()).
 	Log *log.Logger
+	// Lease is how long an engine's heartbeat keeps it in the running
+	// when several share the store (see lease.go); default DefaultLease.
+	// It must be longer than the interval between evaluations.
+	Lease time.Duration
 }
 
 // Engine evaluates rules and sends their alerts. Its methods are safe for
@@ -88,6 +92,8 @@ type Engine struct {
 	saved    map[recordID]string // what the store has, by record
 	targets  []*queue
 	lastSend time.Time
+	id       string // this engine's, among those sharing the store
+	leading  bool   // it evaluated at its last evaluation (lease.go)
 }
 
 // ErrFileRule is an API change to a rule of the rules file.
@@ -106,13 +112,21 @@ func New(opts Options) (*Engine, error) {
 	if opts.Log == nil {
 		opts.Log = log.Default()
 	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
+	}
 	opts.Delivery = opts.Delivery.withDefaults()
 	e := &Engine{st: opts.Store, opts: opts, log: opts.Log, file: opts.Rules, api: map[string]map[string]*Rule{},
-		alerts: map[string]*Alert{}, saved: map[recordID]string{}}
+		alerts: map[string]*Alert{}, saved: map[recordID]string{}, id: newEngineID()}
 	e.metrics = newMetrics(e)
 	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 	defer cancel()
-	if err := e.load(ctx); err != nil {
+	recs, lead, _, err := e.elect(ctx, time.Now(), false)
+	if err != nil {
+		return nil, err
+	}
+	e.leading = lead
+	if err := e.syncLocked(recs, true); err != nil {
 		return nil, err
 	}
 	names := map[string]bool{}
@@ -123,17 +137,11 @@ func New(opts Options) (*Engine, error) {
 		names[n.Name()] = true
 		e.targets = append(e.targets, newQueue(n, opts.Delivery, e))
 	}
-	// What was decided before a stop but not acknowledged.
+	// What was decided before a stop but not acknowledged, unless
+	// another engine on the store evaluates.
 	e.mu.Lock()
-	for _, a := range e.sortedAlerts() {
-		if a.State == StatePending {
-			continue
-		}
-		for _, q := range e.targets {
-			if a.Sent[q.n.Name()] != a.State {
-				q.enqueue(a.notification(false))
-			}
-		}
+	if e.leading {
+		e.takeOverLocked()
 	}
 	e.mu.Unlock()
 	return e, nil
@@ -144,6 +152,9 @@ func New(opts Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	for _, q := range e.targets {
 		q.stop()
+	}
+	if err := e.forget(); err != nil {
+		return fmt.Errorf("alert: %w", err)
 	}
 	return nil
 }

@@ -25,9 +25,35 @@ type finding struct {
 // of spans), moves alerts between pending, firing and resolved, and queues
 // the notifications (it never waits for a target). A rule whose analysis
 // fails keeps its alerts as they were; the errors are returned together.
+// While another engine on the same store evaluates (lease.go), it only
+// writes its heartbeat and takes the rules and alerts from the store.
 func (e *Engine) Evaluate(ctx context.Context, now time.Time) error {
 	e.evalMu.Lock()
 	defer e.evalMu.Unlock()
+	e.mu.Lock()
+	was := e.leading
+	e.mu.Unlock()
+	recs, lead, stale, err := e.elect(ctx, now, was)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	took := lead && !e.leading
+	// Standing by, or taking over: the alerts as the store has them.
+	err = e.syncLocked(recs, !lead || took)
+	e.leading = lead
+	if err == nil && took {
+		e.takeOverLocked()
+	}
+	e.mu.Unlock()
+	if err != nil || !lead {
+		return err
+	}
+	if len(stale) > 0 {
+		if err := e.st.SaveAlertRecords(ctx, nil, stale); err != nil {
+			return fmt.Errorf("alert heartbeats: %w", err)
+		}
+	}
 	nss, err := e.st.Namespaces(ctx)
 	if err != nil {
 		return fmt.Errorf("alerts: %w", err)

@@ -19,12 +19,22 @@ const saveTimeout = 10 * time.Second
 // recordID names an [store.AlertRecord] without its body.
 type recordID struct{ ns, kind, key string }
 
-// load reads the engine's state from the store: the rules set through the
-// API and the alerts, with what each target acknowledged of them.
-func (e *Engine) load(ctx context.Context) error {
-	recs, err := e.st.AlertRecords(ctx)
-	if err != nil {
-		return fmt.Errorf("alert state: %w", err)
+// syncLocked takes the rules set through the API from recs, the store's
+// records, and, when alerts, the alerts too, replacing what the engine
+// held of them; e.mu is held. An engine that evaluates keeps its own
+// alerts (it is their only writer); one that stands by takes the
+// evaluating engine's.
+func (e *Engine) syncLocked(recs []store.AlertRecord, alerts bool) error {
+	api := map[string]map[string]*Rule{}
+	saved := map[recordID]string{}
+	for id, body := range e.saved {
+		if !alerts && id.kind == store.AlertRecordAlert {
+			saved[id] = body
+		}
+	}
+	var got map[string]*Alert
+	if alerts {
+		got = map[string]*Alert{}
 	}
 	for _, rec := range recs {
 		switch rec.Kind {
@@ -34,21 +44,28 @@ func (e *Engine) load(ctx context.Context) error {
 				return fmt.Errorf("alert state: %w", err)
 			}
 			r.Source = SourceAPI
-			if e.api[rec.Namespace] == nil {
-				e.api[rec.Namespace] = map[string]*Rule{}
+			if api[rec.Namespace] == nil {
+				api[rec.Namespace] = map[string]*Rule{}
 			}
-			e.api[rec.Namespace][r.ID] = r
+			api[rec.Namespace][r.ID] = r
 		case store.AlertRecordAlert:
+			if !alerts {
+				continue
+			}
 			a := &Alert{}
 			if err := json.Unmarshal(rec.Body, a); err != nil {
 				return fmt.Errorf("alert state: alert %q of %s: %w", rec.Key, rec.Namespace, err)
 			}
 			a.key = rec.Key
-			e.alerts[a.key] = a
+			got[a.key] = a
 		default:
-			continue // a kind a newer receiver wrote
+			continue // a heartbeat (lease.go), or a kind a newer receiver wrote
 		}
-		e.saved[recordID{rec.Namespace, rec.Kind, rec.Key}] = string(rec.Body)
+		saved[recordID{rec.Namespace, rec.Kind, rec.Key}] = string(rec.Body)
+	}
+	e.api, e.saved = api, saved
+	if alerts {
+		e.alerts = got
 	}
 	return nil
 }

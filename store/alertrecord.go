@@ -4,6 +4,9 @@ package store
 const (
 	AlertRecordRule  = "rule"  // a rule set through the API; Key is its id
 	AlertRecordAlert = "alert" // an alert and what each target was told of it
+	// AlertRecordEngine is the heartbeat of an alert engine on this store;
+	// Key is the engine's id and Namespace is empty.
+	AlertRecordEngine = "engine"
 )
 
 // AlertRecord is one piece of the alert engine's state (package alert) that

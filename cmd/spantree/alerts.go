@@ -33,7 +33,7 @@ type alertFlags struct {
 
 func addAlertFlags(fs *flag.FlagSet) *alertFlags {
 	f := &alertFlags{}
-	fs.BoolVar(&f.on, "alerts", true, "run the alert engine and its routes (/v1/alerts); with several receivers on one ClickHouse database, run it on one only")
+	fs.BoolVar(&f.on, "alerts", true, "run the alert engine and its routes (/v1/alerts); of several receivers on one database, one engine evaluates at a time")
 	fs.StringVar(&f.rules, "alert-rules", "", "alert rules from the JSON `FILE` {\"rules\":[...]} (docs/receiver.md#alerts); more can be set through the API")
 	fs.DurationVar(&f.interval, "alert-interval", 15*time.Second, "evaluate the alert rules every `INTERVAL`")
 	fs.Var(&f.webhooks, "alert-webhook", "post each alert's firing and resolution as JSON to `URL`, signed with $"+webhookSecretEnv+" when set (repeatable)")
@@ -109,7 +109,10 @@ func (f *alertFlags) engine(st store.Store, base string, logger *log.Logger) (*a
 	for _, u := range f.alertmanagers {
 		targets = append(targets, &alert.Alertmanager{URL: u})
 	}
-	en, err := alert.New(alert.Options{Store: st, Rules: f.parsed, Targets: targets, BaseURL: base, Log: logger})
+	// Three evaluations without a heartbeat and another receiver's engine
+	// takes over (alert.DefaultLease for the default interval).
+	lease := max(3*f.interval, alert.DefaultLease)
+	en, err := alert.New(alert.Options{Store: st, Rules: f.parsed, Targets: targets, BaseURL: base, Log: logger, Lease: lease})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
