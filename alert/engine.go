@@ -94,6 +94,7 @@ type Engine struct {
 	lastSend time.Time
 	id       string // this engine's, among those sharing the store
 	leading  bool   // it evaluated at its last evaluation (lease.go)
+	readOnly bool   // from Stored
 }
 
 // ErrFileRule is an API change to a rule of the rules file.
@@ -210,6 +211,9 @@ func (e *Engine) fileRule(namespace, id string) bool {
 func (e *Engine) SetRule(namespace string, r *Rule) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.readOnly {
+		return ErrReadOnly
+	}
 	if e.fileRule(namespace, r.ID) {
 		return ErrFileRule
 	}
@@ -237,6 +241,9 @@ func (e *Engine) SetRule(namespace string, r *Rule) error {
 func (e *Engine) DeleteRule(namespace, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.readOnly {
+		return ErrReadOnly
+	}
 	if e.fileRule(namespace, id) {
 		return ErrFileRule
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -158,4 +159,27 @@ func (e *Engine) forget() error {
 	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 	defer cancel()
 	return e.st.SaveAlertRecords(ctx, nil, []store.AlertRecord{{Kind: store.AlertRecordEngine, Key: e.id}})
+}
+
+// ErrReadOnly is a change to the rules of an engine from [Stored].
+var ErrReadOnly = errors.New("alert: the alert state read from the database cannot be changed here; change the rules through a running receiver (spantree serve)")
+
+// Stored returns the alert state that st holds, as the evaluating engine
+// last saved it: the rules set through the API (those of a rules file are
+// the running receiver's, not stored) and the alerts, with what each target
+// acknowledged. It only reads: the engine it returns evaluates nothing,
+// writes no heartbeat and refuses rule changes with [ErrReadOnly]. It is
+// for reading a database in place (spantree alerts -db).
+func Stored(ctx context.Context, st store.Store) (*Engine, error) {
+	recs, err := st.AlertRecords(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("alert state: %w", err)
+	}
+	e := &Engine{st: st, api: map[string]map[string]*Rule{}, alerts: map[string]*Alert{}, saved: map[recordID]string{}, readOnly: true}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.syncLocked(recs, true); err != nil {
+		return nil, err
+	}
+	return e, nil
 }

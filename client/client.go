@@ -23,6 +23,7 @@ import (
 	"time"
 
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/alert"
 	"github.com/spantree/spantree/store"
 )
 
@@ -316,4 +317,28 @@ func (c *Client) Series(ctx context.Context, q store.SeriesQuery) (*store.Series
 		return nil, err
 	}
 	return &s, nil
+}
+
+// Alerts returns the namespace's alerts (GET /v1/alerts): firing first,
+// then pending, then those resolved in the last hour.
+func (c *Client) Alerts(ctx context.Context) ([]alert.Alert, error) {
+	var out struct {
+		Alerts []alert.Alert `json:"alerts"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/alerts", nil, nil, false, &out); err != nil {
+		return nil, err
+	}
+	return out.Alerts, nil
+}
+
+// AlertRules returns the rules that apply to the namespace (GET
+// /v1/alerts/rules), by id.
+func (c *Client) AlertRules(ctx context.Context) ([]alert.Rule, error) {
+	var out struct {
+		Rules []alert.Rule `json:"rules"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/alerts/rules", nil, nil, false, &out); err != nil {
+		return nil, err
+	}
+	return out.Rules, nil
 }

@@ -10,8 +10,8 @@ import (
 
 // Alerts. The routes under /v1/alerts read and change the rules of the
 // receiver's alert engine (Options.Alerts) in the namespace of the key, and
-// list its alerts. A receiver without an engine (server.Local) answers
-// them 404.
+// list its alerts. A receiver without an engine answers them 404, but for
+// the reads of server.Local, which answers from the database.
 
 // maxRuleBody bounds the body of POST /v1/alerts/rules: a rule is small.
 const maxRuleBody = 64 << 10
@@ -19,7 +19,7 @@ const maxRuleBody = 64 << 10
 // alertRules is GET /v1/alerts/rules: {"rules":[...]}, those of the rules
 // file ("source":"file") and those set through the API, by id.
 func (s *server) alertRules(w http.ResponseWriter, r *http.Request, ns string) error {
-	en, err := s.alerts()
+	en, err := s.alertsRead(r)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *server) deleteAlertRule(w http.ResponseWriter, r *http.Request, ns stri
 // alertList is GET /v1/alerts: {"alerts":[...]}, firing first, then
 // pending, then those resolved in the last hour.
 func (s *server) alertList(w http.ResponseWriter, r *http.Request, ns string) error {
-	en, err := s.alerts()
+	en, err := s.alertsRead(r)
 	if err != nil {
 		return err
 	}
@@ -101,6 +101,16 @@ func (s *server) alerts() (*alert.Engine, error) {
 		return nil, &httpError{status: http.StatusNotFound, msg: "alerts: this receiver runs no alert engine"}
 	}
 	return s.opts.Alerts, nil
+}
+
+// alertsRead is the engine for the routes that only read: the in-process
+// API of a database (server.Local) reads the state the database holds
+// (alert.Stored), as the engine of the receiver that evaluates saved it.
+func (s *server) alertsRead(r *http.Request) (*alert.Engine, error) {
+	if s.opts.Alerts == nil && s.local {
+		return alert.Stored(r.Context(), s.st)
+	}
+	return s.alerts()
 }
 
 // ruleError gives the engine's refusals of a change to rule id their status.

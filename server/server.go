@@ -71,6 +71,8 @@ type server struct {
 	opts Options
 	ns   func(r *http.Request) (string, error)
 	mux  *http.ServeMux
+	// local is set for server.Local: the in-process API of a database
+	local bool
 
 	budget *budget
 
@@ -102,6 +104,7 @@ func New(st store.Store, opts Options) http.Handler {
 func Local(st store.Store, namespace string) http.Handler {
 	s := newServer(st, Options{})
 	s.ns = func(*http.Request) (string, error) { return namespace, nil }
+	s.local = true
 	return s
 }
 

@@ -8,11 +8,13 @@
 //	spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
 //	spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
 //	spantree traces [-addr URL -key KEY | -db PATH [-ns NS]] [filters]
+//	spantree alerts [-addr URL -key KEY | -db PATH [-ns NS]] [-rules]
 //	spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 //
 // traces lists traces, newest first, with the filters of GET /v1/traces
 // (-status, -name, -tag k:v, -min_duration, -since, -limit); -q prints only
-// their ids. SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key
+// their ids. alerts lists the alerts (firing first) or, with -rules, the
+// rules; with -db, as the database holds them. SPANTREE_ADDR and SPANTREE_API_KEY stand in for -addr and -key
 // (-h does not print them). Without -db or an address, commands call
 // http://127.0.0.1:7070. With -db, the file must exist (but for ingest), and
 // -ns names the namespace: required when the database holds several (the UI
@@ -23,8 +25,8 @@
 // What the commands print from span data is escaped (internal/termtext):
 // a span name cannot send escape sequences to the terminal.
 //
-// Exit status: 0 on success, 1 when health finds something at ALERT or a
-// command fails, 2 on bad usage.
+// Exit status: 0 on success, 1 when health finds something at ALERT, an
+// alert fires (alerts) or a command fails, 2 on bad usage.
 package main
 
 import (
@@ -48,6 +50,7 @@ const usage = `usage:
   spantree show   [-addr URL -key KEY | -db PATH [-ns NS]] [-follow] TRACE_ID
   spantree health [-addr URL -key KEY | -db PATH [-ns NS]] [-since DURATION]
   spantree traces [-addr URL -key KEY | -db PATH [-ns NS]] [-status S] [-name N] [-tag k:v] [-min_duration D] [-since D] [-limit N] [-q]
+  spantree alerts [-addr URL -key KEY | -db PATH [-ns NS]] [-rules]
   spantree ui     [-addr URL -key KEY | -db PATH [-ns NS]]
 `
 
@@ -71,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return health(rest, stdout, stderr)
 	case "traces":
 		return traces(rest, stdout, stderr)
+	case "alerts":
+		return alerts(rest, stdout, stderr)
 	case "ui":
 		return ui.Main(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

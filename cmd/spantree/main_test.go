@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,6 +80,36 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				time.Sleep(d)
 			},
+			// stamp FILE: replace each {{now-DURATION}} in FILE with the
+			// time that long ago, in RFC 3339 (for spans that must be
+			// recent, such as those an alert rule's window reads).
+			"stamp": func(ts *testscript.TestScript, neg bool, args []string) {
+				now := time.Now().UTC()
+				text := stampRE.ReplaceAllStringFunc(ts.ReadFile(args[0]), func(m string) string {
+					d, err := time.ParseDuration(stampRE.FindStringSubmatch(m)[1])
+					ts.Check(err)
+					return now.Add(-d).Format(time.RFC3339Nano)
+				})
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o644))
+			},
+			// retry DURATION PROGRAM ARGS...: run the program until it
+			// succeeds (with !, until it fails), for at most DURATION;
+			// stdout and stderr are those of its last run.
+			"retry": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				deadline := time.Now().Add(d)
+				for {
+					err := ts.Exec(args[1], args[2:]...)
+					if (err == nil) != neg {
+						return
+					}
+					if time.Now().After(deadline) {
+						ts.Fatalf("%s still %v after %v", strings.Join(args[1:], " "), map[bool]string{false: "fails", true: "succeeds"}[err == nil], d)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			},
 			// capture VAR: set VAR to the last command's stdout, trimmed.
 			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
@@ -86,6 +117,9 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
+
+// stampRE matches stamp's {{now-DURATION}}.
+var stampRE = regexp.MustCompile(`\{\{now-([0-9a-z.]+)\}\}`)
 
 // TestClickHouseScripts runs the scripts in testdata/clickhouse against a
 // real clickhouse-server (skipped without one): $CHDB is a database of its
