@@ -22,8 +22,8 @@ import (
 	"strings"
 	"time"
 
-	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/alert"
+	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
 
