@@ -287,6 +287,21 @@ func (e *Engine) sortedAlerts() []*Alert {
 	return out
 }
 
+// About is what a found, as its own labels, k=v sorted by key (app=shop
+// name=shop.charge): those every alert carries (alertname, namespace,
+// kind) left out.
+func (a *Alert) About() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+		switch k {
+		case "alertname", "namespace", "kind":
+			continue
+		}
+		parts = append(parts, k+"="+a.Labels[k])
+	}
+	return strings.Join(parts, " ")
+}
+
 // notification is what a target gets of a.
 func (a *Alert) notification(refresh bool) *Notification {
 	return &Notification{

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/spantree/spantree/alert"
 	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
@@ -32,6 +33,9 @@ type Backend interface {
 	Trace(ctx context.Context, id string) (*store.Trace, error)
 	// Errors returns the error groups seen in the last since (0: all time).
 	Errors(ctx context.Context, since time.Duration) ([]store.ErrorGroup, error)
+	// Alerts returns the alerts of the receiver's alert engine, firing
+	// first (a 404 when it runs none).
+	Alerts(ctx context.Context) ([]alert.Alert, error)
 	// Annotate stores a triage verdict for an error group and returns the group.
 	Annotate(ctx context.Context, fingerprint string, a store.Annotation) (*store.ErrorGroup, error)
 }

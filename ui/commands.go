@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/spantree/spantree/alert"
 	"github.com/spantree/spantree/internal/termtext"
 	"github.com/spantree/spantree/store"
 )
@@ -34,6 +35,10 @@ type (
 	slowMsg struct {
 		spans []store.SlowSpan
 		err   error
+	}
+	alertsMsg struct {
+		alerts []alert.Alert
+		err    error
 	}
 	errorsMsg struct {
 		groups []store.ErrorGroup
@@ -99,6 +104,13 @@ func loadSlow(b Backend, since time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		spans, err := call(func(ctx context.Context) ([]store.SlowSpan, error) { return b.Slow(ctx, since) })
 		return slowMsg{spans: spans, err: err}
+	}
+}
+
+func loadAlerts(b Backend) tea.Cmd {
+	return func() tea.Msg {
+		alerts, err := call(func(ctx context.Context) ([]alert.Alert, error) { return b.Alerts(ctx) })
+		return alertsMsg{alerts: alerts, err: err}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spantree/spantree/alert"
 	"github.com/spantree/spantree/client"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
@@ -26,6 +27,7 @@ type fake struct {
 	rows      []store.DashboardRow
 	status    *store.StatusReport
 	slow      []store.SlowSpan
+	alerts    []alert.Alert
 	traces    map[spantree.TraceID]*store.Trace
 	summaries []store.TraceSummary
 	groups    []store.ErrorGroup
@@ -46,6 +48,12 @@ func (f *fake) Slow(ctx context.Context, since time.Duration) ([]store.SlowSpan,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.slow), f.err
+}
+
+func (f *fake) Alerts(ctx context.Context) ([]alert.Alert, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.alerts), f.err
 }
 
 func (f *fake) Status(ctx context.Context, since time.Duration) (*store.StatusReport, error) {

@@ -99,6 +99,8 @@ func (m model) screenKey(key string) (tea.Model, tea.Cmd) {
 		m.errs, it = m.errs.update(key, c)
 	case screenSlow:
 		m.slow, it = m.slow.update(key, c)
+	case screenAlerts:
+		m.alrt, it = m.alrt.update(key, c)
 	}
 	return m.carryOut(it)
 }

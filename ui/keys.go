@@ -21,7 +21,7 @@ func bind(label, short, help string, keys ...string) binding {
 // section; footers show a few of the focused pane's.
 var keys = struct {
 	// Global.
-	Quit, Help, Back, Refresh, Find, Errors, Slow, Traces, Namespace binding
+	Quit, Help, Back, Refresh, Find, Errors, Slow, Alerts, Traces, Namespace binding
 	// Lists (dashboard, traces, errors, namespaces).
 	Up, Down, PageUp, PageDown, Top, Bottom, Open binding
 	// Dashboard and trace list.
@@ -38,6 +38,7 @@ var keys = struct {
 	Find:      bind("f", "find id", "find a trace by KSUID or 32 hex", "f"),
 	Errors:    bind("e", "errors", "error groups (triage)", "e"),
 	Slow:      bind("S", "slow", "slow spans, by impact", "S"),
+	Alerts:    bind("A", "alerts", "alerts: firing, pending, resolved", "A"),
 	Traces:    bind("T", "traces", "recent traces of all names", "T"),
 	Namespace: bind("N", "namespace", "choose the namespace (-db)", "N"),
 
@@ -84,7 +85,7 @@ type helpSection struct {
 func helpSections() []helpSection {
 	k := keys
 	return []helpSection{
-		{"Everywhere", []binding{k.Help, k.Back, k.Quit, k.Refresh, k.Find, k.Errors, k.Slow, k.Traces, k.Namespace}},
+		{"Everywhere", []binding{k.Help, k.Back, k.Quit, k.Refresh, k.Find, k.Errors, k.Slow, k.Alerts, k.Traces, k.Namespace}},
 		{"Lists", []binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open}},
 		{"Dashboard and trace lists", []binding{k.Query, k.Status, k.Speed, k.Tags, k.Sort}},
 		{"Trace", []binding{k.Prev, k.Next, k.Parent, k.Child, k.Fold, k.FoldAll, k.UnfoldAll, k.NextFailed, k.Focus, k.Level, k.Triage}},

@@ -19,6 +19,7 @@ const (
 	screenTrace
 	screenErrors
 	screenSlow
+	screenAlerts
 )
 
 // Config holds the knobs of a UI session.
@@ -55,6 +56,7 @@ type model struct {
 	tree traceView
 	errs errorGroups
 	slow slowSpans
+	alrt alertList
 
 	prompt     prompt
 	help       bool
@@ -124,6 +126,12 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.answered(current, err), nil
 	case slowMsg:
 		if err := m.slow.receive(msg); err != nil {
+			return m.fail(err), nil
+		}
+		m.clearStaleError()
+		return m, nil
+	case alertsMsg:
+		if err := m.alrt.receive(msg); err != nil {
 			return m.fail(err), nil
 		}
 		m.clearStaleError()
@@ -225,6 +233,12 @@ func (m *model) reload(force bool) tea.Cmd {
 		}
 		m.slow.loading = true
 		return loadSlow(m.backend, m.cfg.Since)
+	case screenAlerts:
+		if m.alrt.loading && !force {
+			return nil
+		}
+		m.alrt.loading = true
+		return loadAlerts(m.backend)
 	}
 	return nil
 }
@@ -300,6 +314,9 @@ func (m model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.reload(true)
 		case keys.Slow.is(key) && m.current() != screenSlow:
 			m = m.push(screenSlow)
+			return m, m.reload(true)
+		case keys.Alerts.is(key) && m.current() != screenAlerts:
+			m = m.push(screenAlerts)
 			return m, m.reload(true)
 		case keys.Traces.is(key):
 			m.list = traceList{}

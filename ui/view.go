@@ -77,6 +77,8 @@ func (m model) screenTitle() string {
 		return m.errs.title()
 	case screenSlow:
 		return m.slow.title() + " (last " + fmtWindow(m.cfg.Since) + ")"
+	case screenAlerts:
+		return m.alrt.title()
 	}
 	return ""
 }
@@ -95,6 +97,8 @@ func (m model) body(w, h int) []string {
 		return m.errs.view(w, h, now)
 	case screenSlow:
 		return m.slow.view(w, h)
+	case screenAlerts:
+		return m.alrt.view(w, h, now)
 	case screenTrace:
 		return m.tree.view(w, h)
 	}
@@ -123,6 +127,8 @@ func (m model) footer() string {
 		bs = m.errs.bindings()
 	case m.current() == screenSlow:
 		bs = m.slow.bindings()
+	case m.current() == screenAlerts:
+		bs = m.alrt.bindings()
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {

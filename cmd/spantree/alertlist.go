@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -79,26 +76,9 @@ func writeAlerts(w io.Writer, list []alert.Alert, now time.Time) {
 		if a.State == alert.StateResolved && !a.EndsAt.IsZero() {
 			when += ", resolved " + a.EndsAt.UTC().Format("15:04:05")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.State, termtext.Escape(a.Rule), termtext.Escape(about(a.Labels)), when, termtext.Escape(a.Reason))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.State, termtext.Escape(a.Rule), termtext.Escape(dashIfEmpty(a.About())), when, termtext.Escape(a.Reason))
 	}
 	tw.Flush()
-}
-
-// about is an alert's own labels, k=v, sorted: those that say what it
-// found (app, name, fingerprint), not those every alert of the rule has.
-func about(labels map[string]string) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		switch k {
-		case "alertname", "namespace", "kind":
-			continue
-		}
-		parts = append(parts, k+"="+labels[k])
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, " ")
 }
 
 // writeRules prints one line per rule.
@@ -109,12 +89,7 @@ func writeRules(w io.Writer, list []alert.Rule) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tAPP\tNAME\tTHRESHOLD\tWINDOW\tFOR\tSOURCE")
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return termtext.Escape(s)
-	}
+	dash := func(s string) string { return termtext.Escape(dashIfEmpty(s)) }
 	dur := func(d alert.Duration) string {
 		if d == 0 {
 			return "-"
@@ -126,4 +101,12 @@ func writeRules(w io.Writer, list []alert.Rule) {
 			dash(string(r.Threshold)), dur(r.Window), dur(r.For), dash(r.Source))
 	}
 	tw.Flush()
+}
+
+// dashIfEmpty is s, or "-" for an empty column.
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
