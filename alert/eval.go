@@ -345,7 +345,7 @@ func (a *analyses) spanAggs(ctx context.Context, w time.Duration) (map[[2]string
 		return m, nil
 	}
 	m := map[[2]string]*spanAgg{}
-	err := a.st.ScanRollups(ctx, a.ns, a.now.Add(-w), a.now, func(r *store.Rollup) error {
+	err := store.ScanWindow(ctx, a.st, a.ns, a.now.Add(-w), a.now, func(r *store.Rollup) error {
 		k := [2]string{r.App, r.Name}
 		s := m[k]
 		if s == nil {

@@ -75,7 +75,7 @@ type latency struct {
 // minutes.
 func Slow(ctx context.Context, st Store, namespace string, since, until time.Time) ([]SlowSpan, error) {
 	groups := map[spanKey]*latency{}
-	err := st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+	err := ScanWindow(ctx, st, namespace, since, until, func(r *Rollup) error {
 		k := spanKey{r.Name, r.Location}
 		g := groups[k]
 		if g == nil {
@@ -216,7 +216,7 @@ func Dashboard(ctx context.Context, st Store, namespace string, since, until tim
 		fps  map[string]bool
 	}
 	rows := map[spanKey]*row{}
-	err := st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+	err := ScanWindow(ctx, st, namespace, since, until, func(r *Rollup) error {
 		k := spanKey{r.Name, r.Location}
 		d := rows[k]
 		if d == nil {

@@ -78,7 +78,7 @@ func ComputeHealth(ctx context.Context, st Store, namespace string, since, until
 	// the minute holding since belonging to the window.
 	type key struct{ app, name, loc string }
 	window := map[key]*Histogram{}
-	err = st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+	err = ScanWindow(ctx, st, namespace, since, until, func(r *Rollup) error {
 		if r.Roots > 0 {
 			h := get(r.App)
 			h.Traces += r.Roots
@@ -96,7 +96,7 @@ func ComputeHealth(ctx context.Context, st Store, namespace string, since, until
 	}
 	baseline := map[key]*Histogram{}
 	from := since.Add(-baselineWindows * until.Sub(since))
-	err = st.ScanRollups(ctx, namespace, from, since.Truncate(RollupMinute), func(r *Rollup) error {
+	err = ScanWindow(ctx, st, namespace, from, since.Truncate(RollupMinute), func(r *Rollup) error {
 		k := key{r.App, r.Name, r.Location}
 		if _, ok := window[k]; !ok {
 			return nil

@@ -63,3 +63,19 @@ func (c *RollupCounts) Add(trace spantree.TraceID, start, dur int64, root, faile
 		c.Max, c.MaxTrace = longest, trace
 	}
 }
+
+// Merge adds the counts of o, the counts of other spans of the same name,
+// location and app (of another minute of the same hour, say).
+func (c *RollupCounts) Merge(o *RollupCounts) {
+	c.Count += o.Count
+	c.Failed += o.Failed
+	c.Roots += o.Roots
+	c.RootsFailed += o.RootsFailed
+	if o.LastSeen > c.LastSeen {
+		c.LastSeen, c.LastTrace = o.LastSeen, o.LastTrace
+	}
+	if o.Max > c.Max {
+		c.Max, c.MaxTrace = o.Max, o.MaxTrace
+	}
+	c.Hist.Merge(&o.Hist)
+}

@@ -90,7 +90,15 @@ func SeriesOf(ctx context.Context, st Store, namespace string, q SeriesQuery) (*
 	for i := range s.Points {
 		s.Points[i].Time = since.Add(time.Duration(i) * step)
 	}
-	err := st.ScanRollups(ctx, namespace, since, until, func(r *Rollup) error {
+	// Steps of whole hours from an hour's start can take hour rows: each
+	// falls in one step.
+	scan := st.ScanRollups
+	if step%time.Hour == 0 && since.Truncate(time.Hour).Equal(since) {
+		scan = func(ctx context.Context, ns string, since, until time.Time, fn func(*Rollup) error) error {
+			return ScanWindow(ctx, st, ns, since, until, fn)
+		}
+	}
+	err := scan(ctx, namespace, since, until, func(r *Rollup) error {
 		if q.App != "" && r.App != q.App || q.Name != "" && r.Name != q.Name {
 			return nil
 		}
@@ -129,4 +137,43 @@ func SeriesOf(ctx context.Context, st Store, namespace string, q SeriesQuery) (*
 		p.P99 = min(int64(h.Quantile(0.99)), p.Max)
 	}
 	return s, nil
+}
+
+// HourRollups is implemented by engines that keep, beside the per-minute
+// rollups, per-hour ones (SQLite). ScanHourRollups calls fn for the
+// rollups of the hours starting from since truncated to the hour up to
+// until, with Rollup.Minute the hour's start.
+type HourRollups interface {
+	ScanHourRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*Rollup) error) error
+}
+
+// ScanWindow calls fn for the rollups of the window from since to until as
+// Store.ScanRollups does, but reads the whole hours of the window from
+// per-hour rollups where st keeps them (HourRollups): a window of a day is
+// 24 rows per span name instead of 1,440. A rollup's Minute is then the
+// start of its minute or of its hour, so only what sums over the window
+// may use it: not a series of steps shorter than an hour (SeriesOf).
+func ScanWindow(ctx context.Context, st Store, namespace string, since, until time.Time, fn func(*Rollup) error) error {
+	since = since.Truncate(RollupMinute)
+	hs, ok := st.(HourRollups)
+	first := since.Truncate(time.Hour)
+	if first.Before(since) {
+		first = first.Add(time.Hour)
+	}
+	last := until.Truncate(time.Hour) // the whole hours are [first, last)
+	if !ok || !first.Before(last) {
+		return st.ScanRollups(ctx, namespace, since, until, fn)
+	}
+	if since.Before(first) {
+		if err := st.ScanRollups(ctx, namespace, since, first, fn); err != nil {
+			return err
+		}
+	}
+	if err := hs.ScanHourRollups(ctx, namespace, first, last, fn); err != nil {
+		return err
+	}
+	if last.Before(until) {
+		return st.ScanRollups(ctx, namespace, last, until, fn)
+	}
+	return nil
 }

@@ -211,7 +211,7 @@ func (w *writer) tx(parts []part) error {
 		ru.add(&w.finals[j])
 	}
 	clear(w.finals) // let the spans' strings go
-	if err := ru.write(ctx, w.stmt); err != nil {
+	if err := ru.writeAll(ctx, w.stmt); err != nil {
 		return w.rollback(err)
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {

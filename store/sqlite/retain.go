@@ -25,6 +25,11 @@ var pruneDeletes = []struct{ table, query string }{
 		(SELECT ns, minute, name, location, app FROM span_minutes WHERE ns = ?1 AND minute < ?2 LIMIT ?3)`},
 	{"span_minute_errors", `DELETE FROM span_minute_errors WHERE (ns, minute, name, location, app, fingerprint) IN
 		(SELECT ns, minute, name, location, app, fingerprint FROM span_minute_errors WHERE ns = ?1 AND minute < ?2 LIMIT ?3)`},
+	// An hour goes once all of it is older than the cutoff.
+	{"span_hours", `DELETE FROM span_hours WHERE (ns, hour, name, location, app) IN
+		(SELECT ns, hour, name, location, app FROM span_hours WHERE ns = ?1 AND hour + 3600000000000 <= ?2 LIMIT ?3)`},
+	{"span_hour_errors", `DELETE FROM span_hour_errors WHERE (ns, hour, name, location, app, fingerprint) IN
+		(SELECT ns, hour, name, location, app, fingerprint FROM span_hour_errors WHERE ns = ?1 AND hour + 3600000000000 <= ?2 LIMIT ?3)`},
 }
 
 // Prune deletes the traces, spans and per-minute rollups of every namespace

@@ -41,9 +41,9 @@ func TestPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Per namespace: 2500 spans, 2500 traces, and the rollups of the
-	// 42 minutes those 2500 seconds touch.
-	if want := 2 * (2500 + 2500 + 42); n != want {
+	// Per namespace: 2500 spans, 2500 traces, the rollups of the 42
+	// minutes those 2500 seconds touch and of the hour they fall in.
+	if want := 2 * (2500 + 2500 + 42 + 1); n != want {
 		t.Errorf("Prune deleted %d rows; want %d", n, want)
 	}
 	for _, ns := range []string{"acme", "other"} {
@@ -67,6 +67,17 @@ func TestPrune(t *testing.T) {
 		}
 		if diff := cmp.Diff(30, calls); diff != "" {
 			t.Errorf("%s: calls in the rollups after Prune (-want +got):\n%s", ns, diff)
+		}
+		hourCalls := 0
+		err = st.ScanHourRollups(ctx, ns, old.Add(-time.Hour), now, func(r *store.Rollup) error {
+			hourCalls += r.Count
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hourCalls != 30 {
+			t.Errorf("%s: calls in the hour rollups after Prune = %d; want 30", ns, hourCalls)
 		}
 	}
 	if n, err := st.Prune(ctx, now.Add(-14*24*time.Hour)); err != nil || n != 0 {

@@ -115,9 +115,18 @@ const (
 	rollChunk = 32
 )
 
-func rollupInsert(rows int) string {
+// A rollup table: span_minutes, or span_hours (migration 9), and the
+// column of its time bucket.
+type rollTable struct{ name, errors, bucket string }
+
+var (
+	minuteTable = rollTable{"span_minutes", "span_minute_errors", "minute"}
+	hourTable   = rollTable{"span_hours", "span_hour_errors", "hour"}
+)
+
+func rollupInsert(t rollTable, rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO span_minutes (ns, minute, name, location, app, count, failed, roots, roots_failed,
+	b.WriteString(`INSERT INTO ` + t.name + ` (ns, ` + t.bucket + `, name, location, app, count, failed, roots, roots_failed,
 		last_seen, last_trace, max, max_trace, hist) VALUES `)
 	for i := range rows {
 		if i > 0 {
@@ -126,31 +135,72 @@ func rollupInsert(rows int) string {
 		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	// Every expression reads the row as it was before the update.
-	b.WriteString(` ON CONFLICT (ns, minute, name, location, app) DO UPDATE SET
-		count = span_minutes.count + excluded.count,
-		failed = span_minutes.failed + excluded.failed,
-		roots = span_minutes.roots + excluded.roots,
-		roots_failed = span_minutes.roots_failed + excluded.roots_failed,
-		last_trace = CASE WHEN excluded.last_seen > span_minutes.last_seen THEN excluded.last_trace ELSE span_minutes.last_trace END,
-		last_seen = max(span_minutes.last_seen, excluded.last_seen),
-		max_trace = CASE WHEN excluded.max > span_minutes.max THEN excluded.max_trace ELSE span_minutes.max_trace END,
-		max = max(span_minutes.max, excluded.max),
-		hist = ` + histMergeFunc + `(span_minutes.hist, excluded.hist)`)
+	b.WriteString(strings.NewReplacer("T.", t.name+".").Replace(` ON CONFLICT (ns, ` + t.bucket + `, name, location, app) DO UPDATE SET
+		count = T.count + excluded.count,
+		failed = T.failed + excluded.failed,
+		roots = T.roots + excluded.roots,
+		roots_failed = T.roots_failed + excluded.roots_failed,
+		last_trace = CASE WHEN excluded.last_seen > T.last_seen THEN excluded.last_trace ELSE T.last_trace END,
+		last_seen = max(T.last_seen, excluded.last_seen),
+		max_trace = CASE WHEN excluded.max > T.max THEN excluded.max_trace ELSE T.max_trace END,
+		max = max(T.max, excluded.max),
+		hist = ` + histMergeFunc + `(T.hist, excluded.hist)`))
 	return b.String()
 }
 
-const rollErrInsert = `INSERT INTO span_minute_errors (ns, minute, name, location, app, fingerprint) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+func rollErrInsert(t rollTable) string {
+	return `INSERT INTO ` + t.errors + ` (ns, ` + t.bucket + `, name, location, app, fingerprint) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+}
 
-// write adds the gathered rows to the tables, through statements that
-// stmt prepares (and may cache).
-func (r *rollups) write(ctx context.Context, stmt func(query string) (*sql.Stmt, error)) error {
+// hourOf returns the start of the hour of minute (unix ns).
+func hourOf(minute int64) int64 {
+	const h = int64(time.Hour)
+	r := minute % h
+	if r < 0 {
+		r += h
+	}
+	return minute - r
+}
+
+// hours sums the gathered minute rows into hour rows.
+func (r *rollups) hours() *rollups {
+	out := newRollups()
+	for k, row := range r.rows {
+		k.minute = hourOf(k.minute)
+		h := out.rows[k]
+		if h == nil {
+			c := store.NewRollupCounts()
+			h = &c
+			out.rows[k] = h
+		}
+		h.Merge(row)
+	}
+	for k := range r.errs {
+		k.minute = hourOf(k.minute)
+		out.errs[k] = true
+	}
+	return out
+}
+
+// writeAll adds the gathered minute rows to the minute tables and their
+// sums to the hour tables.
+func (r *rollups) writeAll(ctx context.Context, stmt func(query string) (*sql.Stmt, error)) error {
+	if err := r.write(ctx, minuteTable, stmt); err != nil {
+		return err
+	}
+	return r.hours().write(ctx, hourTable, stmt)
+}
+
+// write adds the gathered rows to the tables of t, through statements
+// that stmt prepares (and may cache).
+func (r *rollups) write(ctx context.Context, t rollTable, stmt func(query string) (*sql.Stmt, error)) error {
 	args := make([]any, 0, rollChunk*rollCols)
 	n := 0
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		st, err := stmt(rollupInsert(n))
+		st, err := stmt(rollupInsert(t, n))
 		if err != nil {
 			return fmt.Errorf("rollups: %w", err)
 		}
@@ -177,7 +227,7 @@ func (r *rollups) write(ctx context.Context, stmt func(query string) (*sql.Stmt,
 	if len(r.errs) == 0 {
 		return nil
 	}
-	st, err := stmt(rollErrInsert)
+	st, err := stmt(rollErrInsert(t))
 	if err != nil {
 		return fmt.Errorf("rollup errors: %w", err)
 	}
@@ -221,13 +271,16 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("backfill rollups: %w", err)
 	}
 	rows.Close()
+	stmt, done := txStmts(ctx, tx)
+	defer done()
+	return r.write(ctx, minuteTable, stmt)
+}
+
+// txStmts returns a stmt function for rollups.write that prepares each
+// statement once in tx, and the function that closes them.
+func txStmts(ctx context.Context, tx *sql.Tx) (func(string) (*sql.Stmt, error), func()) {
 	stmts := map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
-	return r.write(ctx, func(q string) (*sql.Stmt, error) {
+	stmt := func(q string) (*sql.Stmt, error) {
 		if st, ok := stmts[q]; ok {
 			return st, nil
 		}
@@ -237,12 +290,30 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 		}
 		stmts[q] = st
 		return st, nil
-	})
+	}
+	return stmt, func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}
 }
 
 // ScanRollups reads the per-minute rollups of the minutes starting in
 // [since truncated to the minute, until).
-func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) (err error) {
+func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) error {
+	return s.scanRollups(ctx, minuteTable, namespace, minuteOf(since.UnixNano()), until.UnixNano(), fn)
+}
+
+// ScanHourRollups reads the per-hour rollups of the hours starting in
+// [since truncated to the hour, until) (store.HourRollups): Rollup.Minute
+// is the hour's start.
+func (s *Store) ScanHourRollups(ctx context.Context, namespace string, since, until time.Time, fn func(*store.Rollup) error) error {
+	return s.scanRollups(ctx, hourTable, namespace, hourOf(since.UnixNano()), until.UnixNano(), fn)
+}
+
+// scanRollups reads the rows of table t whose bucket starts in [from, to)
+// (unix ns).
+func (s *Store) scanRollups(ctx context.Context, t rollTable, namespace string, from, to int64, fn func(*store.Rollup) error) (err error) {
 	defer func() { err = s.noteRead(err) }()
 	ns, err := s.nsID(ctx, namespace)
 	if errors.Is(err, store.ErrNotFound) {
@@ -251,10 +322,9 @@ func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until 
 	if err != nil {
 		return err
 	}
-	from, to := minuteOf(since.UnixNano()), until.UnixNano()
 	fps := map[rollKey][]string{}
-	erows, err := s.r.QueryContext(ctx, `SELECT minute, name, location, app, fingerprint FROM span_minute_errors
-		WHERE ns = ? AND minute >= ? AND minute < ?`, ns, from, to)
+	erows, err := s.r.QueryContext(ctx, `SELECT `+t.bucket+`, name, location, app, fingerprint FROM `+t.errors+`
+		WHERE ns = ? AND `+t.bucket+` >= ? AND `+t.bucket+` < ?`, ns, from, to)
 	if err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
@@ -270,8 +340,8 @@ func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until 
 	if err := erows.Close(); err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT minute, name, location, app, count, failed, roots, roots_failed,
-		last_seen, last_trace, max, max_trace, hist FROM span_minutes WHERE ns = ? AND minute >= ? AND minute < ?`, ns, from, to)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+t.bucket+`, name, location, app, count, failed, roots, roots_failed,
+		last_seen, last_trace, max, max_trace, hist FROM `+t.name+` WHERE ns = ? AND `+t.bucket+` >= ? AND `+t.bucket+` < ?`, ns, from, to)
 	if err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
@@ -297,4 +367,54 @@ func (s *Store) ScanRollups(ctx context.Context, namespace string, since, until 
 		}
 	}
 	return rows.Err()
+}
+
+// backfillHours fills the hour tables from the minute tables, in the
+// transaction of migration 9, which made them.
+func backfillHours(ctx context.Context, tx *sql.Tx) error {
+	r := newRollups()
+	rows, err := tx.QueryContext(ctx, `SELECT ns, minute, name, location, app, count, failed, roots, roots_failed,
+		last_seen, last_trace, max, max_trace, hist FROM span_minutes`)
+	if err != nil {
+		return fmt.Errorf("backfill hours: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k rollKey
+		c := store.NewRollupCounts()
+		var lastTrace, maxTrace, hist []byte
+		if err := rows.Scan(&k.ns, &k.minute, &k.name, &k.location, &k.app, &c.Count, &c.Failed, &c.Roots, &c.RootsFailed,
+			&c.LastSeen, &lastTrace, &c.Max, &maxTrace, &hist); err != nil {
+			return fmt.Errorf("backfill hours: %w", err)
+		}
+		copy(c.LastTrace[:], lastTrace)
+		copy(c.MaxTrace[:], maxTrace)
+		if err := c.Hist.UnmarshalBinary(hist); err != nil {
+			return fmt.Errorf("backfill hours: %s at %d: %w", k.name, k.minute, err)
+		}
+		r.rows[k] = &c
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("backfill hours: %w", err)
+	}
+	rows.Close()
+	erows, err := tx.QueryContext(ctx, `SELECT ns, minute, name, location, app, fingerprint FROM span_minute_errors`)
+	if err != nil {
+		return fmt.Errorf("backfill hours: %w", err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var k rollErrKey
+		if err := erows.Scan(&k.ns, &k.minute, &k.name, &k.location, &k.app, &k.fingerprint); err != nil {
+			return fmt.Errorf("backfill hours: %w", err)
+		}
+		r.errs[k] = true
+	}
+	if err := erows.Err(); err != nil {
+		return fmt.Errorf("backfill hours: %w", err)
+	}
+	erows.Close()
+	stmt, done := txStmts(ctx, tx)
+	defer done()
+	return r.hours().write(ctx, hourTable, stmt)
 }

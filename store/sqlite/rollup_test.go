@@ -141,14 +141,15 @@ func TestRollupsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DELETE FROM span_minutes`, `DELETE FROM span_minute_errors`, `DELETE FROM schema_version WHERE version >= 2`} {
+	for _, q := range []string{`DELETE FROM span_minutes`, `DELETE FROM span_minute_errors`, `DELETE FROM schema_version WHERE version >= 2`,
+		`DROP TABLE span_hours`, `DROP TABLE span_hour_errors`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Migration 2 creates the tables, 3 the calls column, 4 the traces'
-	// updated column, 5 the processes and 6 the alert records: drop them,
-	// as before they ran.
+	// updated column, 5 the processes, 6 the alert records and 9 the hour
+	// rollups: drop them, as before they ran (9's above).
 	for _, q := range []string{`DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`, `DROP TABLE alert_records`,
 		`DROP TABLE processes`, `ALTER TABLE spans DROP COLUMN process`,
 		`DROP INDEX spans_fingerprint`, `ALTER TABLE spans DROP COLUMN calls`, `ALTER TABLE traces DROP COLUMN updated`,
@@ -170,6 +171,21 @@ func TestRollupsBackfill(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantFPs, gotFPs); diff != "" {
 		t.Errorf("backfilled fingerprints (-at ingest +backfilled):\n%s", diff)
+	}
+	// Migration 9 summed the backfilled minutes into hours.
+	sum := func(scan func(context.Context, string, time.Time, time.Time, func(*store.Rollup) error) error) map[string]int {
+		out := map[string]int{}
+		err := scan(context.Background(), "ns", time.Unix(0, 0), time.Now().Add(time.Hour), func(r *store.Rollup) error {
+			out[r.Name] += r.Count
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if diff := cmp.Diff(sum(st.ScanRollups), sum(st.ScanHourRollups)); diff != "" {
+		t.Errorf("calls per name, minutes against hours (-minutes +hours):\n%s", diff)
 	}
 }
 

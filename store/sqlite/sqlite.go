@@ -254,6 +254,7 @@ func (s *Store) checkpoint() {
 var backfills = map[int]func(context.Context, *sql.Tx) error{
 	2: backfillRollups,
 	3: backfillRollups,
+	9: backfillHours,
 }
 
 // migrateWith migrates the database of dsn through a connection whose

@@ -93,3 +93,92 @@ func testSeries(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testWindow: store.ScanWindow, which reads the whole hours of a window
+// from per-hour rollups where the engine keeps them, sums to what the
+// minute rollups say, for windows on and off the hour.
+func testWindow(t *testing.T, open Opener) {
+	st := open(t)
+	base := t0.Add(-90 * time.Minute) // 08:30
+	var spans []spantree.SpanData
+	for i := range 200 {
+		// A span every 97 seconds over five hours, two names, some
+		// failed, one trace each.
+		s := sp(traceID(byte(i)), 1, 0, []string{"api.get", "api.put"}[i%2], 0, 1+i%40, spantree.StatusSucceeded)
+		if i%7 == 0 {
+			s = sp(traceID(byte(i)), 1, 0, s.Name, 0, 1+i%40, spantree.StatusFailed)
+		}
+		s.TraceID = spantree.TraceIDFromW3C(s.TraceID.Payload(), base)
+		s.Start = base.Add(time.Duration(i) * 97 * time.Second)
+		s.End = s.Start.Add(time.Duration(1+i%40) * time.Millisecond)
+		s.SpanID = spantree.SpanID{byte(i), byte(i >> 8), 0xee}
+		spans = append(spans, s)
+	}
+	ingest(t, st, "ns", map[string]string{"service": "api"}, spans...)
+	type sums struct {
+		Count, Failed, Roots int
+		Max                  time.Duration
+		Fingerprints         int
+	}
+	total := func(scan func(since, until time.Time, fn func(*store.Rollup) error) error, since, until time.Time) map[string]sums {
+		t.Helper()
+		out := map[string]sums{}
+		fps := map[string]map[string]bool{}
+		err := scan(since, until, func(r *store.Rollup) error {
+			s := out[r.Name]
+			s.Count += r.Count
+			s.Failed += r.Failed
+			s.Roots += r.Roots
+			s.Max = max(s.Max, r.Max)
+			out[r.Name] = s
+			if fps[r.Name] == nil {
+				fps[r.Name] = map[string]bool{}
+			}
+			for _, fp := range r.Fingerprints {
+				fps[r.Name][fp] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, s := range out {
+			s.Fingerprints = len(fps[name])
+			out[name] = s
+		}
+		return out
+	}
+	ctx := context.Background()
+	minutes := func(since, until time.Time, fn func(*store.Rollup) error) error {
+		return st.ScanRollups(ctx, "ns", since, until, fn)
+	}
+	window := func(since, until time.Time, fn func(*store.Rollup) error) error {
+		return store.ScanWindow(ctx, st, "ns", since, until, fn)
+	}
+	for _, w := range []struct{ since, until time.Time }{
+		{base, base.Add(6 * time.Hour)},                                      // every span, from the half hour
+		{base.Add(30 * time.Minute), base.Add(3*time.Hour + 30*time.Minute)}, // whole hours only
+		{base.Add(47 * time.Minute), base.Add(4*time.Hour + 3*time.Minute)},  // ragged ends
+		{base.Add(10 * time.Minute), base.Add(50 * time.Minute)},             // within an hour
+	} {
+		want, got := total(minutes, w.since, w.until), total(window, w.since, w.until)
+		if len(want) == 0 {
+			t.Fatalf("no rollups from %v to %v", w.since, w.until)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ScanWindow from %v to %v against the minutes (-want +got):\n%s", w.since, w.until, diff)
+		}
+	}
+	// The dashboard over the day counts every span once.
+	rows, err := store.Dashboard(ctx, st, "ns", base.Add(-time.Hour), base.Add(7*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		n += r.Count
+	}
+	if n != len(spans) {
+		t.Errorf("the dashboard counts %d calls; want %d", n, len(spans))
+	}
+}

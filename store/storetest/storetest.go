@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"Retention", testRetention},
 		{"AlertRecords", testAlertRecords},
 		{"Series", testSeries},
+		{"WindowOfHours", testWindow},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
