@@ -3,6 +3,7 @@
 
 import { call } from "./api.js";
 import { setQuery } from "./app.js";
+import { Minimap } from "./minimap.js";
 import {
   badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, stackView, timeNS, verdictBadge,
 } from "./dom.js";
@@ -89,6 +90,15 @@ class TraceView {
     this.errors = new Map((t.errors || []).map((e) => [e.span_id, e]));
     this.collapsed = new Set();
     this.matches = []; // node indexes that the find box matches, in tree order
+    this.matched = new Set(this.matches);
+    this.texts = null; // each node's spanText, made on the first find
+    // Only the rows in sight are in the DOM (issue 17): vis lists the rows
+    // not hidden in a collapsed span, pos is each node's place in vis (-1
+    // when hidden), shown the rendered row elements by node index.
+    this.vis = [];
+    this.pos = new Int32Array(0);
+    this.shown = new Map();
+    this.rowH = 28; // measured from a rendered row
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
     // The services of the spans, the root's first: each gets a colour of
     // its own when the trace crosses processes.
@@ -105,6 +115,10 @@ class TraceView {
     }
     this.t0 = Number.isFinite(t0) ? t0 : 0;
     this.total = Math.max(t1 - this.t0, 1);
+    // The timeline's range, in ns since t0: the whole trace until a drag
+    // on the minimap zooms in.
+    this.from = 0;
+    this.to = this.total;
     // Running spans have no end yet: their bars reach the latest time seen.
     for (const n of this.nodes) if (isZeroTime(n.span.end)) n.endNS = this.t0 + this.total;
     this.selected = this.byID.has(selectID) ? this.byID.get(selectID) : this.named(focus) ?? this.firstInteresting();
@@ -147,12 +161,23 @@ class TraceView {
     const t = this.t;
     const rootNode = this.nodes[0];
     const failed = this.nodes.filter((n) => n.span.status === "failed").length;
+    // The tree scrolls by itself, the axis and minimap staying above it;
+    // body holds the rendered rows, padded to where they sit.
+    this.body = h("div", { class: "wf-body", role: "none" });
     this.tree = h("div", {
       class: "wf-rows",
       role: "tree",
+      tabindex: -1,
       "aria-label": "Spans of the trace",
       onkeydown: (e) => this.key(e),
+      onscroll: () => this.scrolled(),
+    }, this.body);
+    this.minimap = new Minimap({
+      total: this.total,
+      zoom: (from, to) => this.zoom(from, to),
+      jump: (frac) => this.jump(frac),
     });
+    this.axisTrack = h("span", { class: "wf-track" });
     this.detail = h("aside", { class: "detail card", "aria-label": "Selected span", "aria-live": "polite" });
     const tags = Object.entries(t.tags || {}).sort(([a], [b]) => a.localeCompare(b));
     replace(
@@ -187,12 +212,26 @@ class TraceView {
         : h(
           "div",
           { class: "trace-layout" },
-          h("section", { class: "waterfall", "aria-label": "Waterfall" }, this.findBox(), this.axis(), this.tree),
+          h("section", { class: "waterfall", "aria-label": "Waterfall" },
+            this.findBox(), this.minimap.el, this.axis(), this.tree),
           this.detail,
         ),
     );
+    if (!this.nodes.length) return;
+    this.drawTicks();
+    this.layout();
+    // Open with the selected span in the middle of the rows in sight.
+    this.tree.scrollTop = Math.max(0, (this.pos[this.selected] + 0.5) * this.rowH - this.tree.clientHeight / 2);
     this.drawRows();
+    this.measure();
     this.drawDetail();
+    // The rows in sight change with the tree's height (a resized window).
+    new ResizeObserver(() => {
+      if (!this.tree.isConnected) return;
+      this.measure();
+      this.renderRows(false);
+      this.minimap.resize();
+    }).observe(this.tree);
   }
 
   // findBox is find-in-trace: spans whose name, location, service, error
@@ -225,14 +264,12 @@ class TraceView {
   // match.
   find(text, step) {
     const q = text.trim().toLowerCase();
-    this.matches = q ? this.nodes.flatMap((n, i) => (spanText(n.span).includes(q) ? [i] : [])) : [];
-    for (const el of this.tree.querySelectorAll(".wf-row.match")) el.classList.remove("match");
-    if (!q) {
-      this.findCount.textContent = "";
-      return;
-    }
-    if (!this.matches.length) {
-      this.findCount.textContent = "no span matches";
+    if (q && !this.texts) this.texts = this.nodes.map((n) => spanText(n.span));
+    this.matches = q ? this.texts.flatMap((s, i) => (s.includes(q) ? [i] : [])) : [];
+    this.matched = new Set(this.matches);
+    if (!q || !this.matches.length) {
+      this.findCount.textContent = q ? "no span matches" : "";
+      this.drawRows();
       return;
     }
     let at = this.matches.findIndex((i) => (step > 0 ? i > this.selected : i >= this.selected));
@@ -241,41 +278,142 @@ class TraceView {
       if (at < 0) at = this.matches.length - 1;
     } else if (at < 0) at = 0;
     this.select(this.matches[at], false);
-    for (const i of this.matches) {
-      const el = this.rowEl(i);
-      if (el) el.classList.add("match");
-    }
-    const el = this.rowEl(this.selected);
-    if (el) el.scrollIntoView({ block: "nearest" });
+    this.drawRows();
+    this.reveal(this.selected);
     this.findCount.textContent = `${at + 1} of ${this.matches.length}`;
   }
 
   axis() {
-    const step = niceStep(this.total);
-    const ticks = [];
-    for (let x = 0; x <= this.total * 1.0001; x += step) ticks.push(x);
     return h(
       "div",
       { class: "wf-axis", "aria-hidden": "true" },
       h("span", { class: "wf-name" }, "span"),
       h("span", { class: "wf-dur" }, "duration"),
-      h("span", { class: "wf-track" }, ticks.map((x) =>
-        h("span", { class: "tick", style: { left: `${(100 * x) / this.total}%` } }, x === 0 ? "0" : fmtDuration(x)))),
+      this.axisTrack,
     );
   }
 
-  // visible lists the node indexes not hidden inside a collapsed span.
-  visible() {
-    const out = [];
-    for (let i = 0; i < this.nodes.length;) {
-      out.push(i);
-      i += this.collapsed.has(i) ? this.nodes[i].size : 1;
-    }
-    return out;
+  // drawTicks labels the timeline's range, in time since the trace began.
+  drawTicks() {
+    const span = this.to - this.from;
+    const step = niceStep(span);
+    const ticks = [];
+    for (let x = Math.ceil(this.from / step - 1e-4) * step; x <= this.to + span * 1e-4; x += step) ticks.push(x);
+    replace(this.axisTrack, ticks.map((x) =>
+      h("span", { class: "tick", style: { left: `${(100 * (x - this.from)) / span}%` } }, x === 0 ? "0" : fmtDuration(x))));
   }
 
+  // layout lists the rows not hidden inside a collapsed span (vis) and
+  // each node's place among them (pos), and gives the minimap the bars.
+  layout() {
+    const vis = [];
+    const pos = new Int32Array(this.nodes.length).fill(-1);
+    for (let i = 0; i < this.nodes.length;) {
+      pos[i] = vis.length;
+      vis.push(i);
+      i += this.collapsed.has(i) ? this.nodes[i].size : 1;
+    }
+    this.vis = vis;
+    this.pos = pos;
+    this.minimap.bars(vis.map((i) => {
+      const n = this.nodes[i];
+      return { from: n.startNS - this.t0, to: n.endNS - this.t0, failed: n.span.status === "failed" };
+    }));
+  }
+
+  // drawRows renders the rows in sight afresh, after a change of state
+  // (selection, collapse, find, zoom).
   drawRows() {
-    replace(this.tree, this.visible().map((i) => this.row(i)));
+    this.renderRows(true);
+  }
+
+  // renderRows puts in the DOM the rows in sight and a few either side,
+  // the tree body padded above and sized as if all were there. Rows still
+  // in sight are kept (fresh is false on a scroll), so focus stays on
+  // them; a focused row that goes out of sight leaves the focus on the tree.
+  renderRows(fresh) {
+    const H = this.rowH;
+    const view = this.tree.clientHeight || window.innerHeight;
+    const over = 8;
+    const first = Math.max(0, Math.floor(this.tree.scrollTop / H) - over);
+    const last = Math.min(this.vis.length, Math.ceil((this.tree.scrollTop + view) / H) + over);
+    const hadFocus = this.tree.contains(document.activeElement) && document.activeElement !== this.tree;
+    const keep = new Map();
+    for (let k = first; k < last; k++) {
+      const i = this.vis[k];
+      const el = !fresh && this.shown.get(i);
+      if (el) keep.set(i, el);
+    }
+    for (const [i, el] of this.shown) if (keep.get(i) !== el) el.remove();
+    let cur = this.body.firstChild;
+    const shown = new Map();
+    for (let k = first; k < last; k++) {
+      const i = this.vis[k];
+      const el = keep.get(i) || this.row(i);
+      shown.set(i, el);
+      if (el === cur) cur = cur.nextSibling;
+      else this.body.insertBefore(el, cur);
+    }
+    this.shown = shown;
+    this.body.style.height = `${this.vis.length * H}px`;
+    this.body.style.paddingTop = `${first * H}px`;
+    // The tree is the tab stop when the selected row is out of sight.
+    this.tree.tabIndex = shown.has(this.selected) ? -1 : 0;
+    if (hadFocus && !this.tree.contains(document.activeElement)) this.tree.focus({ preventScroll: true });
+    this.minimap.rows(Math.floor(this.tree.scrollTop / H), (this.tree.scrollTop + view) / H, this.vis.length);
+  }
+
+  // measure takes the row height from a rendered row (it differs in a
+  // narrow window) and renders again if it was not what was assumed.
+  measure() {
+    const el = this.body.querySelector(".wf-row");
+    const H = el ? el.getBoundingClientRect().height : 0;
+    if (H > 0 && Math.abs(H - this.rowH) > 0.01) {
+      const top = this.tree.scrollTop / this.rowH;
+      this.rowH = H;
+      this.tree.scrollTop = top * H;
+      this.renderRows(false);
+    }
+  }
+
+  // scrolled renders the rows that came into sight, once a frame.
+  scrolled() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderRows(false);
+    });
+  }
+
+  // reveal scrolls the tree, and the page if need be, to node i's row.
+  reveal(i) {
+    const p = this.pos[i];
+    if (p < 0) return;
+    const top = p * this.rowH;
+    const view = this.tree.clientHeight;
+    if (top < this.tree.scrollTop) this.tree.scrollTop = top;
+    else if (top + this.rowH > this.tree.scrollTop + view) this.tree.scrollTop = top + this.rowH - view;
+    this.renderRows(false);
+    const el = this.rowEl(i);
+    if (el) el.scrollIntoView({ block: "nearest" });
+  }
+
+  // jump scrolls the tree to the rows at frac (0 to 1) of it: a click on
+  // the minimap.
+  jump(frac) {
+    const view = this.tree.clientHeight;
+    this.tree.scrollTop = Math.max(0, frac * this.vis.length * this.rowH - view / 2);
+    this.renderRows(false);
+  }
+
+  // zoom shows the timeline from from to to (ns since the trace began):
+  // the bars and ticks rescale.
+  zoom(from, to) {
+    this.from = Math.max(0, from);
+    this.to = Math.min(this.total, Math.max(to, this.from + 1));
+    this.minimap.zoomed(this.from, this.to);
+    this.drawTicks();
+    this.drawRows();
   }
 
   row(i) {
@@ -286,14 +424,17 @@ class TraceView {
     const slow = this.slow.has(s.span_id);
     const hasKids = n.children.length > 0;
     const open = !this.collapsed.has(i);
-    const left = (100 * (n.startNS - this.t0)) / this.total;
-    const width = (100 * (n.endNS - n.startNS)) / this.total;
+    // Bars outside the zoomed range are clipped by the track; their ends
+    // are bounded so that a deep zoom makes no huge boxes.
+    const span = this.to - this.from;
+    const a = Math.max(-1, Math.min(101, (100 * (n.startNS - this.t0 - this.from)) / span));
+    const b = Math.max(-1, Math.min(101, (100 * (n.endNS - this.t0 - this.from)) / span));
     // The service is named on the roots and where a call crossed into
     // another process; the spans below it share it.
     const parentSvc = n.parent >= 0 ? this.nodes[n.parent].span.service : undefined;
     const svcIx = this.services.length > 1 && s.service ? this.services.indexOf(s.service) : -1;
     const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected",
-      svcIx >= 0 && `svc-${svcIx % 6}`, this.matches.includes(i) && "match"].filter(Boolean).join(" ");
+      svcIx >= 0 && `svc-${svcIx % 6}`, this.matched.has(i) && "match"].filter(Boolean).join(" ");
     const dur = running ? "running" : fmtDuration(spanTook(s, n));
     return h(
       "div",
@@ -335,7 +476,7 @@ class TraceView {
       ),
       h("span", { class: "wf-dur" }, dur),
       h("span", { class: "wf-track" },
-        h("span", { class: "bar", style: { left: `${left}%`, width: `${width}%` } })),
+        b < 0 || a > 100 ? null : h("span", { class: "bar", style: { left: `${a}%`, width: `${b - a}%` } })),
     );
   }
 
@@ -354,6 +495,7 @@ class TraceView {
     // A selection inside the collapsed span moves up to it.
     const n = this.nodes[i];
     if (this.selected > i && this.selected < i + n.size && this.collapsed.has(i)) this.selected = i;
+    this.layout();
     this.drawRows();
     this.focusSelected();
     this.drawDetail();
@@ -365,47 +507,51 @@ class TraceView {
     for (let p = this.nodes[i].parent; p >= 0; p = this.nodes[p].parent) {
       if (this.collapsed.delete(p)) redraw = true;
     }
-    const prev = this.tree.querySelector(".wf-row.selected");
+    if (redraw) this.layout();
+    const prev = this.rowEl(this.selected);
     this.selected = i;
-    if (redraw || !prev) this.drawRows();
+    const el = this.rowEl(i);
+    if (redraw || !prev || !el) this.drawRows();
     else {
       prev.classList.remove("selected");
       prev.setAttribute("aria-selected", "false");
       prev.tabIndex = -1;
-      const el = this.rowEl(i);
-      if (el) {
-        el.classList.add("selected");
-        el.setAttribute("aria-selected", "true");
-        el.tabIndex = 0;
-      } else this.drawRows();
+      el.classList.add("selected");
+      el.setAttribute("aria-selected", "true");
+      el.tabIndex = 0;
+      this.tree.tabIndex = -1;
     }
     setQuery({ span: this.nodes[i].span.span_id });
     this.drawDetail();
     if (focus) this.focusSelected();
+    else this.reveal(i);
   }
 
+  // rowEl is node i's row element, or undefined when it is not rendered.
   rowEl(i) {
-    return this.tree.querySelector(`.wf-row[data-index="${i}"]`);
+    return this.shown.get(i);
   }
 
   focusSelected() {
+    this.reveal(this.selected);
     const el = this.rowEl(this.selected);
-    if (el) {
-      el.focus({ preventScroll: true });
-      el.scrollIntoView({ block: "nearest" });
-    }
+    if (el) el.focus({ preventScroll: true });
   }
 
-  // key moves through the tree as a tree widget does: up and down, left to
-  // collapse or go to the parent, right to expand or go to the first child.
+  // key moves through the tree as a tree widget does: up and down (a page
+  // at a time with Page Up and Page Down), left to collapse or go to the
+  // parent, right to expand or go to the first child.
   key(e) {
-    const vis = this.visible();
-    const at = vis.indexOf(this.selected);
+    const vis = this.vis;
+    const at = this.pos[this.selected];
+    const page = Math.max(1, Math.floor(this.tree.clientHeight / this.rowH) - 1);
     const n = this.nodes[this.selected];
     let next = -1;
     switch (e.key) {
       case "ArrowDown": next = vis[Math.min(at + 1, vis.length - 1)]; break;
       case "ArrowUp": next = vis[Math.max(at - 1, 0)]; break;
+      case "PageDown": next = vis[Math.min(at + page, vis.length - 1)]; break;
+      case "PageUp": next = vis[Math.max(at - page, 0)]; break;
       case "Home": next = vis[0]; break;
       case "End": next = vis[vis.length - 1]; break;
       case "ArrowLeft":
