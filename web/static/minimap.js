@@ -88,13 +88,16 @@ export class Minimap {
     const colours = [css.getPropertyValue("--bar").trim() || "#5b8def", css.getPropertyValue("--bad").trim() || "#b42318"];
     const n = Math.max(this.list.length, 1);
     const rh = Math.max(ht / n, 1);
-    // Failed rows last, so that they are seen over the rest.
+    // Failed rows last and at least 2 by 3 px, so that they are seen over
+    // the rest.
     for (const failed of [false, true]) {
       g.fillStyle = colours[failed ? 1 : 0];
+      const minW = failed ? 2 : 1;
+      const minH = failed ? Math.max(rh, 3) : rh;
       this.list.forEach((r, k) => {
         if (r.failed !== failed) return;
         const x = (w * r.from) / this.total;
-        g.fillRect(x, (ht * k) / n, Math.max((w * (r.to - r.from)) / this.total, 1), rh);
+        g.fillRect(x, (ht * k) / n, Math.max((w * (r.to - r.from)) / this.total, minW), minH);
       });
     }
   }

@@ -220,10 +220,12 @@ class TraceView {
     if (!this.nodes.length) return;
     this.drawTicks();
     this.layout();
-    // Open with the selected span in the middle of the rows in sight.
-    this.tree.scrollTop = Math.max(0, (this.pos[this.selected] + 0.5) * this.rowH - this.tree.clientHeight / 2);
     this.drawRows();
     this.measure();
+    // Open with the selected span in the middle of the rows in sight (the
+    // tree has its full height now).
+    this.tree.scrollTop = Math.max(0, (this.pos[this.selected] + 0.5) * this.rowH - this.tree.clientHeight / 2);
+    this.renderRows(false);
     this.drawDetail();
     // The rows in sight change with the tree's height (a resized window).
     new ResizeObserver(() => {
@@ -299,8 +301,11 @@ class TraceView {
     const step = niceStep(span);
     const ticks = [];
     for (let x = Math.ceil(this.from / step - 1e-4) * step; x <= this.to + span * 1e-4; x += step) ticks.push(x);
-    replace(this.axisTrack, ticks.map((x) =>
-      h("span", { class: "tick", style: { left: `${(100 * (x - this.from)) / span}%` } }, x === 0 ? "0" : fmtDuration(x))));
+    // A tick at the right end is labelled to its left, so that it shows.
+    replace(this.axisTrack, ticks.map((x) => {
+      const at = (100 * (x - this.from)) / span;
+      return h("span", { class: at > 97 ? "tick tick-end" : "tick", style: { left: `${at}%` } }, x === 0 ? "0" : fmtDuration(x));
+    }));
   }
 
   // layout lists the rows not hidden inside a collapsed span (vis) and
