@@ -32,23 +32,28 @@ const (
 	rowBound = 60
 )
 
-// bigTrace ingests the big trace and returns its id and the failed step's
-// span id.
-func bigTrace(t *testing.T, c *client.Client) (spantree.TraceID, spantree.SpanID) {
+// bigRow is the span id of the big trace's row i: they are made in the
+// tree's order.
+func bigRow(i int) spantree.SpanID {
+	n := i + 1
+	return spantree.SpanID{0, 0, 0, 9, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+// bigTrace ingests the big trace and returns its id.
+func bigTrace(t *testing.T, c *client.Client) spantree.TraceID {
 	t.Helper()
 	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	id := spantree.NewTraceID(t0)
-	n := uint64(0)
+	n := 0
 	sid := func() spantree.SpanID {
 		n++
-		return spantree.SpanID{0, 0, 0, 9, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+		return bigRow(n - 1)
 	}
 	ms := func(f float64) time.Time { return t0.Add(time.Duration(f * float64(time.Millisecond))) }
 	disk := &spantree.ErrorInfo{Type: "*errors.errorString", Message: "disk full"}
 	root := spantree.SpanData{TraceID: id, SpanID: sid(), Name: "big.Run", Location: "big/run.go:10",
 		Start: ms(0), End: ms(10000), Status: spantree.StatusFailed, Error: disk}
 	spans := []spantree.SpanData{root}
-	var failed spantree.SpanID
 	for k := range bigBatches {
 		bs := float64(k) * 100
 		batch := spantree.SpanData{TraceID: id, SpanID: sid(), ParentID: root.SpanID, Name: "big.batch",
@@ -73,7 +78,6 @@ func bigTrace(t *testing.T, c *client.Client) (spantree.TraceID, spantree.SpanID
 				if k == bigFailed && j == 4 && m == 6 {
 					step.Status, step.Error = spantree.StatusFailed, disk
 					step.Attrs = map[string]any{"key": "needle-7006"}
-					failed = step.SpanID
 				}
 				spans = append(spans, step)
 			}
@@ -89,7 +93,7 @@ func bigTrace(t *testing.T, c *client.Client) (spantree.TraceID, spantree.SpanID
 			t.Fatal(err)
 		}
 	}
-	return id, failed
+	return id
 }
 
 // frames waits two animation frames: what the page changed before is laid
@@ -115,7 +119,7 @@ func TestBrowserBigTrace(t *testing.T) {
 	}
 	defer st.Close()
 	local := server.Local(st, "default")
-	id, failed := bigTrace(t, client.NewHandler(local))
+	id := bigTrace(t, client.NewHandler(local))
 	ts := localUI(t, local)
 	b.do(chromedp.Navigate(ts.URL + "/ui/#/traces"))
 	b.waitText("#view", "big.Run")
@@ -142,6 +146,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		return eval[string](b, `(document.querySelector(".wf-row.selected") || {dataset: {}}).dataset.span || ""`)
 	}
 	failedRow := 1 + bigFailed*100 + 1 + 4*(1+bigSteps) + 1 + 6
+	failed := bigRow(failedRow)
 
 	t.Run("open", func(t *testing.T) {
 		b.t = t
@@ -158,7 +163,9 @@ func TestBrowserBigTrace(t *testing.T) {
   await %s;
   return performance.now() - t0;
 })()`, "#/trace/"+id.String(), frames))
-		t.Logf("%d-span trace: open to rendered %.0f ms (of which fetching and decoding the trace alone takes %.0f ms)", bigSpans, ms, fetch)
+		draw := eval[float64](b, `performance.getEntriesByName("spantree:trace-draw").at(-1).duration`)
+		t.Logf("%d-span trace: open to rendered %.0f ms, of which the page's drawing %.0f ms (fetching and decoding the trace alone: %.0f ms)",
+			bigSpans, ms, draw, fetch)
 		b.waitText(".trace-head", fmt.Sprintf("%d spans", bigSpans))
 		rows("opened")
 		// It opens on the step that failed, in sight, deep in the trace.
@@ -191,6 +198,30 @@ func TestBrowserBigTrace(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("links land on their span", func(t *testing.T) {
+		b.t = t
+		for _, tt := range []struct {
+			query string
+			row   int
+		}{
+			{"?span=" + bigRow(1+90*100+1+8*11+1+9).String(), 1 + 90*100 + 1 + 8*11 + 1 + 9}, // the last step of batch 90
+			{"?span=" + bigRow(1).String(), 1},
+			{"?name=big.step&loc=big/item.go:12&msg=disk+full", failedRow}, // an error group's last trace
+			{"?name=big.batch", 1 + bigFailed*100},                         // a dashboard row's: the one of the name that failed
+		} {
+			b.goHash("#/trace/" + id.String() + tt.query)
+			want := bigRow(tt.row).String()
+			b.waitFor(tt.query, fmt.Sprintf(`(document.querySelector(".wf-row.selected") || {dataset: {}}).dataset.span === %q`, want))
+			if !inSight(tt.row) {
+				t.Errorf("%s: the selected row %d is not in sight", tt.query, tt.row)
+			}
+			rows(tt.query)
+		}
+		b.goHash("#/trace/" + id.String())
+		b.waitFor("the failed step", fmt.Sprintf(`(document.querySelector(".wf-row.selected") || {dataset: {}}).dataset.span === %q`, failed))
+		b.noErrors()
+	})
+
 	t.Run("keys", func(t *testing.T) {
 		b.t = t
 		b.do(chromedp.Focus(chromedp.CSS(".wf-rows")))
@@ -214,6 +245,36 @@ func TestBrowserBigTrace(t *testing.T) {
 			t.Errorf("row %d, three below a page down, is not in sight", at+3)
 		}
 		rows("keys")
+		// Scrolled away from the focused row, the tree keeps the focus
+		// and the keys go on from the selection.
+		eval[chromedp.Void](b, `document.querySelector(".wf-rows").scrollTop = 200000`)
+		b.waitFor("the row out of the DOM", fmt.Sprintf(`!document.querySelector('.wf-row[data-index="%d"]')`, at+3))
+		if got := eval[string](b, `document.activeElement.className`); got != "wf-rows" {
+			t.Errorf("scrolled away, focus on %q; want the tree", got)
+		}
+		b.do(chromedp.KeyEvent(kb.ArrowDown))
+		b.waitFor("the next row focused", fmt.Sprintf(`+document.activeElement.dataset.index === %d`, at+4))
+		if !inSight(at + 4) {
+			t.Errorf("row %d, down from the selection, is not in sight", at+4)
+		}
+		b.noErrors()
+	})
+
+	t.Run("narrow window", func(t *testing.T) {
+		b.t = t
+		b.do(chromedp.EmulateViewport(380, 800))
+		defer b.do(chromedp.EmulateViewport(1280, 860))
+		// The rows are taller (the bar under the name): the tree measures
+		// them and still renders only those in sight.
+		b.waitFor("taller rows", `document.querySelector(".wf-row").getBoundingClientRect().height > 40`)
+		b.waitFor("the tree sized by them", `(() => { const tr = document.querySelector(".wf-rows");
+  return Math.abs(tr.scrollHeight - `+fmt.Sprint(bigSpans)+` * tr.querySelector(".wf-row").getBoundingClientRect().height) < 50; })()`)
+		rows("narrow")
+		b.do(chromedp.KeyEvent(kb.ArrowDown))
+		b.waitFor("the next row focused", `document.activeElement.classList.contains("wf-row")`)
+		if i := eval[int](b, `+document.activeElement.dataset.index`); !inSight(i) {
+			t.Errorf("narrow: the focused row %d is not in sight", i)
+		}
 		b.noErrors()
 	})
 
@@ -287,26 +348,39 @@ func TestBrowserBigTrace(t *testing.T) {
 		if top := eval[float64](b, `parseFloat(document.querySelector(".mm-window").style.top)`); top < 29 || top > 31 {
 			t.Errorf("the minimap's window starts at %.1f%%; want about 30%%", top)
 		}
-		// Drag from a quarter of the strip to a half: 2.5 s to 5 s.
 		box := eval[[]float64](b, `(() => { const r = document.querySelector(".mm-track").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
-		x0, x1, y := box[0]+box[2]/4, box[0]+box[2]/2, box[1]+box[3]/2
-		b.do(chromedp.MouseEvent(chromedp.MousePressed, x0, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
-			chromedp.MouseEvent(chromedp.MouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(chromedp.MouseMoved, x1, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(chromedp.MouseReleased, x1, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
-		b.waitFor("the reset control", `!document.querySelector(".mm-reset").disabled`)
-		// 3.00 s is 20% into 2.5 s to 5 s, 90 ms is 3.6% of it.
-		after := bar()
-		if want := []float64{20, 3.6}; math.Abs(after[0]-want[0]) > 0.2 || math.Abs(after[1]-want[1]) > 0.05 {
-			t.Errorf("zoomed to 2.5-5 s, batch 30's bar at %v%% (left, width); want %v", after, want)
+		// Drags across the strip, from and to as parts of its width; bar is
+		// where batch 30's bar is then (left and width in %), nil for none.
+		for _, tt := range []struct {
+			from, to float64
+			label    string
+			tick     string
+			bar      []float64
+		}{
+			{0.25, 0.5, "+2.50s to +5.00s", "2.50s", []float64{20, 3.6}},
+			{0.4, 0.2, "+2.00s to +4.00s", "2.00s", []float64{50, 4.5}}, // leftwards
+			{0.8, 1.2, "+8.00s to +10.0s", "8.00s", nil},                // past the end: to the end
+			{0.3, 0.32, "+3.00s to +3.20s", "3.00s", []float64{0, 45}},
+		} {
+			x0, x1, y := box[0]+box[2]*tt.from, box[0]+box[2]*tt.to, box[1]+box[3]/2
+			b.do(chromedp.MouseEvent(chromedp.MousePressed, x0, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+				chromedp.MouseEvent(chromedp.MouseMoved, (x0+x1)/2, y, chromedp.ButtonLeft),
+				chromedp.MouseEvent(chromedp.MouseMoved, x1, y, chromedp.ButtonLeft),
+				chromedp.MouseEvent(chromedp.MouseReleased, x1, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+			b.waitText(".mm-label", tt.label)
+			if got := b.text(".wf-axis .tick"); got != tt.tick {
+				t.Errorf("zoomed to %s, the axis starts at %q; want %s", tt.label, got, tt.tick)
+			}
+			if eval[bool](b, `document.querySelector(".mm-reset").disabled`) {
+				t.Errorf("zoomed to %s, Reset zoom is disabled", tt.label)
+			}
+			got := eval[[]float64](b, fmt.Sprintf(`(() => { const el = document.querySelector('.wf-row[data-index="%d"] .bar');
+  return el ? [parseFloat(el.style.left), parseFloat(el.style.width)] : null; })()`, batch))
+			if tt.bar == nil && got != nil || tt.bar != nil && (got == nil || math.Abs(got[0]-tt.bar[0]) > 0.2 || math.Abs(got[1]-tt.bar[1]) > 0.2) {
+				t.Errorf("zoomed to %s, batch 30's bar at %v%% (left, width); want %v", tt.label, got, tt.bar)
+			}
+			rows("zoomed to " + tt.label)
 		}
-		if got := b.text(".mm-label"); got != "+2.50s to +5.00s" {
-			t.Errorf("the minimap says %q; want +2.50s to +5.00s", got)
-		}
-		if got := b.text(".wf-axis .tick"); got != "2.50s" {
-			t.Errorf("the axis starts at %q; want 2.50s", got)
-		}
-		rows("zoomed")
 		b.screenshot("trace-10k-zoomed")
 
 		b.do(chromedp.Click(chromedp.CSS(".mm-reset")))

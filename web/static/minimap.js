@@ -41,7 +41,11 @@ export class Minimap {
     this.el = h("div", { class: "wf-minimap", role: "group", "aria-label": "Overview of the trace" },
       h("span", { class: "mm-head" }, this.label, this.reset),
       this.track);
-    new ResizeObserver(() => this.paint()).observe(this.track);
+    const ro = new ResizeObserver(() => {
+      if (this.track.isConnected) this.paint();
+      else ro.disconnect();
+    });
+    ro.observe(this.track);
   }
 
   // bars sets the rows to draw, in order: each {from, to, failed}.
@@ -67,10 +71,6 @@ export class Minimap {
     this.label.textContent = whole ? "whole trace" : `+${fmtDuration(from)} to +${fmtDuration(to)}`;
     this.shadeL.style.width = `${(100 * from) / this.total}%`;
     this.shadeR.style.width = `${(100 * (this.total - to)) / this.total}%`;
-  }
-
-  resize() {
-    this.paint();
   }
 
   // paint draws the bars, one line a row, on a canvas as wide as the track.
