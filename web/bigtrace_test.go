@@ -167,6 +167,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		t.Logf("%d-span trace: open to rendered %.0f ms, of which the page's drawing %.0f ms (fetching and decoding the trace alone: %.0f ms)",
 			bigSpans, ms, draw, fetch)
 		b.waitText(".trace-head", fmt.Sprintf("%d spans", bigSpans))
+		t.Logf("%d row elements in the DOM", eval[int](b, rowsJS))
 		rows("opened")
 		// It opens on the step that failed, in sight, deep in the trace.
 		if got := selected(); got != failed.String() {
@@ -388,6 +389,19 @@ func TestBrowserBigTrace(t *testing.T) {
 		if got := bar(); math.Abs(got[0]-before[0]) > 0.01 || math.Abs(got[1]-before[1]) > 0.01 {
 			t.Errorf("reset, batch 30's bar at %v%%; want %v again", got, before)
 		}
+		// From the keyboard: z zooms to the selected span, Z back out.
+		b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.wf-row[data-index="%d"] .span-name`, batch))))
+		b.waitFor("batch 30 focused", fmt.Sprintf(`document.activeElement.dataset.index === "%d"`, batch))
+		b.do(chromedp.KeyEvent("z"))
+		b.waitText(".mm-label", "+3.00s to +3.09s")
+		if got := bar(); math.Abs(got[0]) > 0.01 || math.Abs(got[1]-100) > 0.01 {
+			t.Errorf("z on batch 30: its bar at %v%%; want [0 100]", got)
+		}
+		if got := eval[string](b, `document.activeElement.dataset.index`); got != fmt.Sprint(batch) {
+			t.Errorf("z: focus on row %q; want batch 30's still", got)
+		}
+		b.do(chromedp.KeyEvent("Z"))
+		b.waitText(".mm-label", "whole trace")
 		// A click on the minimap scrolls the rows there: the last tenth.
 		b.do(chromedp.MouseClickXY(box[0]+box[2]/2, box[1]+box[3]*0.95))
 		b.waitFor("rows near the end", fmt.Sprintf(`!!document.querySelector('.wf-row[data-index="%d"]')`, 1+95*100))

@@ -349,7 +349,8 @@ class TraceView {
   // renderRows puts in the DOM the rows in sight and a few either side,
   // the tree body padded above and sized as if all were there. Rows still
   // in sight are kept (fresh is false on a scroll), so focus stays on
-  // them; a focused row that goes out of sight leaves the focus on the tree.
+  // them; a focused row that goes out of sight leaves the focus on the tree,
+  // and one made afresh passes it to its successor.
   renderRows(fresh) {
     const H = this.rowH;
     const view = this.tree.clientHeight || window.innerHeight;
@@ -378,7 +379,9 @@ class TraceView {
     this.body.style.paddingTop = `${first * H}px`;
     // The tree is the tab stop when the selected row is out of sight.
     this.tree.tabIndex = shown.has(this.selected) ? -1 : 0;
-    if (hadFocus && !this.tree.contains(document.activeElement)) this.tree.focus({ preventScroll: true });
+    if (hadFocus && !this.tree.contains(document.activeElement)) {
+      (shown.get(this.selected) || this.tree).focus({ preventScroll: true });
+    }
     this.minimap.rows(Math.floor(this.tree.scrollTop / H), (this.tree.scrollTop + view) / H, this.vis.length);
   }
 
@@ -561,7 +564,9 @@ class TraceView {
 
   // key moves through the tree as a tree widget does: up and down (a page
   // at a time with Page Up and Page Down), left to collapse or go to the
-  // parent, right to expand or go to the first child.
+  // parent, right to expand or go to the first child. z zooms the timeline
+  // to the selected span, Z back to the whole trace (the minimap's drag and
+  // Reset zoom, from the keyboard).
   key(e) {
     const vis = this.vis;
     const at = this.pos[this.selected];
@@ -599,6 +604,13 @@ class TraceView {
       case "/":
         e.preventDefault();
         this.findInput.focus();
+        return;
+      case "z":
+      case "Z":
+        if (e.ctrlKey || e.metaKey || e.altKey) return;
+        if (e.key === "z") this.zoom(n.startNS - this.t0, n.endNS - this.t0);
+        else this.zoom(0, this.total);
+        e.preventDefault();
         return;
       default:
         return;
