@@ -270,6 +270,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		b.waitFor("taller rows", `document.querySelector(".wf-row").getBoundingClientRect().height > 40`)
 		b.waitFor("the tree sized by them", `(() => { const tr = document.querySelector(".wf-rows");
   return Math.abs(tr.scrollHeight - `+fmt.Sprint(bigSpans)+` * tr.querySelector(".wf-row").getBoundingClientRect().height) < 50; })()`)
+		t.Logf("narrow: %d row elements in the DOM", eval[int](b, rowsJS))
 		rows("narrow")
 		b.do(chromedp.KeyEvent(kb.ArrowDown))
 		b.waitFor("the next row focused", `document.activeElement.classList.contains("wf-row")`)

@@ -115,10 +115,14 @@ export class Minimap {
       this.drag.style.left = `${Math.min(x0, x)}px`;
       this.drag.style.width = `${Math.abs(x - x0)}px`;
     };
-    const up = (ev) => {
+    const end = () => {
       removeEventListener("pointermove", move);
       removeEventListener("pointerup", up);
+      removeEventListener("pointercancel", end);
       this.drag.hidden = true;
+    };
+    const up = (ev) => {
+      end();
       const x1 = clamp(ev.clientX);
       if (Math.abs(x1 - x0) < CLICK_PX) {
         this.onJump((ev.clientY - box.top) / box.height);
@@ -128,7 +132,11 @@ export class Minimap {
       const to = (this.total * Math.max(x0, x1)) / box.width;
       this.onZoom(from, to);
     };
+    // Captured, the pointer's events reach the track (and window, where
+    // they are listened for) even when it leaves the page.
+    this.track.setPointerCapture(e.pointerId);
     addEventListener("pointermove", move);
     addEventListener("pointerup", up);
+    addEventListener("pointercancel", end);
   }
 }
