@@ -4,6 +4,7 @@
 import { call } from "./api.js";
 import { setQuery } from "./app.js";
 import { Minimap } from "./minimap.js";
+import { Rows } from "./rows.js";
 import {
   badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, stackView, timeNS, verdictBadge,
 } from "./dom.js";
@@ -99,13 +100,7 @@ class TraceView {
     this.matches = []; // node indexes that the find box matches, in tree order
     this.matched = new Set(this.matches);
     this.texts = null; // each node's spanText, made on the first find
-    // Only the rows in sight are in the DOM (issue 17): vis lists the rows
-    // not hidden in a collapsed span, pos is each node's place in vis (-1
-    // when hidden), shown the rendered row elements by node index.
-    this.vis = [];
-    this.pos = new Int32Array(0);
-    this.shown = new Map();
-    this.rowH = 28; // measured from a rendered row
+    this.vis = []; // the rows not hidden in a collapsed span, in order
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
     // Each row says where it is among its siblings (aria-posinset of
     // aria-setsize), as the rows out of sight are not there to count.
@@ -172,22 +167,26 @@ class TraceView {
     const t = this.t;
     const rootNode = this.nodes[0];
     const failed = this.nodes.filter((n) => n.span.status === "failed").length;
-    // The tree scrolls by itself, the axis and minimap staying above it;
-    // body holds the rendered rows, padded to where they sit.
-    this.body = h("div", { class: "wf-body", role: "none" });
-    this.tree = h("div", {
+    this.minimap = new Minimap({
+      total: this.total,
+      zoom: (from, to) => this.zoom(from, to),
+      jump: (frac) => this.rows.scrollTo(frac),
+    });
+    // The tree scrolls by itself, the axis and minimap staying above it,
+    // and holds only the rows in sight (issue 17): those not hidden in a
+    // collapsed span, by node index.
+    this.rows = new Rows({
       class: "wf-rows",
       role: "tree",
       tabindex: -1,
       "aria-label": "Spans of the trace",
       onkeydown: (e) => this.key(e),
-      onscroll: () => this.scrolled(),
-    }, this.body);
-    this.minimap = new Minimap({
-      total: this.total,
-      zoom: (from, to) => this.zoom(from, to),
-      jump: (frac) => this.jump(frac),
+    }, {
+      make: (i) => this.row(i),
+      focused: () => this.selected,
+      inSight: (first, last, count) => this.minimap.rows(first, last, count),
     });
+    this.tree = this.rows.el;
     this.axisTrack = h("span", { class: "wf-track" });
     this.detail = h("aside", { class: "detail card", "aria-label": "Selected span", "aria-live": "polite" });
     const tags = Object.entries(t.tags || {}).sort(([a], [b]) => a.localeCompare(b));
@@ -232,22 +231,11 @@ class TraceView {
     this.drawTicks();
     this.layout();
     this.drawRows();
-    this.measure();
+    this.rows.measure();
     // Open with the selected span in the middle of the rows in sight (the
     // tree has its full height now).
-    this.tree.scrollTop = Math.max(0, (this.pos[this.selected] + 0.5) * this.rowH - this.tree.clientHeight / 2);
-    this.renderRows(false);
+    this.rows.center(this.selected);
     this.drawDetail();
-    // The rows in sight change with the tree's height (a resized window).
-    const ro = new ResizeObserver(() => {
-      if (!this.tree.isConnected) {
-        ro.disconnect();
-        return;
-      }
-      this.measure();
-      this.renderRows(false);
-    });
-    ro.observe(this.tree);
   }
 
   // findBox is find-in-trace: spans whose name, location, service, error
@@ -295,7 +283,7 @@ class TraceView {
     } else if (at < 0) at = 0;
     this.select(this.matches[at], false);
     this.drawRows();
-    this.reveal(this.selected);
+    this.rows.reveal(this.selected);
     this.findCount.textContent = `${at + 1} of ${this.matches.length}`;
   }
 
@@ -322,18 +310,16 @@ class TraceView {
     }));
   }
 
-  // layout lists the rows not hidden inside a collapsed span (vis) and
-  // each node's place among them (pos), and gives the minimap the bars.
+  // layout lists the rows not hidden inside a collapsed span for the tree
+  // and the minimap.
   layout() {
     const vis = [];
-    const pos = new Int32Array(this.nodes.length).fill(-1);
     for (let i = 0; i < this.nodes.length;) {
-      pos[i] = vis.length;
       vis.push(i);
       i += this.collapsed.has(i) ? this.nodes[i].size : 1;
     }
     this.vis = vis;
-    this.pos = pos;
+    this.rows.set(vis);
     this.minimap.bars(vis.map((i) => {
       const n = this.nodes[i];
       return { from: n.startNS - this.t0, to: n.endNS - this.t0, failed: n.span.status === "failed" };
@@ -343,89 +329,7 @@ class TraceView {
   // drawRows renders the rows in sight afresh, after a change of state
   // (selection, collapse, find, zoom).
   drawRows() {
-    this.renderRows(true);
-  }
-
-  // renderRows puts in the DOM the rows in sight and a few either side,
-  // the tree body padded above and sized as if all were there. Rows still
-  // in sight are kept (fresh is false on a scroll), so focus stays on
-  // them; a focused row that goes out of sight leaves the focus on the tree,
-  // and one made afresh passes it to its successor.
-  renderRows(fresh) {
-    const H = this.rowH;
-    const view = this.tree.clientHeight || window.innerHeight;
-    const over = 8;
-    const first = Math.max(0, Math.floor(this.tree.scrollTop / H) - over);
-    const last = Math.min(this.vis.length, Math.ceil((this.tree.scrollTop + view) / H) + over);
-    const hadFocus = this.tree.contains(document.activeElement) && document.activeElement !== this.tree;
-    const keep = new Map();
-    for (let k = first; k < last; k++) {
-      const i = this.vis[k];
-      const el = !fresh && this.shown.get(i);
-      if (el) keep.set(i, el);
-    }
-    for (const [i, el] of this.shown) if (keep.get(i) !== el) el.remove();
-    let cur = this.body.firstChild;
-    const shown = new Map();
-    for (let k = first; k < last; k++) {
-      const i = this.vis[k];
-      const el = keep.get(i) || this.row(i);
-      shown.set(i, el);
-      if (el === cur) cur = cur.nextSibling;
-      else this.body.insertBefore(el, cur);
-    }
-    this.shown = shown;
-    this.body.style.height = `${this.vis.length * H}px`;
-    this.body.style.paddingTop = `${first * H}px`;
-    // The tree is the tab stop when the selected row is out of sight.
-    this.tree.tabIndex = shown.has(this.selected) ? -1 : 0;
-    if (hadFocus && !this.tree.contains(document.activeElement)) {
-      (shown.get(this.selected) || this.tree).focus({ preventScroll: true });
-    }
-    this.minimap.rows(Math.floor(this.tree.scrollTop / H), (this.tree.scrollTop + view) / H, this.vis.length);
-  }
-
-  // measure takes the row height from a rendered row (it differs in a
-  // narrow window) and renders again if it was not what was assumed.
-  measure() {
-    const el = this.body.querySelector(".wf-row");
-    const H = el ? el.getBoundingClientRect().height : 0;
-    if (H > 0 && Math.abs(H - this.rowH) > 0.01) {
-      const top = this.tree.scrollTop / this.rowH;
-      this.rowH = H;
-      this.tree.scrollTop = top * H;
-      this.renderRows(false);
-    }
-  }
-
-  // scrolled renders the rows that came into sight, once a frame.
-  scrolled() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.renderRows(false);
-    });
-  }
-
-  // reveal scrolls the tree, and the page if need be, to node i's row.
-  reveal(i) {
-    const p = this.pos[i];
-    if (p < 0) return;
-    const top = p * this.rowH;
-    const view = this.tree.clientHeight;
-    if (top < this.tree.scrollTop) this.tree.scrollTop = top;
-    else if (top + this.rowH > this.tree.scrollTop + view) this.tree.scrollTop = top + this.rowH - view;
-    this.renderRows(false);
-    const el = this.rowEl(i);
-    if (el) el.scrollIntoView({ block: "nearest" });
-  }
-
-  // jump scrolls the tree to the rows at frac (0 to 1) of it: a click on
-  // the minimap.
-  jump(frac) {
-    const view = this.tree.clientHeight;
-    this.tree.scrollTop = Math.max(0, frac * this.vis.length * this.rowH - view / 2);
-    this.renderRows(false);
+    this.rows.render(true);
   }
 
   // zoom shows the timeline from from to to (ns since the trace began):
@@ -548,16 +452,16 @@ class TraceView {
     setQuery({ span: this.nodes[i].span.span_id });
     this.drawDetail();
     if (focus) this.focusSelected();
-    else this.reveal(i);
+    else this.rows.reveal(i);
   }
 
   // rowEl is node i's row element, or undefined when it is not rendered.
   rowEl(i) {
-    return this.shown.get(i);
+    return this.rows.row(i);
   }
 
   focusSelected() {
-    this.reveal(this.selected);
+    this.rows.reveal(this.selected);
     const el = this.rowEl(this.selected);
     if (el) el.focus({ preventScroll: true });
   }
@@ -569,8 +473,8 @@ class TraceView {
   // Reset zoom, from the keyboard).
   key(e) {
     const vis = this.vis;
-    const at = this.pos[this.selected];
-    const page = Math.max(1, Math.floor(this.tree.clientHeight / this.rowH) - 1);
+    const at = this.rows.place(this.selected);
+    const page = this.rows.page();
     const n = this.nodes[this.selected];
     let next = -1;
     switch (e.key) {
