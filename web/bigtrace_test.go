@@ -96,12 +96,12 @@ func bigTrace(t *testing.T, c *client.Client) spantree.TraceID {
 	return id
 }
 
-// frames waits two animation frames: what the page changed before is laid
+// paintedJS waits two animation paintedJS: what the page changed before is laid
 // out and painted.
-const frames = `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`
+const paintedJS = `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`
 
-// rowsJS counts the span rows in the DOM.
-const rowsJS = `document.querySelectorAll(".wf-row").length`
+// rowCountJS counts the span rows in the DOM.
+const rowCountJS = `document.querySelectorAll(".wf-row").length`
 
 // TestBrowserBigTrace opens a trace of 10,001 spans: only the rows in sight
 // are in the DOM whatever is done (open, scroll, collapse, keys, find), and
@@ -126,7 +126,7 @@ func TestBrowserBigTrace(t *testing.T) {
 
 	rows := func(when string) {
 		t.Helper()
-		if n := eval[int](b, rowsJS); n > rowBound || n == 0 {
+		if n := eval[int](b, rowCountJS); n > rowBound || n == 0 {
 			t.Errorf("%s: %d rows in the DOM; want 1 to %d", when, n, rowBound)
 		}
 	}
@@ -162,12 +162,12 @@ func TestBrowserBigTrace(t *testing.T) {
   while (!document.querySelector(".wf-row.selected")) await new Promise((r) => requestAnimationFrame(r));
   await %s;
   return performance.now() - t0;
-})()`, "#/trace/"+id.String(), frames))
+})()`, "#/trace/"+id.String(), paintedJS))
 		draw := eval[float64](b, `performance.getEntriesByName("spantree:trace-draw").at(-1).duration`)
 		t.Logf("%d-span trace: open to rendered %.0f ms, of which the page's drawing %.0f ms (fetching and decoding the trace alone: %.0f ms)",
 			bigSpans, ms, draw, fetch)
 		b.waitText(".trace-head", fmt.Sprintf("%d spans", bigSpans))
-		t.Logf("%d row elements in the DOM", eval[int](b, rowsJS))
+		t.Logf("%d row elements in the DOM", eval[int](b, rowCountJS))
 		rows("opened")
 		// It opens on the step that failed, in sight, deep in the trace.
 		if got := selected(); got != failed.String() {
@@ -192,7 +192,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		if !inSight(bigSpans - 1) {
 			t.Errorf("the last row is not in sight at the end")
 		}
-		// The minimap frames the rows in sight: the last ones.
+		// The minimap paintedJS the rows in sight: the last ones.
 		if top := eval[float64](b, `parseFloat(document.querySelector(".mm-window").style.top)`); top < 95 {
 			t.Errorf("the minimap's window starts at %.1f%%; want the end of the trace", top)
 		}
@@ -270,7 +270,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		b.waitFor("taller rows", `document.querySelector(".wf-row").getBoundingClientRect().height > 40`)
 		b.waitFor("the tree sized by them", `(() => { const tr = document.querySelector(".wf-rows");
   return Math.abs(tr.scrollHeight - `+fmt.Sprint(bigSpans)+` * tr.querySelector(".wf-row").getBoundingClientRect().height) < 50; })()`)
-		t.Logf("narrow: %d row elements in the DOM", eval[int](b, rowsJS))
+		t.Logf("narrow: %d row elements in the DOM", eval[int](b, rowCountJS))
 		rows("narrow")
 		b.do(chromedp.KeyEvent(kb.ArrowDown))
 		b.waitFor("the next row focused", `document.activeElement.classList.contains("wf-row")`)
@@ -308,7 +308,7 @@ func TestBrowserBigTrace(t *testing.T) {
   document.querySelector('.wf-row[data-index="%d"] button.twisty').click();
   await %s;
   return performance.now() - t0;
-})()`, i, frames))
+})()`, i, paintedJS))
 	}
 
 	t.Run("collapse", func(t *testing.T) {
@@ -320,7 +320,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		ms = collapse(0)
 		t.Logf("collapse the root of %d spans: %.0f ms", bigSpans, ms)
 		b.waitText(`.wf-row[data-index="0"]`, fmt.Sprintf("+%d", bigSpans-1))
-		if n := eval[int](b, rowsJS); n != 1 {
+		if n := eval[int](b, rowCountJS); n != 1 {
 			t.Errorf("the root collapsed, %d rows; want 1", n)
 		}
 		ms = collapse(0)
@@ -346,7 +346,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		if want := []float64{30, 0.9}; math.Abs(before[0]-want[0]) > 0.01 || math.Abs(before[1]-want[1]) > 0.01 {
 			t.Errorf("batch 30's bar at %v%% (left, width); want %v", before, want)
 		}
-		// The minimap frames the rows in sight, about 30% down.
+		// The minimap paintedJS the rows in sight, about 30% down.
 		if top := eval[float64](b, `parseFloat(document.querySelector(".mm-window").style.top)`); top < 29 || top > 31 {
 			t.Errorf("the minimap's window starts at %.1f%%; want about 30%%", top)
 		}
