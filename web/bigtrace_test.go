@@ -96,7 +96,7 @@ func bigTrace(t *testing.T, c *client.Client) spantree.TraceID {
 	return id
 }
 
-// paintedJS waits two animation paintedJS: what the page changed before is laid
+// paintedJS waits two animation frames: what the page changed before is laid
 // out and painted.
 const paintedJS = `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`
 
@@ -192,7 +192,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		if !inSight(bigSpans - 1) {
 			t.Errorf("the last row is not in sight at the end")
 		}
-		// The minimap paintedJS the rows in sight: the last ones.
+		// The minimap frames the rows in sight: the last ones.
 		if top := eval[float64](b, `parseFloat(document.querySelector(".mm-window").style.top)`); top < 95 {
 			t.Errorf("the minimap's window starts at %.1f%%; want the end of the trace", top)
 		}
