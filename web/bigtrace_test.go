@@ -346,7 +346,7 @@ func TestBrowserBigTrace(t *testing.T) {
 		if want := []float64{30, 0.9}; math.Abs(before[0]-want[0]) > 0.01 || math.Abs(before[1]-want[1]) > 0.01 {
 			t.Errorf("batch 30's bar at %v%% (left, width); want %v", before, want)
 		}
-		// The minimap paintedJS the rows in sight, about 30% down.
+		// The minimap frames the rows in sight, about 30% down.
 		if top := eval[float64](b, `parseFloat(document.querySelector(".mm-window").style.top)`); top < 29 || top > 31 {
 			t.Errorf("the minimap's window starts at %.1f%%; want about 30%%", top)
 		}
