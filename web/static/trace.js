@@ -3,13 +3,17 @@
 
 import { call } from "./api.js";
 import { setQuery } from "./app.js";
+import { Minimap } from "./minimap.js";
+import { Rows } from "./rows.js";
 import {
   badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, stackView, timeNS, verdictBadge,
 } from "./dom.js";
 
 // buildTree orders the spans depth first, children by start time. A span
 // whose parent is missing becomes a root, so partial traces still show; a
-// cycle in bad data cannot loop.
+// cycle in bad data cannot loop. Each node has its span's start in startNS
+// (timeNS), read once: sorting by it was most of the time a 10,000-span
+// trace took to open.
 export function buildTree(spans) {
   const byID = new Map(spans.map((s, i) => [s.span_id, i]));
   const kids = spans.map(() => []);
@@ -19,7 +23,8 @@ export function buildTree(spans) {
     if (p !== undefined && p !== i) kids[p].push(i);
     else roots.push(i);
   });
-  const byStart = (a, b) => timeNS(spans[a].start) - timeNS(spans[b].start);
+  const starts = spans.map((s) => timeNS(s.start));
+  const byStart = (a, b) => starts[a] - starts[b];
   roots.sort(byStart);
   const nodes = [];
   const seen = new Array(spans.length).fill(false);
@@ -29,7 +34,7 @@ export function buildTree(spans) {
     if (seen[f.i]) continue;
     seen[f.i] = true;
     const ix = nodes.length;
-    nodes.push({ span: spans[f.i], parent: f.parent, depth: f.depth, children: [], size: 1 });
+    nodes.push({ span: spans[f.i], parent: f.parent, depth: f.depth, children: [], size: 1, startNS: starts[f.i] });
     if (f.parent >= 0) nodes[f.parent].children.push(ix);
     const k = kids[f.i].slice().sort(byStart);
     for (let j = k.length - 1; j >= 0; j--) stack.push({ i: k[j], parent: ix, depth: f.depth + 1 });
@@ -75,7 +80,11 @@ export async function traceView(root, ctx) {
   }
   if (!ctx.current()) return;
   const q = ctx.query;
+  const began = performance.now();
   new TraceView(root, t, q.get("span") || "", { name: q.get("name"), loc: q.get("loc"), msg: q.get("msg") }).draw();
+  // The page's own share of opening a trace, for DevTools and the browser
+  // test (TestBrowserBigTrace).
+  performance.measure("spantree:trace-draw", { start: began });
 }
 
 class TraceView {
@@ -89,22 +98,33 @@ class TraceView {
     this.errors = new Map((t.errors || []).map((e) => [e.span_id, e]));
     this.collapsed = new Set();
     this.matches = []; // node indexes that the find box matches, in tree order
+    this.matched = new Set(this.matches);
+    this.texts = null; // each node's spanText, made on the first find
+    this.vis = []; // the rows not hidden in a collapsed span, in order
     this.byID = new Map(this.nodes.map((n, i) => [n.span.span_id, i]));
+    // Each row says where it is among its siblings (aria-posinset of
+    // aria-setsize), as the rows out of sight are not there to count.
+    const roots = this.nodes.filter((n) => n.parent < 0);
+    roots.forEach((n, k) => Object.assign(n, { nth: k + 1, of: roots.length }));
+    for (const n of this.nodes) n.children.forEach((c, k) => Object.assign(this.nodes[c], { nth: k + 1, of: n.children.length }));
     // The services of the spans, the root's first: each gets a colour of
     // its own when the trace crosses processes.
     this.services = t.services || [];
     let t0 = Infinity;
     let t1 = -Infinity;
     for (const n of this.nodes) {
-      const s = timeNS(n.span.start);
+      const s = n.startNS;
       const e = isZeroTime(n.span.end) ? s : timeNS(n.span.end);
-      n.startNS = s;
       n.endNS = e;
       t0 = Math.min(t0, s);
       t1 = Math.max(t1, e);
     }
     this.t0 = Number.isFinite(t0) ? t0 : 0;
     this.total = Math.max(t1 - this.t0, 1);
+    // The timeline's range, in ns since t0: the whole trace until a drag
+    // on the minimap zooms in.
+    this.from = 0;
+    this.to = this.total;
     // Running spans have no end yet: their bars reach the latest time seen.
     for (const n of this.nodes) if (isZeroTime(n.span.end)) n.endNS = this.t0 + this.total;
     this.selected = this.byID.has(selectID) ? this.byID.get(selectID) : this.named(focus) ?? this.firstInteresting();
@@ -147,12 +167,27 @@ class TraceView {
     const t = this.t;
     const rootNode = this.nodes[0];
     const failed = this.nodes.filter((n) => n.span.status === "failed").length;
-    this.tree = h("div", {
+    this.minimap = new Minimap({
+      total: this.total,
+      zoom: (from, to) => this.zoom(from, to),
+      jump: (frac) => this.rows.scrollTo(frac),
+    });
+    // The tree scrolls by itself, the axis and minimap staying above it,
+    // and holds only the rows in sight (issue 17): those not hidden in a
+    // collapsed span, by node index.
+    this.rows = new Rows({
       class: "wf-rows",
       role: "tree",
+      tabindex: -1,
       "aria-label": "Spans of the trace",
       onkeydown: (e) => this.key(e),
+    }, {
+      make: (i) => this.row(i),
+      focused: () => this.selected,
+      inSight: (first, last, count) => this.minimap.rows(first, last, count),
     });
+    this.tree = this.rows.el;
+    this.axisTrack = h("span", { class: "wf-track" });
     this.detail = h("aside", { class: "detail card", "aria-label": "Selected span", "aria-live": "polite" });
     const tags = Object.entries(t.tags || {}).sort(([a], [b]) => a.localeCompare(b));
     replace(
@@ -187,11 +222,19 @@ class TraceView {
         : h(
           "div",
           { class: "trace-layout" },
-          h("section", { class: "waterfall", "aria-label": "Waterfall" }, this.findBox(), this.axis(), this.tree),
+          h("section", { class: "waterfall", "aria-label": "Waterfall" },
+            this.findBox(), this.minimap.el, this.axis(), this.tree),
           this.detail,
         ),
     );
+    if (!this.nodes.length) return;
+    this.drawTicks();
+    this.layout();
     this.drawRows();
+    this.rows.measure();
+    // Open with the selected span in the middle of the rows in sight (the
+    // tree has its full height now).
+    this.rows.center(this.selected);
     this.drawDetail();
   }
 
@@ -225,14 +268,12 @@ class TraceView {
   // match.
   find(text, step) {
     const q = text.trim().toLowerCase();
-    this.matches = q ? this.nodes.flatMap((n, i) => (spanText(n.span).includes(q) ? [i] : [])) : [];
-    for (const el of this.tree.querySelectorAll(".wf-row.match")) el.classList.remove("match");
-    if (!q) {
-      this.findCount.textContent = "";
-      return;
-    }
-    if (!this.matches.length) {
-      this.findCount.textContent = "no span matches";
+    if (q && !this.texts) this.texts = this.nodes.map((n) => spanText(n.span));
+    this.matches = q ? this.texts.flatMap((s, i) => (s.includes(q) ? [i] : [])) : [];
+    this.matched = new Set(this.matches);
+    if (!q || !this.matches.length) {
+      this.findCount.textContent = q ? "no span matches" : "";
+      this.drawRows();
       return;
     }
     let at = this.matches.findIndex((i) => (step > 0 ? i > this.selected : i >= this.selected));
@@ -241,41 +282,64 @@ class TraceView {
       if (at < 0) at = this.matches.length - 1;
     } else if (at < 0) at = 0;
     this.select(this.matches[at], false);
-    for (const i of this.matches) {
-      const el = this.rowEl(i);
-      if (el) el.classList.add("match");
-    }
-    const el = this.rowEl(this.selected);
-    if (el) el.scrollIntoView({ block: "nearest" });
+    this.drawRows();
+    this.rows.reveal(this.selected);
     this.findCount.textContent = `${at + 1} of ${this.matches.length}`;
   }
 
   axis() {
-    const step = niceStep(this.total);
-    const ticks = [];
-    for (let x = 0; x <= this.total * 1.0001; x += step) ticks.push(x);
     return h(
       "div",
       { class: "wf-axis", "aria-hidden": "true" },
       h("span", { class: "wf-name" }, "span"),
       h("span", { class: "wf-dur" }, "duration"),
-      h("span", { class: "wf-track" }, ticks.map((x) =>
-        h("span", { class: "tick", style: { left: `${(100 * x) / this.total}%` } }, x === 0 ? "0" : fmtDuration(x)))),
+      this.axisTrack,
     );
   }
 
-  // visible lists the node indexes not hidden inside a collapsed span.
-  visible() {
-    const out = [];
-    for (let i = 0; i < this.nodes.length;) {
-      out.push(i);
-      i += this.collapsed.has(i) ? this.nodes[i].size : 1;
-    }
-    return out;
+  // drawTicks labels the timeline's range, in time since the trace began.
+  drawTicks() {
+    const span = this.to - this.from;
+    const step = niceStep(span);
+    const ticks = [];
+    for (let x = Math.ceil(this.from / step - 1e-4) * step; x <= this.to + span * 1e-4; x += step) ticks.push(x);
+    // A tick at the right end is labelled to its left, so that it shows.
+    replace(this.axisTrack, ticks.map((x) => {
+      const at = (100 * (x - this.from)) / span;
+      return h("span", { class: at > 97 ? "tick tick-end" : "tick", style: { left: `${at}%` } }, x === 0 ? "0" : fmtDuration(x));
+    }));
   }
 
+  // layout lists the rows not hidden inside a collapsed span for the tree
+  // and the minimap.
+  layout() {
+    const vis = [];
+    for (let i = 0; i < this.nodes.length;) {
+      vis.push(i);
+      i += this.collapsed.has(i) ? this.nodes[i].size : 1;
+    }
+    this.vis = vis;
+    this.rows.set(vis);
+    this.minimap.bars(vis.map((i) => {
+      const n = this.nodes[i];
+      return { from: n.startNS - this.t0, to: n.endNS - this.t0, failed: n.span.status === "failed" };
+    }));
+  }
+
+  // drawRows renders the rows in sight afresh, after a change of state
+  // (selection, collapse, find, zoom).
   drawRows() {
-    replace(this.tree, this.visible().map((i) => this.row(i)));
+    this.rows.render(true);
+  }
+
+  // zoom shows the timeline from from to to (ns since the trace began):
+  // the bars and ticks rescale.
+  zoom(from, to) {
+    this.from = Math.max(0, from);
+    this.to = Math.min(this.total, Math.max(to, this.from + 1));
+    this.minimap.zoomed(this.from, this.to);
+    this.drawTicks();
+    this.drawRows();
   }
 
   row(i) {
@@ -286,14 +350,17 @@ class TraceView {
     const slow = this.slow.has(s.span_id);
     const hasKids = n.children.length > 0;
     const open = !this.collapsed.has(i);
-    const left = (100 * (n.startNS - this.t0)) / this.total;
-    const width = (100 * (n.endNS - n.startNS)) / this.total;
+    // Bars outside the zoomed range are clipped by the track; their ends
+    // are bounded so that a deep zoom makes no huge boxes.
+    const span = this.to - this.from;
+    const a = Math.max(-1, Math.min(101, (100 * (n.startNS - this.t0 - this.from)) / span));
+    const b = Math.max(-1, Math.min(101, (100 * (n.endNS - this.t0 - this.from)) / span));
     // The service is named on the roots and where a call crossed into
     // another process; the spans below it share it.
     const parentSvc = n.parent >= 0 ? this.nodes[n.parent].span.service : undefined;
     const svcIx = this.services.length > 1 && s.service ? this.services.indexOf(s.service) : -1;
     const cls = ["wf-row", failed && "failed", slow && "slow", running && "running", i === this.selected && "selected",
-      svcIx >= 0 && `svc-${svcIx % 6}`, this.matches.includes(i) && "match"].filter(Boolean).join(" ");
+      svcIx >= 0 && `svc-${svcIx % 6}`, this.matched.has(i) && "match"].filter(Boolean).join(" ");
     const dur = running ? "running" : fmtDuration(spanTook(s, n));
     return h(
       "div",
@@ -301,6 +368,8 @@ class TraceView {
         class: cls,
         role: "treeitem",
         "aria-level": n.depth + 1,
+        "aria-posinset": n.nth,
+        "aria-setsize": n.of,
         "aria-expanded": hasKids ? String(open) : null,
         "aria-selected": String(i === this.selected),
         tabindex: i === this.selected ? 0 : -1,
@@ -335,7 +404,7 @@ class TraceView {
       ),
       h("span", { class: "wf-dur" }, dur),
       h("span", { class: "wf-track" },
-        h("span", { class: "bar", style: { left: `${left}%`, width: `${width}%` } })),
+        b < 0 || a > 100 ? null : h("span", { class: "bar", style: { left: `${a}%`, width: `${b - a}%` } })),
     );
   }
 
@@ -354,6 +423,7 @@ class TraceView {
     // A selection inside the collapsed span moves up to it.
     const n = this.nodes[i];
     if (this.selected > i && this.selected < i + n.size && this.collapsed.has(i)) this.selected = i;
+    this.layout();
     this.drawRows();
     this.focusSelected();
     this.drawDetail();
@@ -365,47 +435,53 @@ class TraceView {
     for (let p = this.nodes[i].parent; p >= 0; p = this.nodes[p].parent) {
       if (this.collapsed.delete(p)) redraw = true;
     }
-    const prev = this.tree.querySelector(".wf-row.selected");
+    if (redraw) this.layout();
+    const prev = this.rowEl(this.selected);
     this.selected = i;
-    if (redraw || !prev) this.drawRows();
+    const el = this.rowEl(i);
+    if (redraw || !prev || !el) this.drawRows();
     else {
       prev.classList.remove("selected");
       prev.setAttribute("aria-selected", "false");
       prev.tabIndex = -1;
-      const el = this.rowEl(i);
-      if (el) {
-        el.classList.add("selected");
-        el.setAttribute("aria-selected", "true");
-        el.tabIndex = 0;
-      } else this.drawRows();
+      el.classList.add("selected");
+      el.setAttribute("aria-selected", "true");
+      el.tabIndex = 0;
+      this.tree.tabIndex = -1;
     }
     setQuery({ span: this.nodes[i].span.span_id });
     this.drawDetail();
     if (focus) this.focusSelected();
+    else this.rows.reveal(i);
   }
 
+  // rowEl is node i's row element, or undefined when it is not rendered.
   rowEl(i) {
-    return this.tree.querySelector(`.wf-row[data-index="${i}"]`);
+    return this.rows.row(i);
   }
 
   focusSelected() {
+    this.rows.reveal(this.selected);
     const el = this.rowEl(this.selected);
-    if (el) {
-      el.focus({ preventScroll: true });
-      el.scrollIntoView({ block: "nearest" });
-    }
+    if (el) el.focus({ preventScroll: true });
   }
 
-  // key moves through the tree as a tree widget does: up and down, left to
-  // collapse or go to the parent, right to expand or go to the first child.
+  // key moves through the tree as a tree widget does: up and down (a page
+  // at a time with Page Up and Page Down), left to collapse or go to the
+  // parent, right to expand or go to the first child. z zooms the timeline
+  // to the selected span, Z back to the whole trace (the minimap's drag and
+  // Reset zoom, from the keyboard).
   key(e) {
-    const vis = this.visible();
-    const at = vis.indexOf(this.selected);
+    const vis = this.vis;
+    const at = this.rows.place(this.selected);
+    const page = this.rows.page();
     const n = this.nodes[this.selected];
     let next = -1;
     switch (e.key) {
       case "ArrowDown": next = vis[Math.min(at + 1, vis.length - 1)]; break;
       case "ArrowUp": next = vis[Math.max(at - 1, 0)]; break;
+      case "PageDown": next = vis[Math.min(at + page, vis.length - 1)]; break;
+      case "PageUp": next = vis[Math.max(at - page, 0)]; break;
       case "Home": next = vis[0]; break;
       case "End": next = vis[vis.length - 1]; break;
       case "ArrowLeft":
@@ -432,6 +508,13 @@ class TraceView {
       case "/":
         e.preventDefault();
         this.findInput.focus();
+        return;
+      case "z":
+      case "Z":
+        if (e.ctrlKey || e.metaKey || e.altKey) return;
+        if (e.key === "z") this.zoom(n.startNS - this.t0, n.endNS - this.t0);
+        else this.zoom(0, this.total);
+        e.preventDefault();
         return;
       default:
         return;
