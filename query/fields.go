@@ -42,8 +42,11 @@ type Field struct {
 	// Prefix: the field is a family, "tag." followed by a key (tag.version).
 	Prefix bool
 	// SQLite and ClickHouse are the engines' expressions for the value:
-	// over the span row (alias s) for span fields, over the trace (alias t
-	// in SQLite, the folded aggregates in ClickHouse) for trace fields.
+	// over the span row (alias s in SQLite, the newest copy's columns
+	// s_name, s_app, ... in ClickHouse) for span fields, over the trace
+	// (alias t in SQLite, the folded root r in ClickHouse) for trace
+	// fields. A running span's duration is NULL in SQLite and negative in
+	// ClickHouse; a running root's is 0 in both.
 	// Empty for the families (tag.*), which the engines handle by name.
 	SQLite, ClickHouse string
 	// Doc says what the field matches, for the docs and error messages.
@@ -53,21 +56,21 @@ type Field struct {
 // fields is the term table. Adding a term is one entry here (and, for a
 // kind of value not listed in Kind, its operators in ops).
 var fields = []Field{
-	{Name: "service", Kind: Text, SQLite: "s.app", ClickHouse: "app", Doc: "the service (the service tag of the process) of a span"},
-	{Name: "name", Kind: Text, SQLite: "s.name", ClickHouse: "name", Doc: "a span's name"},
-	{Name: "location", Kind: Text, SQLite: "s.location", ClickHouse: "location", Doc: "a span's file:line"},
+	{Name: "service", Kind: Text, SQLite: "s.app", ClickHouse: "s_app", Doc: "the service (the service tag of the process) of a span"},
+	{Name: "name", Kind: Text, SQLite: "s.name", ClickHouse: "s_name", Doc: "a span's name"},
+	{Name: "location", Kind: Text, SQLite: "s.location", ClickHouse: "s_location", Doc: "a span's file:line"},
 	{Name: "status", Kind: Status,
 		SQLite:     "CASE WHEN s.duration IS NULL THEN 'started' WHEN s.failed THEN 'failed' ELSE 'succeeded' END",
-		ClickHouse: "multiIf(duration < 0, 'started', failed = 1, 'failed', 'succeeded')",
+		ClickHouse: "multiIf(s_duration < 0, 'started', s_failed = 1, 'failed', 'succeeded')",
 		Doc:        "a span's status"},
-	{Name: "duration", Kind: Duration, SQLite: "s.duration", ClickHouse: "duration", Doc: "a finished span's duration"},
+	{Name: "duration", Kind: Duration, SQLite: "s.duration", ClickHouse: "s_duration", Doc: "a finished span's duration"},
 	{Name: "error", Kind: Text,
 		SQLite:     "CASE WHEN s.failed THEN json_extract(CAST(s.data AS TEXT), '$.error.message') END",
-		ClickHouse: "if(failed = 1, visitParamExtractString(visitParamExtractRaw(data, 'error'), 'message'), '')",
+		ClickHouse: "if(s_failed = 1, visitParamExtractString(visitParamExtractRaw(s_data, 'error'), 'message'), '')",
 		Doc:        "the error message of a failed span"},
 	{Name: "error.type", Kind: Text,
 		SQLite:     "CASE WHEN s.failed THEN json_extract(CAST(s.data AS TEXT), '$.error.type') END",
-		ClickHouse: "if(failed = 1, visitParamExtractString(visitParamExtractRaw(data, 'error'), 'type'), '')",
+		ClickHouse: "if(s_failed = 1, visitParamExtractString(visitParamExtractRaw(s_data, 'error'), 'type'), '')",
 		Doc:        "the error type of a failed span"},
 	{Name: "tag.", Prefix: true, Kind: Text, Doc: "a tag of the process that sent a span (tag.version:1.4.2)"},
 	{Name: "app", Level: TraceLevel, Kind: Text, SQLite: "t.app", ClickHouse: "tupleElement(r, 3)", Doc: "the trace's app: its root span's service"},

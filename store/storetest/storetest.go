@@ -41,6 +41,8 @@ func Run(t *testing.T, open Opener) {
 		{"NamespaceIsolation", testNamespaces},
 		{"Keys", testKeys},
 		{"ListFilters", testListFilters},
+		{"Query", testQuery},
+		{"Pages", testPages},
 		{"ServicesOfADistributedTrace", testServices},
 		{"ErrorVerdictsAndRegressions", testVerdicts},
 		{"JoinedErrorsGroupAtTheirCauses", testJoinedErrors},
