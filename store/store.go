@@ -170,6 +170,14 @@ type TraceQuery struct {
 	After *Cursor
 }
 
+// TracePage is one page of a trace list: GET /v1/traces.
+type TracePage struct {
+	Traces []TraceSummary `json:"traces"`
+	// NextCursor, set when the page is full, asks for the next page
+	// (cursor=); that page may be empty.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
 // Cursor is a place in a trace list, ordered newest first: by the root's
 // start, then by trace id (both descending), so that a page ends at the
 // same place however many traces newer than its first arrive meanwhile.
