@@ -124,8 +124,8 @@ func TestString(t *testing.T) {
 	}
 }
 
-// FuzzParse: the parser never panics, and what a parsed query prints
-// parses to the same tree, which prints the same.
+// FuzzParse: the parser never panics; what a parsed query prints parses to
+// the same tree, which prints the same; and its SQL holds none of its text.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"service:shop name:checkout name:~check status:failed duration>100ms duration<=2s",
@@ -148,6 +148,7 @@ func FuzzParse(f *testing.F) {
 		if e == nil {
 			return
 		}
+		checkCompile(t, s, e)
 		printed := e.String()
 		again, err := Parse(printed)
 		if err != nil {
