@@ -157,6 +157,22 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 }
 
 
+// services is GET /v1/services: the search pickers' services and span
+// names with their calls.
+func (s *server) services(w http.ResponseWriter, r *http.Request, ns string) error {
+	now := time.Now()
+	from, err := since(r, now, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	list, err := store.Services(r.Context(), s.st, ns, from, now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"services": list})
+	return nil
+}
+
 // errors is GET /v1/errors.
 func (s *server) errors(w http.ResponseWriter, r *http.Request, ns string) error {
 	from, err := since(r, time.Now(), 0)

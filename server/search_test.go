@@ -98,3 +98,26 @@ func TestTracePages(t *testing.T) {
 		t.Errorf("next_cursor set (-want +got):\n%s", diff)
 	}
 }
+
+// TestServices: GET /v1/services lists each service's span names with
+// their calls, for the search pickers.
+func TestServices(t *testing.T) {
+	e := newEnv(t, server.Options{})
+	e.ingest(map[string]string{"service": "shop"},
+		span(1, 1, 0, "shop.checkout", 0, 10*time.Millisecond, false),
+		span(2, 1, 0, "shop.checkout", time.Second, 200*time.Millisecond, true),
+		span(2, 2, 1, "db.query", time.Second, 150*time.Millisecond, true))
+	e.ingest(map[string]string{"service": "cron"}, span(3, 1, 0, "cron.run", 2*time.Second, time.Second, false))
+	status, body := e.do("GET", "/v1/services?since="+url.QueryEscape(t0.Add(-time.Hour).Format(time.RFC3339)), e.key, nil)
+	want := `{"services":[{"service":"shop","count":3,"failed":2,"names":[{"name":"shop.checkout","count":2,"failed":1},{"name":"db.query","count":1,"failed":1}]},` +
+		`{"service":"cron","count":1,"failed":0,"names":[{"name":"cron.run","count":1,"failed":0}]}]}`
+	if status != 200 || body != want {
+		t.Errorf("GET /v1/services = %d %s; want 200 %s", status, body, want)
+	}
+	if status, body := e.do("GET", "/v1/services", e.key, nil); status != 200 || body != `{"services":[]}` {
+		t.Errorf("GET /v1/services (last 24h, nothing) = %d %s; want no services", status, body)
+	}
+	if status, body := e.do("GET", "/v1/services?since=soon", e.key, nil); status != 400 {
+		t.Errorf("GET /v1/services?since=soon = %d %s; want 400", status, body)
+	}
+}

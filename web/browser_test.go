@@ -539,6 +539,49 @@ func TestBrowserSearch(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("pickers feed the search box", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/traces")
+		b.waitFor("the service picker", `document.querySelectorAll(".pick-service option").length === 3`)
+		pick := func(sel, prefix string) {
+			eval[chromedp.Void](b, fmt.Sprintf(`(() => { const s = document.querySelector(%q);
+				s.value = [...s.options].find((o) => o.textContent.startsWith(%q)).value; s.dispatchEvent(new Event("change")); })()`, sel, prefix))
+		}
+		box := func() string { return eval[string](b, `document.querySelector(".search-input").value`) }
+		if got := eval[[]string](b, `[...document.querySelectorAll(".pick-service option")].map((o) => o.textContent)`); !cmp.Equal(got, []string{"service…", "shop (220)", "payd (2)"}) {
+			t.Errorf("services picked from: %q; want shop (220: the folded parseItem counts 12) then payd (2)", got)
+		}
+		pick(".pick-service", "payd ")
+		if got := box(); got != "service:payd" {
+			t.Errorf("after picking payd, the box holds %q", got)
+		}
+		if got := eval[[]string](b, `[...document.querySelectorAll(".pick-name option")].map((o) => o.textContent)`); !cmp.Equal(got, []string{"span name…", "pay.Handle (1)", "pay.capture (1)"}) {
+			t.Errorf("payd's span names: %q", got)
+		}
+		pick(".pick-name", "pay.capture ")
+		if got := box(); got != "service:payd name:pay.capture" {
+			t.Errorf("after picking pay.capture, the box holds %q", got)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`form[aria-label="Trace filters"] button[type="submit"]`)))
+		b.waitFor("one row", `location.hash.includes("q=") && document.querySelectorAll(".traces tbody tr[data-trace]").length === 1`)
+		if diff := cmp.Diff([]string{"shop.Pay"}, rows()); diff != "" {
+			t.Errorf("service:payd name:pay.capture (-want +got):\n%s", diff)
+		}
+		b.waitFor("the service picker", `document.querySelectorAll(".pick-service option").length === 3`)
+		b.do(chromedp.SetValue(chromedp.CSS(".search-input"), "status:failed"))
+		pick(".pick-service", "shop ")
+		if got := box(); got != "status:failed service:shop" {
+			t.Errorf("after picking shop over a typed query, the box holds %q", got)
+		}
+		pick(".pick-name", "db.Connect ")
+		pick(".pick-name", "shop.Checkout ")
+		if got := box(); got != "status:failed service:shop name:shop.Checkout" {
+			t.Errorf("after picking two span names, the box holds %q", got)
+		}
+		b.screenshot("search-pickers")
+		b.noErrors()
+	})
+
 	t.Run("more", func(t *testing.T) {
 		b.t = t
 		b.goHash("#/traces?limit=1")

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -171,5 +172,28 @@ func testPages(t *testing.T, open Opener) {
 	list := traces(t, st, "ns", store.TraceQuery{Where: e, After: &store.Cursor{Start: t0.Add(4 * time.Second).UnixNano(), ID: traceID(5).Payload()}})
 	if len(list) != 2 || list[0].TraceID.Payload()[15] != 2 {
 		t.Errorf("Traces(service:shop after trace 5) = %d traces; want 2 and 1", len(list))
+	}
+}
+
+// testServicePicker: the services of the search pickers, from the rollups: the
+// finished calls of each service and span name (a running span has none).
+func testServicePicker(t *testing.T, open Opener) {
+	st := open(t)
+	queryTraces(t, st)
+	got, err := store.Services(context.Background(), st, "ns", t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Service{
+		{Service: "shop", Count: 5, Failed: 2, Names: []store.Operation{
+			{Name: "db.query", Count: 2, Failed: 1}, {Name: "shop.checkout", Count: 2, Failed: 1}, {Name: "shop.list items", Count: 1}}},
+		{Service: "pay", Count: 3, Failed: 1, Names: []store.Operation{{Name: "pay.charge", Count: 2, Failed: 1}, {Name: "pay.refund", Count: 1}}},
+		{Service: "demo", Count: 1, Names: []store.Operation{{Name: "main.work", Count: 1}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Services (-want +got):\n%s", diff)
+	}
+	if got, err := store.Services(context.Background(), st, "ns", t0.Add(time.Hour), t0.Add(2*time.Hour)); err != nil || len(got) != 0 {
+		t.Errorf("Services of an empty window = %+v, %v; want none", got, err)
 	}
 }

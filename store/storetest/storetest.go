@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListFilters", testListFilters},
 		{"Query", testQuery},
 		{"Pages", testPages},
+		{"ServicePicker", testServicePicker},
 		{"ServicesOfADistributedTrace", testServices},
 		{"ErrorVerdictsAndRegressions", testVerdicts},
 		{"JoinedErrorsGroupAtTheirCauses", testJoinedErrors},

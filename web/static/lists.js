@@ -2,7 +2,7 @@
 
 import { call } from "./api.js";
 import { go, setQuery } from "./app.js";
-import { queryError, searchBox } from "./search.js";
+import { pickers, queryError, searchBox } from "./search.js";
 import {
   SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, select, timeEl, toggle, verdictBadge,
 } from "./dom.js";
@@ -249,14 +249,23 @@ export async function tracesView(root, ctx) {
   };
   const form = h("form", { class: "controls", role: "search", "aria-label": "Trace filters" });
   const box = searchBox(f.q);
+  // Both asked at once: the list, and the pickers' services (which may fail alone).
+  const query = { ...f, tag: f.tag.split(/\s+/).filter(Boolean) };
+  const pending = call("traces", { query });
+  pending.catch(() => {}); // handled below, after the pickers
+  const services = call("services", { query: { since: f.since } }).then((r) => r.services, () => null);
   const status = select([["", "any"], ["failed", "failed"], ["succeeded", "succeeded"], ["started", "running"]],
     f.status, { name: "status" });
   const name = h("input", { name: "name", value: f.name, placeholder: "any span name" });
   const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v k2:v2", size: 12 });
   const minDur = h("input", { name: "min_duration", value: f.min_duration, placeholder: "100ms", size: 7 });
   const since = select([["", "any time"], ...SINCE], f.since, { name: "since" });
+  const pick = pickers(box, await services);
+  if (!ctx.current()) return;
   form.append(
     field("Search", box.input, "grow search"),
+    field("Service", pick.svc),
+    field("Span", pick.op),
     field("Status", status),
     field("Span name", name),
     field("Tags", tag),
@@ -282,10 +291,9 @@ export async function tracesView(root, ctx) {
     });
   });
 
-  const query = { ...f, tag: f.tag.split(/\s+/).filter(Boolean) };
   let res;
   try {
-    res = await call("traces", { query });
+    res = await pending;
   } catch (e) {
     const qe = queryError(e);
     if (!qe) throw e;

@@ -48,3 +48,39 @@ export function searchBox(value) {
   };
   return { input, error, show };
 }
+
+// quoteValue writes v as the query language reads it back: bare when it
+// can be, else in double quotes with " and \ escaped.
+export function quoteValue(v) {
+  if (v !== "" && !/[\s\u0085()]/.test(v) && v[0] !== '"' && v[0] !== "~") return v;
+  return '"' + v.replace(/[\\"]/g, "\\$&") + '"';
+}
+
+// pickers makes the service and span name pickers (GET /v1/services, with
+// their calls) that feed the search box: choosing one puts service:X or
+// name:Y in the box, in place of what the same picker put there before.
+export function pickers(box, services) {
+  const svc = h("select", { name: "pick-service", class: "pick-service" });
+  const op = h("select", { name: "pick-name", class: "pick-name", disabled: true });
+  const list = services || [];
+  svc.append(h("option", { value: "" }, list.length ? "service…" : "no services in 24h"),
+    ...list.map((s, i) => h("option", { value: String(i) }, `${s.service || "(no service tag)"} (${s.count})`)));
+  const put = { service: "", name: "" }; // the terms each picker put in the box
+  const setTerm = (which, term) => {
+    let text = box.input.value;
+    if (put[which] && text.includes(put[which])) text = text.replace(put[which], term);
+    else if (term) text = text.trim() ? text.trim() + " " + term : term;
+    box.input.value = text.replace(/\s+/g, " ").trim();
+    put[which] = term;
+  };
+  svc.addEventListener("change", () => {
+    const s = list[Number(svc.value)];
+    replace(op, h("option", { value: "" }, "span name…"),
+      ...(s ? s.names.map((n) => h("option", { value: n.name }, `${n.name} (${n.count})`)) : []));
+    op.disabled = !s;
+    setTerm("name", "");
+    setTerm("service", s ? "service:" + quoteValue(s.service) : "");
+  });
+  op.addEventListener("change", () => setTerm("name", op.value ? "name:" + quoteValue(op.value) : ""));
+  return { svc, op };
+}
