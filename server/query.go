@@ -156,7 +156,6 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 	return nil
 }
 
-
 // services is GET /v1/services: the search pickers' services and span
 // names with their calls.
 func (s *server) services(w http.ResponseWriter, r *http.Request, ns string) error {

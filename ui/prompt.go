@@ -14,12 +14,12 @@ import (
 type promptKind int
 
 const (
-	promptNone  promptKind = iota
-	promptQuery            // `/`: filters as you type
-	promptTags             // `t`: k:v[,k:v]
-	promptFind             // `f`: a trace id
-	promptNote             // `i`: a note on an error group
-	promptSearch           // `/` on a trace list: the query language, sent on enter
+	promptNone   promptKind = iota
+	promptQuery             // `/`: filters as you type
+	promptTags              // `t`: k:v[,k:v]
+	promptFind              // `f`: a trace id
+	promptNote              // `i`: a note on an error group
+	promptSearch            // `/` on a trace list: the query language, sent on enter
 )
 
 // prompt is a one-line editor at the bottom of the screen.

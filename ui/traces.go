@@ -24,7 +24,7 @@ type traceList struct {
 	offset  int
 	query   string     // the search as typed
 	where   query.Expr // query parsed
-	key     string // the query the items answer; stale answers are dropped
+	key     string     // the query the items answer; stale answers are dropped
 	loaded  bool
 	loading bool
 	err     error
