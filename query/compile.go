@@ -42,14 +42,7 @@ func (c *compiler) trace(e Expr) string {
 		// span condition: app:demo status:failed is the trace's app and
 		// a failed span.
 		if a, ok := e.(And); ok {
-			var outer, inner And
-			for _, x := range a {
-				if hasSpanTerm(x) {
-					inner = append(inner, x)
-				} else {
-					outer = append(outer, x)
-				}
-			}
+			inner, outer := partition(a, hasSpanTerm)
 			if len(outer) > 0 {
 				return c.join(append(outer, single(inner)), " AND ")
 			}
@@ -64,14 +57,7 @@ func (c *compiler) trace(e Expr) string {
 	switch e := e.(type) {
 	case And:
 		// The operands without a NOT describe one span together.
-		var free, rest And
-		for _, x := range e {
-			if hasNot(x) {
-				rest = append(rest, x)
-			} else {
-				free = append(free, x)
-			}
-		}
+		rest, free := partition(e, hasNot)
 		if len(free) > 0 {
 			rest = append(And{single(free)}, rest...)
 		}
@@ -117,12 +103,16 @@ func (c *compiler) spanJoin(es []Expr, sep string, inSpan bool) string {
 	return "(" + strings.Join(parts, sep) + ")"
 }
 
-// single is the one operand of es, or their And.
-func single(es And) Expr {
-	if len(es) == 1 {
-		return es[0]
+// partition splits es into the operands for which pred holds and the others.
+func partition(es And, pred func(Expr) bool) (yes, no And) {
+	for _, x := range es {
+		if pred(x) {
+			yes = append(yes, x)
+		} else {
+			no = append(no, x)
+		}
 	}
-	return es
+	return yes, no
 }
 
 func hasNot(e Expr) bool {
@@ -143,21 +133,4 @@ func hasSpanTerm(e Expr) bool {
 		}
 	})
 	return found
-}
-
-// walk calls fn for e and each node under it.
-func walk(e Expr, fn func(Expr)) {
-	fn(e)
-	switch e := e.(type) {
-	case And:
-		for _, x := range e {
-			walk(x, fn)
-		}
-	case Or:
-		for _, x := range e {
-			walk(x, fn)
-		}
-	case Not:
-		walk(e.X, fn)
-	}
 }

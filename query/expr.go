@@ -122,18 +122,26 @@ func endsWord(r rune) bool { return endsValue(r) || r == '"' || r == ':' || r ==
 
 // Terms calls fn for each term of e, left to right.
 func Terms(e Expr, fn func(*Term)) {
+	walk(e, func(x Expr) {
+		if t, ok := x.(*Term); ok {
+			fn(t)
+		}
+	})
+}
+
+// walk calls fn for e and each node under it, depth first.
+func walk(e Expr, fn func(Expr)) {
+	fn(e)
+	var kids []Expr
 	switch e := e.(type) {
 	case And:
-		for _, x := range e {
-			Terms(x, fn)
-		}
+		kids = e
 	case Or:
-		for _, x := range e {
-			Terms(x, fn)
-		}
+		kids = e
 	case Not:
-		Terms(e.X, fn)
-	case *Term:
-		fn(e)
+		kids = []Expr{e.X}
+	}
+	for _, x := range kids {
+		walk(x, fn)
 	}
 }

@@ -97,6 +97,8 @@ func (p *parser) isKeyword(kw string) (int, bool) {
 	return j, true
 }
 
+// or reads operands joined by OR; and reads operands joined by AND or side
+// by side. Both flatten: an operand of the same kind gives its operands.
 func (p *parser) or(depth int) (Expr, error) {
 	var out Or
 	for {
@@ -104,19 +106,11 @@ func (p *parser) or(depth int) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if o, ok := e.(Or); ok {
-			out = append(out, o...)
-		} else {
-			out = append(out, e)
-		}
+		out = flatten(out, e)
 		if !p.keyword("OR") {
-			break
+			return single(out), nil
 		}
 	}
-	if len(out) == 1 {
-		return out[0], nil
-	}
-	return out, nil
 }
 
 func (p *parser) and(depth int) (Expr, error) {
@@ -126,23 +120,34 @@ func (p *parser) and(depth int) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if a, ok := e.(And); ok {
-			out = append(out, a...)
-		} else {
-			out = append(out, e)
-		}
+		out = flatten(out, e)
 		if p.keyword("AND") {
 			continue
 		}
 		p.space()
 		if _, or := p.isKeyword("OR"); or || p.eof() || p.peek() == ')' {
-			break
+			return single(out), nil
 		}
 	}
-	if len(out) == 1 {
-		return out[0], nil
+}
+
+// flatten appends e to out, or its operands when it is an S too.
+func flatten[S ~[]Expr](out S, e Expr) S {
+	if x, ok := e.(S); ok {
+		return append(out, x...)
 	}
-	return out, nil
+	return append(out, e)
+}
+
+// single is the one operand of es, or es.
+func single[S interface {
+	~[]Expr
+	Expr
+}](es S) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return es
 }
 
 func (p *parser) unary(depth int) (Expr, error) {
