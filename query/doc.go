@@ -10,7 +10,7 @@
 //	(name:checkout OR name:"pay now") -status:failed
 //
 // ":" compares equal, ":~" tests that the field contains the value (ASCII
-// letters in either case); durations take >, >=, < and <= too. A bare word
+// letters in either case); durations and counts take >, >=, < and <= too. A bare word
 // or a quoted string is name:~ that text. Values with spaces or parentheses
 // go in double quotes (\" and \\ inside). The fields are the table of
 // [Fields].

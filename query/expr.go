@@ -2,7 +2,6 @@ package query
 
 import (
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -30,8 +29,9 @@ type Term struct {
 	Field string // as written: name, tag.version
 	Op    Op
 	Value string // unquoted
-	// Dur is Value parsed, for the fields of kind Duration.
-	Dur time.Duration
+	// Num is Value parsed: nanoseconds for the fields of kind Duration,
+	// the number for those of kind Number.
+	Num int64
 }
 
 func (And) expr()   {}

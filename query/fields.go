@@ -30,6 +30,9 @@ const (
 	// Duration values are Go durations (100ms, 1.5s) and take ":", ">",
 	// ">=", "<" and "<=".
 	Duration
+	// Number values are whole numbers (0 or more) and take the operators
+	// of durations.
+	Number
 )
 
 // Field is one entry of the term table: a name users write and what the
@@ -53,8 +56,12 @@ type Field struct {
 	Doc string
 }
 
-// fields is the term table. Adding a term is one entry here (and, for a
-// kind of value not listed in Kind, its operators in ops).
+// fields is the term table. Adding a term is one entry here, such as
+//
+//	{Name: "run", Level: TraceLevel, Kind: Number, SQLite: "t.run", ClickHouse: "..."}
+//
+// (and, for a kind of value not listed in Kind, its operators in ops and its
+// comparison in the engines' dialects).
 var fields = []Field{
 	{Name: "service", Kind: Text, SQLite: "s.app", ClickHouse: "s_app", Doc: "the service (the service tag of the process) of a span"},
 	{Name: "name", Kind: Text, SQLite: "s.name", ClickHouse: "s_name", Doc: "a span's name"},
@@ -78,6 +85,12 @@ var fields = []Field{
 	{Name: "root.service", Level: TraceLevel, Kind: Text, SQLite: "t.app", ClickHouse: "tupleElement(r, 3)", Doc: "the root span's service (the same as app)"},
 	{Name: "root.status", Level: TraceLevel, Kind: Status, SQLite: "t.status", ClickHouse: "tupleElement(r, 6)", Doc: "the root span's status"},
 	{Name: "root.duration", Level: TraceLevel, Kind: Duration, SQLite: "t.duration", ClickHouse: "tupleElement(r, 5)", Doc: "the root span's duration (0 while it runs)"},
+	{Name: "spans", Level: TraceLevel, Kind: Number,
+		SQLite: "(SELECT COUNT(*) FROM spans c INDEXED BY spans_id WHERE c.ns = t.ns AND c.trace = t.id)", ClickHouse: "n",
+		Doc: "how many spans the trace has"},
+	{Name: "errors", Level: TraceLevel, Kind: Number,
+		SQLite: "(SELECT COUNT(*) FROM spans c INDEXED BY spans_id WHERE c.ns = t.ns AND c.trace = t.id AND c.failed)", ClickHouse: "e",
+		Doc: "how many of the trace's spans failed"},
 }
 
 // Fields returns the term table, sorted by name.
@@ -118,6 +131,7 @@ var ops = map[Kind][]Op{
 	Text:     {Eq, Contains},
 	Status:   {Eq},
 	Duration: {Eq, Gt, Ge, Lt, Le},
+	Number:   {Eq, Gt, Ge, Lt, Le},
 }
 
 // Op is a term's comparison.

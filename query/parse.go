@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -264,7 +265,13 @@ func (p *parser) term() (Expr, error) {
 		if err != nil || d < 0 {
 			return nil, p.errorf(valAt, "want a duration such as 100ms or 1.5s after '%s%s', got %q", word, op, v)
 		}
-		t.Dur = d
+		t.Num = int64(d)
+	case Number:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, p.errorf(valAt, "want a whole number such as 10 after '%s%s', got %q", word, op, v)
+		}
+		t.Num = n
 	}
 	return t, nil
 }

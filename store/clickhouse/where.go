@@ -63,7 +63,8 @@ func (d *dialect) Term(t *query.Term, inSpan bool) (string, []any) {
 	f := t.Spec()
 	if f.Level == query.TraceLevel && inSpan {
 		cond, args := compareCH(f.ClickHouse, t)
-		return `trace GLOBAL IN (SELECT trace FROM (SELECT trace, argMinMerge(root) AS r FROM traces WHERE ns = ? GROUP BY trace) WHERE ` + cond + `)`,
+		return `trace GLOBAL IN (SELECT trace FROM (SELECT trace, argMinMerge(root) AS r, uniqExactMerge(spans) AS n, uniqExactIfMerge(errors) AS e
+			FROM traces WHERE ns = ? GROUP BY trace) WHERE ` + cond + `)`,
 			append([]any{d.ns}, args...)
 	}
 	if !f.Prefix {
@@ -123,12 +124,12 @@ func compareCH(col string, t *query.Term) (string, []any) {
 	switch {
 	case t.Op == query.Contains:
 		return `positionCaseInsensitive(` + col + `, ?) > 0`, []any{t.Value}
-	case t.Spec().Kind == query.Duration:
+	case t.Spec().Kind == query.Duration || t.Spec().Kind == query.Number:
 		op := string(t.Op)
 		if t.Op == query.Eq {
 			op = "="
 		}
-		return `(` + col + ` >= 0 AND ` + col + ` ` + op + ` ?)`, []any{int64(t.Dur)}
+		return `(` + col + ` >= 0 AND ` + col + ` ` + op + ` ?)`, []any{t.Num}
 	}
 	return col + ` = ?`, []any{t.Value}
 }

@@ -34,12 +34,12 @@ func compare(col string, t *query.Term) (string, []any) {
 	case query.Contains:
 		return `instr(lower(` + col + `), lower(?)) > 0`, []any{t.Value}
 	case query.Eq:
-		if t.Spec().Kind == query.Duration {
-			return col + ` = ?`, []any{int64(t.Dur)}
+		if k := t.Spec().Kind; k == query.Duration || k == query.Number {
+			return col + ` = ?`, []any{t.Num}
 		}
 		return col + ` = ?`, []any{t.Value}
 	}
-	return col + ` ` + string(t.Op) + ` ?`, []any{int64(t.Dur)}
+	return col + ` ` + string(t.Op) + ` ?`, []any{t.Num}
 }
 
 // Exists: some span row of the trace meets cond.

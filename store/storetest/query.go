@@ -94,6 +94,14 @@ func testQuery(t *testing.T, open Opener) {
 		{q: "root.duration>1s", want: []byte{3}},
 		{q: "root.duration<100ms", want: []byte{5, 4, 1}},
 		{q: "duration>100ms duration<1s", want: []byte{2}},
+		// Counts of the trace's spans.
+		{q: "errors>0", want: []byte{3, 2}},
+		{q: "errors:0", want: []byte{5, 4, 1}},
+		{q: "spans>=3", want: []byte{2}},
+		{q: "spans:1", want: []byte{5}},
+		{q: "errors>=1 service:pay", want: []byte{3, 2}},
+		{q: "name:db.query OR spans:1", want: []byte{5, 2, 1}},
+		{q: "-(errors<2 status:succeeded)", want: []byte{2}},
 		// Tags of the process that sent each span.
 		{q: "tag.version:1.4.2", want: []byte{5, 2, 1}},
 		{q: "tag.version:~2.0", want: []byte{3, 2}},
