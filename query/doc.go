@@ -18,7 +18,8 @@
 // How terms bind: a trace matches when one of its spans matches. Terms
 // joined by AND and OR describe the same span (service:shop status:failed:
 // a failed span of shop), as long as no NOT is among them; trace fields
-// (app, root.*) are the same for every span of a trace. NOT X says that no
+// (app, root.*, spans, errors) are the same for every span of a trace. NOT
+// X says that no
 // span of the trace matches X (-status:failed: a trace without a failed
 // span), so the operands of an AND are split: those without a NOT describe
 // one span, and each with a NOT holds for the whole trace
