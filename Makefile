@@ -131,6 +131,7 @@ fuzz:
 	$(GO) test ./server -run '^$$' -fuzz FuzzDecode -fuzztime 30s
 	$(GO) test ./otlp -run '^$$' -fuzz FuzzDecode -fuzztime 30s
 	$(GO) test ./internal/runtimetest -run '^$$' -fuzz FuzzJSONString -fuzztime 30s
+	$(GO) test ./query -run '^$$' -fuzz FuzzParse -fuzztime 30s
 
 # runtime-archive refreshes the copy of runtime/ that spangen carries for
 # compile-time instrumentation; run it after changing runtime/.

@@ -191,6 +191,16 @@ func (c *Client) Trace(ctx context.Context, id string) (*store.Trace, error) {
 
 // Traces lists traces matching q, newest first.
 func (c *Client) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceSummary, error) {
+	p, err := c.TracePage(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return p.Traces, nil
+}
+
+// TracePage lists traces matching q, newest first, with the cursor of the
+// next page when this one is full.
+func (c *Client) TracePage(ctx context.Context, q store.TraceQuery) (*store.TracePage, error) {
 	v := url.Values{}
 	if q.Status != "" {
 		v.Set("status", string(q.Status))
@@ -207,16 +217,23 @@ func (c *Client) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceS
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
 	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339Nano))
+	}
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
-	var out struct {
-		Traces []store.TraceSummary `json:"traces"`
+	if q.Where != nil {
+		v.Set("q", q.Where.String())
 	}
+	if q.After != nil {
+		v.Set("cursor", q.After.String())
+	}
+	var out store.TracePage
 	if err := c.do(ctx, http.MethodGet, "/v1/traces", v, nil, false, &out); err != nil {
 		return nil, err
 	}
-	return out.Traces, nil
+	return &out, nil
 }
 
 func sinceQuery(d time.Duration) url.Values {

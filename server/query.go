@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/wire"
@@ -15,7 +16,13 @@ import (
 // since reads the since= parameter: a duration back from now ("15m") or an
 // RFC 3339 time; def when absent.
 func since(r *http.Request, now time.Time, def time.Duration) (time.Time, error) {
-	v := r.URL.Query().Get("since")
+	return timeParam(r, "since", now, def)
+}
+
+// timeParam reads a time parameter (since=, until=): a duration back from
+// now or an RFC 3339 time; def back from now when absent (0: the zero time).
+func timeParam(r *http.Request, name string, now time.Time, def time.Duration) (time.Time, error) {
+	v := r.URL.Query().Get(name)
 	if v == "" {
 		if def == 0 {
 			return time.Time{}, nil
@@ -24,13 +31,13 @@ func since(r *http.Request, now time.Time, def time.Duration) (time.Time, error)
 	}
 	if d, err := time.ParseDuration(v); err == nil {
 		if d <= 0 {
-			return time.Time{}, badRequest("since", "want a positive duration such as 1h, got %q", v)
+			return time.Time{}, badRequest(name, "want a positive duration such as 1h, got %q", v)
 		}
 		return now.Add(-d), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, badRequest("since", "want a duration such as 1h or an RFC 3339 time, got %.40q", v)
+		return time.Time{}, badRequest(name, "want a duration such as 1h or an RFC 3339 time, got %.40q", v)
 	}
 	return t, nil
 }
@@ -113,10 +120,15 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 		}
 		tq.MinDuration = d
 	}
+	now := time.Now()
 	var err error
-	if tq.Since, err = since(r, time.Now(), 0); err != nil {
+	if tq.Since, err = since(r, now, 0); err != nil {
 		return err
 	}
+	if tq.Until, err = timeParam(r, "until", now, 0); err != nil {
+		return err
+	}
+	tq.Limit = store.DefaultLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > store.MaxLimit {
@@ -124,11 +136,39 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 		}
 		tq.Limit = n
 	}
+	if tq.Where, err = query.Parse(q.Get("q")); err != nil {
+		return badRequest("q", "%v", err)
+	}
+	if v := q.Get("cursor"); v != "" {
+		if tq.After, err = store.ParseCursor(v); err != nil {
+			return badRequest("cursor", "%v", err)
+		}
+	}
 	list, err := s.st.Traces(r.Context(), ns, tq)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"traces": list})
+	out := store.TracePage{Traces: list}
+	if len(list) == tq.Limit { // a full page: there may be more
+		out.NextCursor = store.CursorAt(&list[len(list)-1]).String()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// services is GET /v1/services: the search pickers' services and span
+// names with their calls.
+func (s *server) services(w http.ResponseWriter, r *http.Request, ns string) error {
+	now := time.Now()
+	from, err := since(r, now, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	list, err := store.Services(r.Context(), s.st, ns, from, now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"services": list})
 	return nil
 }
 

@@ -21,6 +21,7 @@ var routes = []route{
 	{"POST /v1/traces", (*server).otlpHandler},
 	{"GET /v1/traces/{id}", keyed((*server).trace)},
 	{"GET /v1/traces", keyed((*server).traces)},
+	{"GET /v1/services", keyed((*server).services)},
 	{"GET /v1/errors", keyed((*server).errors)},
 	{"PUT /v1/errors/{fingerprint}", keyed((*server).annotate)},
 	{"GET /v1/slow", keyed((*server).slow)},

@@ -18,9 +18,14 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/wire"
 )
@@ -156,7 +161,53 @@ type TraceQuery struct {
 	Tags        map[string]string
 	MinDuration time.Duration // the root span lasted at least this
 	Since       time.Time     // the trace started at or after this
+	Until       time.Time     // the trace started before this
 	Limit       int           // at most this many (0: DefaultLimit)
+	// Where is the q= query (see package query): nil matches every trace.
+	Where query.Expr
+	// After, when set, asks for the traces that come after it in the
+	// list's order (newest first): the next page.
+	After *Cursor
+}
+
+// TracePage is one page of a trace list: GET /v1/traces.
+type TracePage struct {
+	Traces []TraceSummary `json:"traces"`
+	// NextCursor, set when the page is full, asks for the next page
+	// (cursor=); that page may be empty.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Cursor is a place in a trace list, ordered newest first: by the root's
+// start, then by trace id (both descending), so that a page ends at the
+// same place however many traces newer than its first arrive meanwhile.
+type Cursor struct {
+	Start int64    // unix ns
+	ID    [16]byte // the trace id's payload
+}
+
+// CursorAt is the cursor of a trace summary: the next page starts after it.
+func CursorAt(s *TraceSummary) *Cursor {
+	return &Cursor{Start: s.Start.UnixNano(), ID: s.TraceID.Payload()}
+}
+
+// String encodes c for the next_cursor field and the cursor= parameter:
+// the start in decimal nanoseconds, "-", the 32-hex trace id.
+func (c *Cursor) String() string {
+	return strconv.FormatInt(c.Start, 10) + "-" + hex.EncodeToString(c.ID[:])
+}
+
+// ParseCursor reads what [Cursor.String] wrote.
+func ParseCursor(s string) (*Cursor, error) {
+	start, id, ok := strings.Cut(s, "-")
+	n, err := strconv.ParseInt(start, 10, 64)
+	b, herr := hex.DecodeString(id)
+	if !ok || err != nil || herr != nil || len(b) != 16 {
+		return nil, fmt.Errorf("want the next_cursor of a trace list, got %.60q", s)
+	}
+	c := &Cursor{Start: n}
+	copy(c.ID[:], b)
+	return c, nil
 }
 
 // Limits of trace lists.

@@ -170,6 +170,27 @@ func TestEndToEnd(t *testing.T) {
 	send("Enter")
 	waitFor("query", "query: charge", "shop.charge")
 
+	// The trace list's search takes the query language, run by the
+	// receiver; one that does not parse keeps the prompt, with the error.
+	send("Escape", "T")
+	waitFor("trace list", "recent traces", "2 of 2 traces", "shop.(*Server).Refund")
+	send("/")
+	waitFor("search prompt", "search:")
+	send("-l", "name:~refund duration>")
+	send("Enter")
+	waitFor("search error", "at 23: want a value after 'duration>'")
+	send("C-u")
+	send("-l", "name:~refund status:failed")
+	send("Enter")
+	s := waitFor("search", "query: name:~refund status:failed", "1 of 1 traces", "shop.(*Server).Refund")
+	if strings.Contains(s, "shop.(*Server).Checkout") {
+		t.Errorf("the search name:~refund lists the checkout trace:\n%s", s)
+	}
+	send("Escape")
+	waitFor("search cleared", "2 of 2 traces")
+	send("Escape")
+	waitFor("back on the dashboard", "dashboard (last 1h)")
+
 	send("Escape", "f")
 	waitFor("find prompt", "trace id (KSUID or 32 hex):")
 	send("-l", tr.Hex)
@@ -195,7 +216,7 @@ func TestEndToEnd(t *testing.T) {
 	waitFor("unknown trace", "no trace 2JZqQbHJxyBDEqWcFgCkgFXsyq9 in this namespace")
 
 	send("q")
-	s := waitFor("quit", "UI-EXITED-0")
+	s = waitFor("quit", "UI-EXITED-0")
 	if strings.Contains(s, "dashboard (last 1h)") {
 		t.Errorf("after q the UI is still on screen:\n%s", s)
 	}

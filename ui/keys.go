@@ -50,7 +50,7 @@ var keys = struct {
 	Bottom:   bind("G", "bottom", "last line", "G", "end"),
 	Open:     bind("enter", "open", "open", "enter"),
 
-	Query:  bind("/", "filter", "filter by text (name, location, id, tags)", "/"),
+	Query:  bind("/", "filter", "text filter; trace lists: query language", "/"),
 	Status: bind("s", "status", "status: all → error → crash → ok", "s"),
 	Speed:  bind("d", "duration", "duration: all → slow → fast", "d"),
 	Tags:   bind("t", "tags", "tag filter k:v[,k:v] for trace lists", "t"),

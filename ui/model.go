@@ -336,7 +336,9 @@ func (m model) back() (tea.Model, tea.Cmd) {
 	case screenDashboard:
 		m.dash, handled = m.dash.back(m.filters)
 	case screenTraces:
-		m.list, handled = m.list.back(m.filters)
+		if m.list, handled = m.list.back(m.filters); handled {
+			return m, m.loadList() // the search cleared
+		}
 	case screenTrace:
 		m.tree, handled = m.tree.back()
 	}

@@ -1,22 +1,25 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spantree/spantree/query"
 )
 
 // promptKind says what a line of input is for.
 type promptKind int
 
 const (
-	promptNone  promptKind = iota
-	promptQuery            // `/`: filters as you type
-	promptTags             // `t`: k:v[,k:v]
-	promptFind             // `f`: a trace id
-	promptNote             // `i`: a note on an error group
+	promptNone   promptKind = iota
+	promptQuery             // `/`: filters as you type
+	promptTags              // `t`: k:v[,k:v]
+	promptFind              // `f`: a trace id
+	promptNote              // `i`: a note on an error group
+	promptSearch            // `/` on a trace list: the query language, sent on enter
 )
 
 // prompt is a one-line editor at the bottom of the screen.
@@ -24,10 +27,16 @@ type prompt struct {
 	kind  promptKind
 	label string
 	text  string
+	// err is why text was refused (a search that does not parse): the
+	// view marks its position; the next edit clears it.
+	err *query.Error
 }
 
 // edit applies one key; done is set by enter, cancelled by esc.
 func (p *prompt) edit(k tea.KeyPressMsg) (done, cancelled bool) {
+	if k.String() != "enter" {
+		p.err = nil
+	}
 	switch k.String() {
 	case "enter":
 		return true, false
@@ -51,7 +60,23 @@ func (p *prompt) edit(k tea.KeyPressMsg) (done, cancelled bool) {
 }
 
 func (p *prompt) view() string {
-	return styles.key.Render(p.label) + " " + p.text + "█"
+	if p.err == nil {
+		return styles.key.Render(p.label) + " " + p.text + "█"
+	}
+	// The character where the search went wrong, in reverse video (a
+	// space past the end), then the message.
+	r := []rune(p.text)
+	at := min(max(p.err.Pos-1, 0), len(r))
+	mark := " "
+	if at < len(r) {
+		mark = string(r[at])
+	}
+	rest := ""
+	if at+1 < len(r) {
+		rest = string(r[at+1:])
+	}
+	return styles.key.Render(p.label) + " " + string(r[:at]) + styles.selected.Render(mark) + rest + "  " +
+		styles.bad.Render(p.err.Error())
 }
 
 func (m model) promptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -70,6 +95,18 @@ func (m model) promptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	if !done {
 		return m, nil
+	}
+	if kind == promptSearch {
+		where, err := query.Parse(text)
+		if err != nil {
+			var qe *query.Error
+			errors.As(err, &qe)
+			p.err = qe // the prompt stays open on the text, to be fixed
+			return m, nil
+		}
+		m.prompt = prompt{}
+		m.list.setSearch(text, where)
+		return m, m.loadList()
 	}
 	m.prompt = prompt{}
 	switch kind {
@@ -99,8 +136,6 @@ func (m *model) setQuery(q string) {
 	switch m.current() {
 	case screenDashboard:
 		m.dash.setQuery(q, m.filters)
-	case screenTraces:
-		m.list.setQuery(q, m.filters)
 	}
 }
 

@@ -8,20 +8,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
 
 // traceList is a list of traces: those of one span name (enter on the
-// dashboard), or the most recent of all (T).
+// dashboard), or the most recent of all (T), narrowed by a search in the
+// query language (/), which the receiver runs.
 type traceList struct {
 	name    string // "" for all names
 	items   []store.TraceSummary
 	shown   []int
 	cursor  int
 	offset  int
-	query   string
-	key     string // the query the items answer; stale answers are dropped
+	query   string     // the search as typed
+	where   query.Expr // query parsed
+	key     string     // the query the items answer; stale answers are dropped
 	loaded  bool
 	loading bool
 	err     error
@@ -29,7 +32,7 @@ type traceList struct {
 
 // query builds the receiver query for the list under f.
 func (l *traceList) traceQuery(f filters, limit int) store.TraceQuery {
-	q := store.TraceQuery{Name: l.name, Tags: tagMap(f.tags), Limit: limit}
+	q := store.TraceQuery{Name: l.name, Tags: tagMap(f.tags), Limit: limit, Where: l.where}
 	switch f.status {
 	case statusError, statusCrash:
 		q.Status = spantree.StatusFailed
@@ -61,7 +64,11 @@ func queryKey(q store.TraceQuery) string {
 	for _, k := range slices.Sorted(maps.Keys(q.Tags)) {
 		tags = append(tags, k+":"+q.Tags[k])
 	}
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%d", q.Name, q.Status, strings.Join(tags, ","), q.MinDuration, q.Since, q.Limit)
+	where := ""
+	if q.Where != nil {
+		where = q.Where.String()
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%s", q.Name, q.Status, strings.Join(tags, ","), q.MinDuration, q.Since, q.Limit, where)
 }
 
 func (l *traceList) refilter(f filters) {
@@ -73,13 +80,6 @@ func (l *traceList) refilter(f filters) {
 	for i := range l.items {
 		t := &l.items[i]
 		if f.speed == speedFast && time.Duration(t.Duration) >= f.slow {
-			continue
-		}
-		tags := make([]string, 0, len(t.Tags))
-		for k, v := range t.Tags {
-			tags = append(tags, k+"="+v)
-		}
-		if !matchQuery(l.query, append(tags, t.TraceID.String(), t.Hex, t.Name, t.App, string(t.Status))...) {
 			continue
 		}
 		l.shown = append(l.shown, i)
@@ -124,26 +124,27 @@ func (l traceList) update(key string, c keyCtx) (traceList, intent) {
 			return l, intent{kind: intentTrace, id: t.TraceID.String()}
 		}
 	case keys.Query.is(key):
-		return l, promptIntent(promptQuery, "/", l.query)
+		return l, promptIntent(promptSearch, "search:", l.query)
 	case keys.Tags.is(key):
 		return l, tagsPrompt(c.filters)
 	}
 	return l, intent{}
 }
 
-// setQuery filters the list by q as it is typed.
-func (l *traceList) setQuery(q string, f filters) {
-	l.query = q
-	l.refilter(f)
+// setSearch narrows the list to the traces that match where (typed as q),
+// once the receiver answers: the items shown until then are dropped.
+func (l *traceList) setSearch(q string, where query.Expr) {
+	l.query, l.where = q, where
+	l.items, l.shown, l.cursor, l.offset, l.loaded = nil, nil, 0, 0, false
 }
 
-// back is Esc: it clears the query first; handled is false when there was
-// none, and the list is popped.
+// back is Esc: it clears the search first (the caller reloads); handled
+// is false when there was none, and the list is popped.
 func (l traceList) back(f filters) (_ traceList, handled bool) {
 	if l.query == "" {
 		return l, false
 	}
-	l.setQuery("", f)
+	l.setSearch("", nil)
 	return l, true
 }
 

@@ -3,12 +3,15 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
@@ -211,6 +214,10 @@ func TestUpdateTraceQueries(t *testing.T) {
 		{"d T", store.TraceQuery{MinDuration: 100 * time.Millisecond, Limit: 100}},
 		{"t 'service:shop,version=1.4.2' enter", store.TraceQuery{Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Limit: 100}},
 		{"T s", store.TraceQuery{Status: "failed", Limit: 100}}, // toggles reload the list
+		{"T / 'service:shop status:failed' enter", store.TraceQuery{Limit: 100, Where: mustParse(t, "service:shop status:failed")}},
+		{"enter / '-status:failed' enter", store.TraceQuery{Name: "shop.dialPayments", Limit: 100, Where: mustParse(t, "-status:failed")}},
+		{"T / 'name:~x' enter esc", store.TraceQuery{Limit: 100}}, // esc clears the search and reloads
+		{"T / 'name:~x' enter s", store.TraceQuery{Status: "failed", Limit: 100, Where: mustParse(t, "name:~x")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.keys, func(t *testing.T) {
@@ -380,4 +387,38 @@ func runOne(cmd tea.Cmd) tea.Msg {
 		return nil
 	}
 	return cmd()
+}
+
+func mustParse(t *testing.T, q string) query.Expr {
+	t.Helper()
+	e, err := query.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestUpdateSearchError: a search that does not parse is not sent; the
+// prompt stays open on it, marking the position, until the next edit.
+func TestUpdateSearchError(t *testing.T) {
+	f := newFake()
+	m := drive(started(f, 100, 30), keysOf("T / 'service:shop duration>' enter"), nil)
+	if m.prompt.kind != promptSearch || m.prompt.err == nil {
+		t.Fatalf("after a bad search, prompt = %+v; want the search prompt with its error", m.prompt)
+	}
+	if got, want := m.prompt.err.Error(), "at 23: want a value after 'duration>'"; got != want {
+		t.Errorf("search error = %q; want %q", got, want)
+	}
+	for _, q := range f.queries {
+		if q.Where != nil {
+			t.Errorf("a search that does not parse was sent: %v", q.Where)
+		}
+	}
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "search: service:shop duration>   at 23: want a value after 'duration>'") {
+		t.Errorf("the view does not show the error after the query:\n%s", v)
+	}
+	m = drive(m, keysOf("backspace"), nil)
+	if m.prompt.err != nil || m.prompt.text != "service:shop duration" {
+		t.Errorf("after an edit, prompt = %+v; want the error gone", m.prompt)
+	}
 }

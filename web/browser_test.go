@@ -481,3 +481,121 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserSearch: the trace list's search box takes the query language
+// (terms joined by AND bind to one span), shows a parse error at its
+// position, and "More" fetches the next pages.
+func TestBrowserSearch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	b := newBrowser(t)
+	r := newReceiver(t)
+	b.do(chromedp.Navigate(r.URL+"/ui/#/traces"),
+		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
+		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.waitText(".traces tbody", "shop.Checkout")
+	rows := func() []string {
+		return eval[[]string](b, `[...document.querySelectorAll(".traces tbody tr[data-trace]")].map((tr) => tr.querySelector(".name a").innerText)`)
+	}
+	search := func(q string) {
+		b.do(chromedp.SetValue(chromedp.CSS(".search-input"), q),
+			chromedp.Click(chromedp.CSS(`form[aria-label="Trace filters"] button[type="submit"]`)))
+		b.waitFor("the list for "+q, fmt.Sprintf(`new URLSearchParams(location.hash.split("?")[1] || "").get("q") === %q && !!document.querySelector(".view") && !document.querySelector(".view").innerText.startsWith("Loading")`, q))
+	}
+
+	t.Run("a query", func(t *testing.T) {
+		b.t = t
+		search("service:payd status:succeeded")
+		b.waitFor("one row", `document.querySelectorAll(".traces tbody tr[data-trace]").length === 1`)
+		if diff := cmp.Diff([]string{"shop.Pay"}, rows()); diff != "" {
+			t.Errorf("service:payd status:succeeded (-want +got):\n%s", diff)
+		}
+		// payd's spans all succeeded: no failed span of payd.
+		search("service:payd status:failed")
+		b.waitText(".traces tbody", "No trace matches")
+		search("service:shop -status:failed")
+		b.waitFor("two rows", `document.querySelectorAll(".traces tbody tr[data-trace]").length === 2`)
+		if diff := cmp.Diff([]string{"shop.Pay", "shop.Warmup"}, rows()); diff != "" {
+			t.Errorf("service:shop -status:failed (-want +got):\n%s", diff)
+		}
+		b.screenshot("search")
+		b.noErrors()
+	})
+
+	t.Run("a parse error at its position", func(t *testing.T) {
+		b.t = t
+		search("service:shop duration>")
+		b.waitText(".search-error", "At 23: want a value after 'duration>'")
+		if got := eval[string](b, `document.querySelector(".search-error").dataset.pos + " " + document.querySelector(".search-input").getAttribute("aria-invalid") + " " + document.querySelector(".search-input").selectionStart`); got != "23 true 22" {
+			t.Errorf("position, aria-invalid, caret = %q; want 23 true 22", got)
+		}
+		if n := eval[int](b, `document.querySelectorAll(".traces").length`); n != 0 {
+			t.Errorf("a list is shown under a query that does not parse")
+		}
+		search("(name:~shop")
+		b.waitText(".search-error", "At 12: want ')' to close the '(' at 1")
+		b.screenshot("search-error")
+		b.noErrors()
+	})
+
+	t.Run("pickers feed the search box", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/traces")
+		b.waitFor("the service picker", `document.querySelectorAll(".pick-service option").length === 3`)
+		pick := func(sel, prefix string) {
+			eval[chromedp.Void](b, fmt.Sprintf(`(() => { const s = document.querySelector(%q);
+				s.value = [...s.options].find((o) => o.textContent.startsWith(%q)).value; s.dispatchEvent(new Event("change")); })()`, sel, prefix))
+		}
+		box := func() string { return eval[string](b, `document.querySelector(".search-input").value`) }
+		if got := eval[[]string](b, `[...document.querySelectorAll(".pick-service option")].map((o) => o.textContent)`); !cmp.Equal(got, []string{"service…", "shop (220)", "payd (2)"}) {
+			t.Errorf("services picked from: %q; want shop (220: the folded parseItem counts 12) then payd (2)", got)
+		}
+		pick(".pick-service", "payd ")
+		if got := box(); got != "service:payd" {
+			t.Errorf("after picking payd, the box holds %q", got)
+		}
+		if got := eval[[]string](b, `[...document.querySelectorAll(".pick-name option")].map((o) => o.textContent)`); !cmp.Equal(got, []string{"span name…", "pay.Handle (1)", "pay.capture (1)"}) {
+			t.Errorf("payd's span names: %q", got)
+		}
+		pick(".pick-name", "pay.capture ")
+		if got := box(); got != "service:payd name:pay.capture" {
+			t.Errorf("after picking pay.capture, the box holds %q", got)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`form[aria-label="Trace filters"] button[type="submit"]`)))
+		b.waitFor("one row", `location.hash.includes("q=") && document.querySelectorAll(".traces tbody tr[data-trace]").length === 1`)
+		if diff := cmp.Diff([]string{"shop.Pay"}, rows()); diff != "" {
+			t.Errorf("service:payd name:pay.capture (-want +got):\n%s", diff)
+		}
+		b.waitFor("the service picker", `document.querySelectorAll(".pick-service option").length === 3`)
+		b.do(chromedp.SetValue(chromedp.CSS(".search-input"), "status:failed"))
+		pick(".pick-service", "shop ")
+		if got := box(); got != "status:failed service:shop" {
+			t.Errorf("after picking shop over a typed query, the box holds %q", got)
+		}
+		pick(".pick-name", "db.Connect ")
+		pick(".pick-name", "shop.Checkout ")
+		if got := box(); got != "status:failed service:shop name:shop.Checkout" {
+			t.Errorf("after picking two span names, the box holds %q", got)
+		}
+		b.screenshot("search-pickers")
+		b.noErrors()
+	})
+
+	t.Run("more", func(t *testing.T) {
+		b.t = t
+		b.goHash("#/traces?limit=1")
+		b.waitFor("one row and More", `document.querySelectorAll(".traces tbody tr[data-trace]").length === 1 && !document.querySelector("button.more").hidden`)
+		for n := 2; n <= 3; n++ {
+			b.do(chromedp.Click(chromedp.CSS("button.more")))
+			b.waitFor(fmt.Sprintf("%d rows", n), fmt.Sprintf(`document.querySelectorAll(".traces tbody tr[data-trace]").length === %d`, n))
+		}
+		b.do(chromedp.Click(chromedp.CSS("button.more")))
+		b.waitFor("More hidden after the last page", `document.querySelector("button.more").hidden`)
+		if diff := cmp.Diff([]string{"shop.Pay", "shop.Checkout", "shop.Warmup"}, rows()); diff != "" {
+			t.Errorf("pages of one (-want +got):\n%s", diff)
+		}
+		b.waitText(".count", "3 traces, newest first")
+		b.noErrors()
+	})
+}

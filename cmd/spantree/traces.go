@@ -10,11 +10,12 @@ import (
 
 	"github.com/spantree/spantree/client"
 	"github.com/spantree/spantree/internal/termtext"
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
 
-const tracesArgs = "[-addr URL -key KEY | -db PATH [-ns NS]] [-status STATUS] [-name NAME] [-tag k:v]... [-min_duration D] [-since D] [-limit N] [-q]"
+const tracesArgs = "[-addr URL -key KEY | -db PATH [-ns NS]] [-query QUERY] [-status STATUS] [-name NAME] [-tag k:v]... [-min_duration D] [-since D] [-until D] [-limit N] [-cursor C] [-q]"
 
 // traces lists traces, newest first, with the filters of GET /v1/traces.
 func traces(args []string, stdout, stderr io.Writer) int {
@@ -29,7 +30,11 @@ func traces(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&q.MinDuration, "min_duration", 0, "only traces whose root lasted at least `DURATION`")
 	since := sinceFlag{now: time.Now}
 	fs.Var(&since, "since", "only traces started in the last `DURATION` (such as 1h) or since an RFC 3339 time")
+	until := sinceFlag{now: time.Now}
+	fs.Var(&until, "until", "only traces started before `DURATION` ago (such as 1h) or before an RFC 3339 time")
 	fs.IntVar(&q.Limit, "limit", 20, "at most `N` traces (1 to 1000)")
+	where := fs.String("query", "", "only traces that match the search `QUERY` (such as 'service:shop status:failed'; see docs/receiver.md)")
+	cursor := fs.String("cursor", "", "the page after the one that printed this `CURSOR` (next: on stderr)")
 	idsOnly := fs.Bool("q", false, "print only the trace ids, one a line")
 	if code := parse(fs, args, 0, 0); code >= 0 {
 		return code
@@ -52,26 +57,42 @@ func traces(args []string, stdout, stderr io.Writer) int {
 	if len(tags) > 0 {
 		q.Tags = tags
 	}
-	q.Since = since.t
+	q.Since, q.Until = since.t, until.t
+	var err error
+	if q.Where, err = query.Parse(*where); err != nil {
+		fmt.Fprintf(stderr, "spantree traces: -query: %s\n", termtext.Escape(err.Error()))
+		return 2
+	}
+	if *cursor != "" {
+		if q.After, err = store.ParseCursor(*cursor); err != nil {
+			fmt.Fprintf(stderr, "spantree traces: -cursor: %s\n", termtext.Escape(err.Error()))
+			return 2
+		}
+	}
 	ctx := context.Background()
 	c, release, code := openTarget(ctx, "traces", &t, stderr)
 	if code >= 0 {
 		return code
 	}
 	defer release()
-	list, err := c.Traces(ctx, q)
+	page, err := c.TracePage(ctx, q)
 	if err != nil {
 		fmt.Fprintf(stderr, "spantree traces: %s\n", termtext.Escape(err.Error()))
 		return 1
 	}
+	list := page.Traces
 	termtext.Sanitize(list)
 	if *idsOnly {
 		for _, s := range list {
 			fmt.Fprintln(stdout, s.TraceID)
 		}
-		return 0
+	} else {
+		writeTraces(stdout, list)
 	}
-	writeTraces(stdout, list)
+	if page.NextCursor != "" {
+		// On stderr, so that stdout stays the list (and -q only ids).
+		fmt.Fprintf(stderr, "next: -cursor %s\n", termtext.Escape(page.NextCursor))
+	}
 	return 0
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
@@ -234,9 +235,26 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		having.WriteString(` AND tupleElement(r, 4) >= ?`)
 		args = append(args, q.Since.UnixNano())
 	}
+	if !q.Until.IsZero() {
+		having.WriteString(` AND tupleElement(r, 4) < ?`)
+		args = append(args, q.Until.UnixNano())
+	}
+	if c := q.After; c != nil {
+		having.WriteString(` AND (tupleElement(r, 4) < ? OR (tupleElement(r, 4) = ? AND trace < ?))`)
+		args = append(args, c.Start, c.Start, string(c.ID[:]))
+	}
 	if q.MinDuration > 0 {
 		having.WriteString(` AND tupleElement(r, 5) >= ?`)
 		args = append(args, int64(q.MinDuration))
+	}
+	if q.Where != nil {
+		d, err := s.newDialect(ctx, namespace, q.Where)
+		if err != nil {
+			return nil, fmt.Errorf("list traces: %w", err)
+		}
+		cond, qargs := query.Compile(q.Where, d)
+		having.WriteString(` AND ` + cond)
+		args = append(args, qargs...)
 	}
 	for k, v := range q.Tags {
 		having.WriteString(` AND has(tp, ?)`)
@@ -252,7 +270,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	args = append(args, min(limit, store.MaxLimit))
 	rows, err := s.conn.Query(ctx, `SELECT `+traceCols+` FROM traces WHERE ns = ? GROUP BY trace HAVING `+having.String()+`
-		ORDER BY tupleElement(r, 4) DESC, trace LIMIT ?`, args...)
+		ORDER BY tupleElement(r, 4) DESC, trace DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list traces: %w", classify(err))
 	}

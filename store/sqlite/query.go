@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spantree/spantree/query"
 	spantree "github.com/spantree/spantree/runtime"
 	"github.com/spantree/spantree/store"
 )
@@ -250,9 +251,22 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		where.WriteString(` AND t.start >= ?`)
 		args = append(args, q.Since.UnixNano())
 	}
+	if !q.Until.IsZero() {
+		where.WriteString(` AND t.start < ?`)
+		args = append(args, q.Until.UnixNano())
+	}
+	if c := q.After; c != nil {
+		where.WriteString(` AND (t.start < ? OR (t.start = ? AND t.id < ?))`)
+		args = append(args, c.Start, c.Start, c.ID[:])
+	}
 	if q.MinDuration > 0 {
 		where.WriteString(` AND t.duration >= ?`)
 		args = append(args, int64(q.MinDuration))
+	}
+	if q.Where != nil {
+		cond, qargs := query.Compile(q.Where, dialect{})
+		where.WriteString(` AND ` + cond)
+		args = append(args, qargs...)
 	}
 	// A tag matches a trace with a span from a process with the tag: the
 	// service is each span's app column (spans stored before migration
@@ -282,7 +296,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags, t.updated,
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id),
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.failed)
-		FROM traces t WHERE `+where.String()+` ORDER BY t.start DESC LIMIT ?`, args...)
+		FROM traces t WHERE `+where.String()+` ORDER BY t.start DESC, t.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list traces: %w", err)
 	}

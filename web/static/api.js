@@ -8,6 +8,7 @@ export const ENDPOINTS = {
   dashboard: "GET /v1/dashboard",
   series: "GET /v1/series",
   traces: "GET /v1/traces",
+  services: "GET /v1/services",
   trace: "GET /v1/traces/{id}",
   errors: "GET /v1/errors",
   annotate: "PUT /v1/errors/{fingerprint}",

@@ -2,6 +2,7 @@
 
 import { call } from "./api.js";
 import { go, setQuery } from "./app.js";
+import { pickers, queryError, searchBox } from "./search.js";
 import {
   SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, select, timeEl, toggle, verdictBadge,
 } from "./dom.js";
@@ -233,10 +234,13 @@ function appStatus(res) {
       h("span", { class: "err-text" }, a.reason.replace(a.status + ": ", "")))));
 }
 
-// tracesView: a filtered list of traces, newest first.
+// tracesView: a filtered list of traces, newest first: the search box
+// (q=, the query language) beside the older filters, and a "More" button
+// that fetches the page after the last one shown (cursor=).
 export async function tracesView(root, ctx) {
   const q = ctx.query;
   const f = {
+    q: q.get("q") || "",
     status: q.get("status") || "",
     name: q.get("name") || "",
     tag: q.get("tag") || "",
@@ -245,15 +249,26 @@ export async function tracesView(root, ctx) {
     limit: q.get("limit") || "100",
   };
   const form = h("form", { class: "controls", role: "search", "aria-label": "Trace filters" });
+  const box = searchBox(f.q);
+  // Both asked at once: the list, and the pickers' services (which may fail alone).
+  const query = { ...f, tag: f.tag.split(/\s+/).filter(Boolean) };
+  const pending = call("traces", { query });
+  pending.catch(() => {}); // handled below, after the pickers
+  const services = call("services", { query: { since: f.since } }).then((r) => r.services, () => null);
   const status = select([["", "any"], ["failed", "failed"], ["succeeded", "succeeded"], ["started", "running"]],
     f.status, { name: "status" });
   const name = h("input", { name: "name", value: f.name, placeholder: "any span name" });
   const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v k2:v2", size: 12 });
   const minDur = h("input", { name: "min_duration", value: f.min_duration, placeholder: "100ms", size: 7 });
   const since = select([["", "any time"], ...SINCE], f.since, { name: "since" });
+  const pick = pickers(box, await services);
+  if (!ctx.current()) return;
   form.append(
+    field("Search", box.input, "grow search"),
+    field("Service", pick.svc),
+    field("Span", pick.op),
     field("Status", status),
-    field("Span name", name, "grow"),
+    field("Span name", name),
     field("Tags", tag),
     field("Min duration", minDur),
     field("Window", since),
@@ -267,6 +282,7 @@ export async function tracesView(root, ctx) {
       return;
     }
     go("traces", {
+      q: box.input.value.trim(),
       status: status.value,
       name: name.value.trim(),
       tag: tag.value.trim(),
@@ -276,32 +292,52 @@ export async function tracesView(root, ctx) {
     });
   });
 
-  const res = await call("traces", {
-    query: { ...f, tag: f.tag.split(/\s+/).filter(Boolean) },
-  });
+  let res;
+  try {
+    res = await pending;
+  } catch (e) {
+    const qe = queryError(e);
+    if (!qe) throw e;
+    if (!ctx.current()) return;
+    replace(root, h("h1", {}, "Traces"), form, box.error);
+    box.show(qe);
+    return;
+  }
   if (!ctx.current()) return;
   const traces = res.traces || [];
-  const body = traces.map((t) =>
-    h(
-      "tr",
-      { class: t.status === "failed" ? "row-fail" : "" },
-      h("td", { class: "opt" }, timeEl(t.start)),
-      h("td", {}, t.abandoned
-        ? badge("hidden", "ABANDONED", "the root never ended and nothing arrived for a while: its process stopped (killed or crashed)")
-        : statusBadge(t.status === "failed", t.status === "started")),
-      h("td", { class: "name" }, h("a", { href: `#/trace/${t.trace_id}` }, t.name || "(no root span)"),
-        t.app ? h("div", { class: "loc" }, t.app) : null),
-      h("td", { class: "num" }, t.status === "started" ? (t.abandoned ? "abandoned" : "running") : fmtDuration(t.duration_ns)),
-      h("td", { class: "num opt" }, t.spans),
-      h("td", { class: "num" + (t.errors ? " bad" : "") }, t.errors),
-      h("td", { class: "mono opt", title: t.hex }, t.trace_id),
-    ));
+  const count = h("p", { class: "count", "aria-live": "polite" });
+  const tbody = h("tbody", {}, traces.length ? traces.map(traceRow)
+    : h("tr", {}, h("td", { colspan: 7, class: "empty" }, "No trace matches these filters.")));
+  let shown = traces.length;
+  let cursor = res.next_cursor || "";
+  const more = h("button", { type: "button", class: "more" }, "More");
+  const recount = () => {
+    count.textContent = `${shown} trace${shown === 1 ? "" : "s"}, newest first` + (cursor ? " (more below)" : "");
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const page = await call("traces", { query: { ...query, cursor } });
+      if (!ctx.current()) return;
+      const rows = page.traces || [];
+      tbody.append(...rows.map(traceRow));
+      shown += rows.length;
+      cursor = page.next_cursor || "";
+      recount();
+    } catch (e) {
+      more.after(h("p", { class: "err-text" }, "More: " + e.message));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  recount();
   replace(
     root,
     h("h1", {}, "Traces"),
     form,
-    h("p", { class: "count" }, `${traces.length} trace${traces.length === 1 ? "" : "s"}, newest first` +
-      (traces.length >= Number(f.limit) ? ` (the first ${f.limit})` : "")),
+    box.error,
+    count,
     h(
       "div",
       { class: "scroll" },
@@ -316,10 +352,27 @@ export async function tracesView(root, ctx) {
           h("th", { scope: "col", class: "num opt" }, "Spans"),
           h("th", { scope: "col", class: "num" }, "Errors"),
           h("th", { scope: "col", class: "opt" }, "Trace id"))),
-        h("tbody", {}, body.length ? body
-          : h("tr", {}, h("td", { colspan: 7, class: "empty" }, "No trace matches these filters."))),
+        tbody,
       ),
     ),
+    more,
+  );
+}
+
+function traceRow(t) {
+  return h(
+    "tr",
+    { class: t.status === "failed" ? "row-fail" : "", dataset: { trace: t.trace_id } },
+    h("td", { class: "opt" }, timeEl(t.start)),
+    h("td", {}, t.abandoned
+      ? badge("hidden", "ABANDONED", "the root never ended and nothing arrived for a while: its process stopped (killed or crashed)")
+      : statusBadge(t.status === "failed", t.status === "started")),
+    h("td", { class: "name" }, h("a", { href: `#/trace/${t.trace_id}` }, t.name || "(no root span)"),
+      t.app ? h("div", { class: "loc" }, t.app) : null),
+    h("td", { class: "num" }, t.status === "started" ? (t.abandoned ? "abandoned" : "running") : fmtDuration(t.duration_ns)),
+    h("td", { class: "num opt" }, t.spans),
+    h("td", { class: "num" + (t.errors ? " bad" : "") }, t.errors),
+    h("td", { class: "mono opt", title: t.hex }, t.trace_id),
   );
 }
 
