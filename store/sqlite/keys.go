@@ -15,12 +15,9 @@ import (
 // hash, which say nothing of the key itself.
 const KeyIDLen = 12
 
-// KeyInfo describes an API key without its secret.
-type KeyInfo struct {
-	ID        string // KeyIDLen hex characters
-	Namespace string
-	Created   time.Time
-}
+// KeyInfo describes an API key without its secret (its ID has KeyIDLen
+// hex characters).
+type KeyInfo = store.KeyInfo
 
 // KeyID returns the id of key, as ListKeys shows it.
 func KeyID(key string) string {

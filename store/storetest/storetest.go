@@ -52,6 +52,9 @@ func Run(t *testing.T, open Opener) {
 		{"Apps", testApps},
 		{"Retention", testRetention},
 		{"AlertRecords", testAlertRecords},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"KeyLifecycle", testKeyLifecycle},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
