@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
@@ -65,4 +67,14 @@ type Keys interface {
 	// once on every receiver of the database (within half a second);
 	// ErrNotFound when no key matches.
 	RevokeKey(ctx context.Context, keyOrID string) (KeyInfo, error)
+}
+
+// KeyIDLen is the length of a key's id: the first hex characters of its
+// hash, which say nothing of the key itself.
+const KeyIDLen = 12
+
+// KeyID returns the id of key, as ListKeys shows it.
+func KeyID(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:KeyIDLen/2])
 }
