@@ -140,7 +140,9 @@ func TestKeysOfSession(t *testing.T) {
 		t.Fatalf("POST /v1/spans with the new key = %d %s; want 202", status, body)
 	}
 	status, body = e.do("GET", "/v1/keys", "", nil, "Cookie", cookie)
-	var list struct{ Keys []struct{ ID, Namespace, Key string } }
+	var list struct {
+		Keys []struct{ ID, Namespace, Key string }
+	}
 	if err := json.Unmarshal([]byte(body), &list); status != 200 || err != nil {
 		t.Fatalf("GET /v1/keys = %d %s", status, body)
 	}
