@@ -121,6 +121,15 @@ func (a *Auth) callback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	// A session this browser had ends: each sign-in gets a new token, so
+	// a token known before the sign-in is worth nothing after it.
+	if c, err := r.Cookie(a.cookieName(sessionCookie)); err == nil && c.Value != "" {
+		if err := a.users.EndSession(r.Context(), c.Value); err != nil {
+			a.fail(w, err)
+			return
+		}
+		a.members.Delete(hashOf(c.Value))
+	}
 	token, err := a.users.CreateSession(r.Context(), email, time.Now().Add(a.cfg.SessionTTL))
 	if err != nil {
 		a.fail(w, err)

@@ -37,6 +37,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -111,6 +112,29 @@ type Auth struct {
 	provider *oidc.Provider // found at the first sign-in, then kept
 
 	members sync.Map // [32]byte token hash -> memberEntry
+	// stored counts the entries stored in members, so that every
+	// sweepEvery-th store sweeps out the stale ones.
+	stored atomic.Int64
+}
+
+// sweepEvery is how many sessions are looked up between two sweeps of the
+// stale entries of Auth.members: the cache stays about as large as the
+// sessions in use in the last memberTTL.
+const sweepEvery = 1024
+
+// sweep deletes the stale entries of the members cache, every sweepEvery
+// calls.
+func (a *Auth) sweep() {
+	if a.stored.Add(1)%sweepEvery != 0 {
+		return
+	}
+	now := time.Now()
+	a.members.Range(func(k, v any) bool {
+		if now.After(v.(memberEntry).until) {
+			a.members.Delete(k)
+		}
+		return true
+	})
 }
 
 type memberEntry struct {
@@ -308,6 +332,7 @@ func (a *Auth) member(ctx context.Context, token string) (*Member, error) {
 		}
 		e = memberEntry{email: email, user: u, until: time.Now().Add(memberTTL)}
 		a.members.Store(hash, e)
+		a.sweep()
 	}
 	return &Member{Email: e.email, Namespace: e.user.LastNamespace, Namespaces: e.user.Namespaces,
 		LastAccess: e.user.LastAccess, CSRF: csrfToken(token), token: token}, nil

@@ -372,3 +372,24 @@ func TestNewRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInAgainEndsTheOldSession: a browser that signs in again gets a
+// new session, and the token it had before is refused.
+func TestSignInAgainEndsTheOldSession(t *testing.T) {
+	p := newProvider(t)
+	a, _ := newAuth(t, p, "http://127.0.0.1:7070", nil)
+	flow, code, state := start(t, a, p, "")
+	first := cookieOf(callback(a, "?code="+code+"&state="+state, flow).Result(), "spantree_session")
+	flow, code, state = start(t, a, p, "")
+	second := cookieOf(callback(a, "?code="+code+"&state="+state, flow, first).Result(), "spantree_session")
+	if first == nil || second == nil || first.Value == second.Value {
+		t.Fatalf("sessions %v and %v; want two different ones", first, second)
+	}
+	for c, want := range map[*http.Cookie]error{first: ErrSessionEnded, second: nil} {
+		req := httptest.NewRequest("GET", "/v1/traces", nil)
+		req.AddCookie(c)
+		if _, err := a.Member(req); err != want {
+			t.Errorf("Member(%s...) error = %v; want %v", c.Value[:8], err, want)
+		}
+	}
+}
