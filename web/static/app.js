@@ -174,7 +174,8 @@ async function setup() {
   $("sign-out").addEventListener("click", async () => {
     await signOut();
     showUser();
-    render();
+    await render();
+    showKeyPanel("Signed out. Sign in again, or enter an API key.");
   });
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
