@@ -176,7 +176,12 @@ func New(cfg Config, users store.Users) (*Auth, error) {
 	if err != nil || (pub.Scheme != "https" && pub.Scheme != "http") || pub.Host == "" || (pub.Path != "" && pub.Path != "/") || pub.RawQuery != "" {
 		return nil, fmt.Errorf("public URL: want http(s)://HOST[:PORT] where browsers reach the receiver, not %q", cfg.PublicURL)
 	}
-	pub.Path = ""
+	// The origin as browsers send it in Origin: the host in lower case,
+	// without the scheme's default port.
+	pub.Path, pub.Host = "", strings.ToLower(pub.Host)
+	if p := pub.Port(); (pub.Scheme == "https" && p == "443") || (pub.Scheme == "http" && p == "80") {
+		pub.Host = pub.Hostname()
+	}
 	domains := make(map[string]string, len(cfg.Domains))
 	for d, ns := range cfg.Domains {
 		if d == "" || strings.Contains(d, "@") || ns == "" {

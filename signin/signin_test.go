@@ -324,6 +324,23 @@ func TestSecureCookies(t *testing.T) {
 	}
 }
 
+// TestPublicOrigin: the public URL is compared with Origin as browsers
+// write it, so a default port or capitals in it do not refuse every change.
+func TestPublicOrigin(t *testing.T) {
+	p := newProvider(t)
+	for public, want := range map[string]string{
+		"https://Spantree.Example.com:443/": "https://spantree.example.com",
+		"http://127.0.0.1:80":               "http://127.0.0.1",
+		"http://127.0.0.1:7070":             "http://127.0.0.1:7070",
+		"https://spantree.example.com:8443": "https://spantree.example.com:8443",
+	} {
+		a, _ := newAuth(t, p, public, nil)
+		if got := a.RedirectURL(); got != want+CallbackPath {
+			t.Errorf("public URL %s: RedirectURL = %q; want %q", public, got, want+CallbackPath)
+		}
+	}
+}
+
 func TestReturnPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/ui/#/keys":           "/ui/#/keys",
