@@ -140,6 +140,14 @@ func TestSignInHydra(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("an answer for no sign-in of this browser is refused", func(t *testing.T) {
+		b.t = t
+		b.do(chromedp.Navigate(public + "/auth/callback?code=forged&state=forged"))
+		b.waitText("#reason", "no sign-in is under way in this browser")
+		b.do(chromedp.Navigate(ui))
+		b.waitText("#user-email", "ann@example.com") // the session it had is untouched
+	})
+
 	t.Run("a call without the CSRF token is refused", func(t *testing.T) {
 		b.t = t
 		got := eval[int](b, `fetch("../v1/keys", {method: "POST", credentials: "same-origin"}).then((r) => r.status)`)
