@@ -35,6 +35,11 @@ var routes = []route{
 	{"POST /v1/alerts/rules", keyed((*server).setAlertRule)},
 	{"DELETE /v1/alerts/rules/{id}", keyed((*server).deleteAlertRule)},
 	{"GET /v1/alerts", keyed((*server).alertList)},
+	{"GET /v1/me", signedIn((*server).me)},
+	{"PUT /v1/me", signedIn((*server).setMe)},
+	{"GET /v1/keys", signedIn((*server).keyList)},
+	{"POST /v1/keys", signedIn((*server).createKey)},
+	{"DELETE /v1/keys/{id}", signedIn((*server).revokeKey)},
 }
 
 // Routes returns the endpoints of the HTTP API as "METHOD /path" patterns

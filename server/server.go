@@ -32,6 +32,7 @@ import (
 
 	"github.com/spantree/spantree/alert"
 	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/signin"
 	"github.com/spantree/spantree/store"
 	"github.com/spantree/spantree/wire"
 )
@@ -55,6 +56,11 @@ type Options struct {
 	// Alerts is the alert engine behind /v1/alerts (nil: those routes
 	// answer 404); its series join the receiver's own on /metrics.
 	Alerts *alert.Engine
+	// SignIn lets the web view's signed-in users call the API with their
+	// session cookie instead of a key, and serves /v1/me and /v1/keys
+	// (nil: keys only, and those routes answer 404). A request with
+	// X-API-Key is checked against the keys whatever its cookies.
+	SignIn *signin.Auth
 }
 
 const (
@@ -93,7 +99,21 @@ type p99Entry struct {
 func New(st store.Store, opts Options) http.Handler {
 	s := newServer(st, opts)
 	s.ns = func(r *http.Request) (string, error) {
-		return st.Authenticate(r.Context(), r.Header.Get("X-API-Key"))
+		key := r.Header.Get("X-API-Key")
+		if key != "" || opts.SignIn == nil {
+			return st.Authenticate(r.Context(), key)
+		}
+		m, err := opts.SignIn.Member(r)
+		if errors.Is(err, signin.ErrNoSession) {
+			return "", store.ErrUnauthorized // as for a program without a key
+		}
+		if err != nil {
+			return "", err
+		}
+		if m.Namespace == "" {
+			return "", signin.ErrNoNamespace
+		}
+		return m.Namespace, nil
 	}
 	return s
 }
@@ -185,6 +205,10 @@ func (s *server) errorStatus(r *http.Request, err error) (int, string) {
 		return he.status, he.msg
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", mbe.Limit)
+	case errors.Is(err, signin.ErrNoSession), errors.Is(err, signin.ErrSessionEnded):
+		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, signin.ErrCSRF), errors.Is(err, signin.ErrNoNamespace):
+		return http.StatusForbidden, err.Error()
 	case errors.Is(err, store.ErrUnauthorized):
 		return http.StatusUnauthorized, "X-API-Key: missing or unknown API key"
 	case errors.Is(err, store.ErrNotFound):

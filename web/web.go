@@ -1,7 +1,8 @@
 // Package web is the browser view of spantree: a single page, plain
 // JavaScript and CSS embedded in the binary (no build step, no CDN), that
 // reads the receiver's JSON API (docs/architecture.md, "HTTP API") with the
-// API key the user types once.
+// API key the user types once, or, on a receiver that signs people in
+// (package signin), with the user's session cookie and CSRF token.
 //
 // [Handler] serves the page under whatever prefix it is mounted at. The page
 // finds the API at "../v1/" relative to itself, so it works mounted at the
@@ -13,7 +14,9 @@
 // The page shows the dashboard (GET /v1/dashboard), trace lists
 // (GET /v1/traces), one trace as a waterfall (GET /v1/traces/{id}), the
 // error groups with their triage (GET /v1/errors, PUT /v1/errors/{fp}) and
-// the health report (GET /v1/health). Views are addressed by the URL
+// the health report (GET /v1/health), and for a signed-in user the keys of
+// the namespace (GET, POST /v1/keys, DELETE /v1/keys/{id}) and a switch of
+// namespace (PUT /v1/me). Views are addressed by the URL
 // fragment (#/trace/ID), so links to them can be shared.
 package web
 

@@ -27,6 +27,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	keep := retainFlag(defaultRetain)
 	fs.Var(&keep, "retain", "delete traces, spans and rollups older than `AGE` (14d, 36h; 0 keeps everything)")
 	alerts := addAlertFlags(fs)
+	signins := addSigninFlags(fs)
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
@@ -36,6 +37,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if err := alerts.check(); err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 2
+	}
+	if err := signins.check(); err != nil {
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
 		return 2
 	}
@@ -66,7 +71,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	if nss, err := st.Namespaces(ctx); err == nil && len(nss) == 0 {
+	auth, err := signins.auth(st, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "spantree serve: %v\n", err)
+		return 1
+	}
+	if nss, err := st.Namespaces(ctx); err == nil && len(nss) == 0 && auth == nil {
 		fmt.Fprintf(stderr, "spantree serve: no API keys yet; make one with: spantree key create -db %s NAMESPACE\n", shown)
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -87,9 +97,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		stop() // the server may have failed: ctx is not done yet
 		stopAlerts()
 	}()
-	// The API, and the web view at /ui/ (it asks for the API key once).
+	// The API, and the web view at /ui/ (it asks for the API key once, or
+	// signs people in).
 	mux := http.NewServeMux()
-	mux.Handle("/", server.New(st, server.Options{Log: logger, Alerts: en}))
+	mux.Handle("/", server.New(st, server.Options{Log: logger, Alerts: en, SignIn: auth}))
+	if auth != nil {
+		mux.Handle("/auth/", auth.Handler())
+		fmt.Fprintf(stderr, "spantree serve: sign-in at %s (redirect URL %s)\n", signins.issuer, auth.RedirectURL())
+	}
 	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	srv := server.NewHTTPServer(mux, server.DefaultTimeouts, logger)

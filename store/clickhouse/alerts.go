@@ -39,7 +39,7 @@ func (s *Store) SaveAlertRecords(ctx context.Context, put, del []store.AlertReco
 	if len(put) == 0 && len(del) == 0 {
 		return nil
 	}
-	ver := s.nextAlertVer()
+	ver := s.nextVer()
 	rows := make([][]any, 0, len(put)+len(del))
 	for _, r := range del {
 		rows = append(rows, []any{r.Namespace, r.Kind, r.Key, "", uint8(1), ver})
@@ -53,12 +53,12 @@ func (s *Store) SaveAlertRecords(ctx context.Context, put, del []store.AlertReco
 	return nil
 }
 
-// nextAlertVer is the time now in unix ns, or one more than the last.
-func (s *Store) nextAlertVer() int64 {
+// nextVer is the time now in unix ns, or one more than the last.
+func (s *Store) nextVer() int64 {
 	for {
-		last := s.alertVer.Load()
+		last := s.lastVer.Load()
 		v := max(time.Now().UnixNano(), last+1)
-		if s.alertVer.CompareAndSwap(last, v) {
+		if s.lastVer.CompareAndSwap(last, v) {
 			return v
 		}
 	}

@@ -177,9 +177,10 @@ type Store struct {
 	// procs holds procKey -> struct{}: processes known to be in the
 	// processes table.
 	procs sync.Map
-	// alertVer is the updated of the last alert records saved: each save
-	// takes a later one, even with a clock that did not move.
-	alertVer atomic.Int64
+	// lastVer is the version of the last row written of a record that
+	// changes (alert records, users, sessions): each write takes a later
+	// one, even with a clock that did not move.
+	lastVer atomic.Int64
 
 	reqs  chan *ingestReq
 	quit  chan struct{}

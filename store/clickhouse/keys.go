@@ -97,12 +97,9 @@ func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// KeyInfo describes an API key without its secret.
-type KeyInfo struct {
-	ID        string // KeyIDLen hex characters
-	Namespace string
-	Created   time.Time
-}
+// KeyInfo describes an API key without its secret (its ID has KeyIDLen
+// hex characters).
+type KeyInfo = store.KeyInfo
 
 // ListKeys lists the keys not revoked of namespace (all when empty),
 // oldest first; it returns store.ErrNotFound for a namespace that does not

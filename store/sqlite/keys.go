@@ -11,22 +11,15 @@ import (
 	"github.com/spantree/spantree/store"
 )
 
-// KeyIDLen is the length of a key's id: the first hex characters of its
-// hash, which say nothing of the key itself.
-const KeyIDLen = 12
+// KeyIDLen is the length of a key's id (store.KeyIDLen).
+const KeyIDLen = store.KeyIDLen
 
-// KeyInfo describes an API key without its secret.
-type KeyInfo struct {
-	ID        string // KeyIDLen hex characters
-	Namespace string
-	Created   time.Time
-}
+// KeyInfo describes an API key without its secret (its ID has KeyIDLen
+// hex characters).
+type KeyInfo = store.KeyInfo
 
-// KeyID returns the id of key, as ListKeys shows it.
-func KeyID(key string) string {
-	h := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(h[:KeyIDLen/2])
-}
+// KeyID returns the id of key, as ListKeys shows it (store.KeyID).
+func KeyID(key string) string { return store.KeyID(key) }
 
 // ListKeys lists the API keys of namespace (all namespaces when empty),
 // oldest first; it returns store.ErrNotFound for a namespace that does not

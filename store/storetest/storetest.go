@@ -57,6 +57,9 @@ func Run(t *testing.T, open Opener) {
 		{"AlertRecords", testAlertRecords},
 		{"Series", testSeries},
 		{"WindowOfHours", testWindow},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"KeyLifecycle", testKeyLifecycle},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })

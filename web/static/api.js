@@ -19,7 +19,69 @@ export const ENDPOINTS = {
   alertRules: "GET /v1/alerts/rules",
   setAlertRule: "POST /v1/alerts/rules",
   deleteAlertRule: "DELETE /v1/alerts/rules/{id}",
+  me: "GET /v1/me",
+  setMe: "PUT /v1/me",
+  keys: "GET /v1/keys",
+  createKey: "POST /v1/keys",
+  revokeKey: "DELETE /v1/keys/{id}",
 };
+
+// The sign-in routes of the receiver (package signin), next to the API:
+// pages the browser goes to, not JSON endpoints.
+const SIGN_IN = "../auth/login";
+const SIGN_OUT = "../auth/logout";
+
+// session is the signed-in user (GET /v1/me) when the page works with a
+// session cookie instead of an API key; null otherwise.
+let session = null;
+
+export function currentSession() {
+  return session;
+}
+
+// signInAvailable is set once GET /v1/me said the receiver signs people in.
+let signInAvailable = false;
+
+export function canSignIn() {
+  return signInAvailable;
+}
+
+// loadSession asks the receiver who the session cookie stands for: the
+// user (and the page then sends no API key), or null when nobody is signed
+// in. It also learns whether the receiver signs people in at all (404: keys
+// only).
+export async function loadSession() {
+  let res;
+  try {
+    res = await fetch(apiURL(ENDPOINTS.me.split(" ")[1]), { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" });
+  } catch {
+    return null; // the first API call says what is wrong
+  }
+  signInAvailable = res.status !== 404;
+  session = res.ok ? await res.json() : null;
+  return session;
+}
+
+// setSession replaces the user after PUT /v1/me.
+export function setSession(me) {
+  session = me;
+}
+
+// signInURL is where the sign-in starts; the browser comes back to the
+// page's current view.
+export function signInURL() {
+  const u = new URL(SIGN_IN, document.baseURI);
+  u.searchParams.set("return", location.pathname + location.hash);
+  return u.toString();
+}
+
+// signOut ends the session.
+export async function signOut() {
+  const headers = {};
+  if (session) headers["X-CSRF-Token"] = session.csrf_token;
+  session = null;
+  await fetch(new URL(SIGN_OUT, document.baseURI), { method: "POST", headers, credentials: "same-origin" });
+}
 
 const KEY_STORAGE = "spantree.apiKey";
 
@@ -85,9 +147,15 @@ export async function call(endpoint, { params = {}, query, body } = {}) {
   });
   const url = apiURL(path, query);
   const headers = { Accept: "application/json" };
-  const key = currentKey();
-  if (key) headers["X-API-Key"] = key;
-  const init = { method, headers, cache: "no-store" };
+  if (session) {
+    // The session cookie goes by itself; what changes something carries
+    // the session's CSRF token.
+    if (method !== "GET") headers["X-CSRF-Token"] = session.csrf_token;
+  } else {
+    const key = currentKey();
+    if (key) headers["X-API-Key"] = key;
+  }
+  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

@@ -1,7 +1,8 @@
-// app.js: the page shell: routing on the URL fragment, the API key prompt,
-// messages, and the find-a-trace box. The views live in their own modules.
+// app.js: the page shell: routing on the URL fragment, the API key prompt
+// or the sign-in, the signed-in user's namespace, messages, and the
+// find-a-trace box. The views live in their own modules.
 
-import { APIError, getKey, setKey } from "./api.js";
+import { APIError, call, canSignIn, currentSession, getKey, loadSession, setKey, setSession, signInURL, signOut } from "./api.js";
 import { h, isTraceID, replace } from "./dom.js";
 import { dashboardView, healthView, tracesView } from "./lists.js";
 import { traceView } from "./trace.js";
@@ -10,6 +11,7 @@ import { slowView } from "./slow.js";
 import { compareView } from "./compare.js";
 import { alertsView } from "./alerts.js";
 import { appView } from "./charts.js";
+import { keysView } from "./keys.js";
 
 const routes = {
   dashboard: dashboardView,
@@ -21,6 +23,7 @@ const routes = {
   compare: compareView,
   alerts: alertsView,
   app: appView,
+  keys: keysView,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -72,10 +75,13 @@ export function clearMessage() {
   showMessage("");
 }
 
-// showKeyPanel asks for the API key, saying why.
+// showKeyPanel asks for the API key, saying why, or offers to sign in when
+// the receiver signs people in.
 function showKeyPanel(reason) {
   const panel = $("key-panel");
   $("key-reason").textContent = reason;
+  $("sign-in-box").hidden = !canSignIn();
+  $("sign-in").href = signInURL();
   $("key-input").value = "";
   $("key-cancel").hidden = !getKey();
   panel.hidden = false;
@@ -87,9 +93,15 @@ function showKeyPanel(reason) {
 export function failed(root, err) {
   let text;
   if (err instanceof APIError && err.status === 401) {
+    if (currentSession()) {
+      setSession(null); // the session ended: sign in again
+      showUser();
+    }
     text = getKey()
       ? `The receiver rejected the API key: ${err.message}. Enter a valid key.`
-      : "This receiver needs an API key.";
+      : canSignIn()
+        ? "Sign in to see this receiver's traces."
+        : "This receiver needs an API key.";
     showKeyPanel(text);
   } else if (err instanceof APIError && err.status === 0) {
     text = err.message;
@@ -134,7 +146,39 @@ export async function render() {
   }
 }
 
-function setup() {
+// showUser shows who is signed in and the namespace they work in, with the
+// other namespaces to switch to; or the API key button when nobody is.
+function showUser() {
+  const me = currentSession();
+  $("user").hidden = !me;
+  $("keys-nav").hidden = !me;
+  $("key-button").hidden = !!me;
+  if (!me) return;
+  $("user-email").textContent = me.email;
+  const sel = $("ns-select");
+  sel.replaceChildren(...(me.namespaces || []).map((ns) => h("option", { value: ns }, ns)));
+  sel.value = me.namespace;
+  sel.disabled = (me.namespaces || []).length < 2;
+}
+
+async function setup() {
+  await loadSession();
+  showUser();
+  $("ns-select").addEventListener("change", async (e) => {
+    try {
+      setSession(await call("setMe", { body: { namespace: e.target.value } }));
+      showUser();
+      render();
+    } catch (err) {
+      failed(null, err);
+    }
+  });
+  $("sign-out").addEventListener("click", async () => {
+    await signOut();
+    showUser();
+    await render();
+    showKeyPanel("Signed out. Sign in again, or enter an API key.");
+  });
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const key = $("key-input").value.trim();
