@@ -29,8 +29,20 @@ type Pruner interface {
 	Prune(ctx context.Context, cutoff time.Time) (int, error)
 }
 
-// Run runs every case against stores that open makes.
-func Run(t *testing.T, open Opener) {
+// PairOpener opens two stores on one new, empty database, as two receivers
+// (or processes) sharing it would, both closed when the test ends.
+type PairOpener func(t *testing.T) (store.Store, store.Store)
+
+// Run runs every case against stores that open makes. The cases of
+// several stores on one database use pair when it is given, else two
+// callers of one store.
+func Run(t *testing.T, open Opener, pair ...PairOpener) {
+	if len(pair) == 0 {
+		pair = []PairOpener{func(t *testing.T) (store.Store, store.Store) {
+			st := open(t)
+			return st, st
+		}}
+	}
 	cases := []struct {
 		name string
 		fn   func(*testing.T, Opener)
@@ -56,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
+	t.Run("RunNumbers", func(t *testing.T) { testRunNumbers(t, pair[0]) })
 }
 
 // t0 is the start of the spans of most cases: a fixed time, far enough in
