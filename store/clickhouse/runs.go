@@ -1,0 +1,187 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+)
+
+// Run numbers on ClickHouse (issue 19). With no transaction, no atomic
+// counter and several receivers writing one database, a counter that
+// receivers increment could give one number twice or skip one. Instead a
+// trace's number is computed when it is read: its rank, from 1, among the
+// traces of its run key ordered by when their root was first stored (min
+// first in run_roots, ties by trace id). A rank is unique and leaves no gap
+// by construction, whatever the receivers do at once. What can move a rank
+// is a trace whose root is stored with an earlier time than a trace already
+// ranked: so a trace is ranked only once its time is RunSettle old, and a
+// receiver takes the time right before its insert of run_roots and gives
+// that insert RunSettle to complete. Ranks are final when receivers' clocks
+// agree within RunSettle less the insert's time; run_roots is never pruned,
+// so retention renumbers nothing.
+
+// runRows returns the rows (ns, key, trace) of run_roots of prep: one per
+// trace that a batch carried a span without a parent of, keyed by that
+// batch's tags.
+func runRows(ns string, prep []prepBatch) [][]any {
+	var out [][]any
+	seen := map[[16]byte]bool{}
+	for i := range prep {
+		pb := &prep[i]
+		for j := range pb.b.Spans {
+			p := pb.rows[j].payload
+			if pb.b.Spans[j].ParentID.IsZero() && !seen[p] {
+				seen[p] = true
+				out = append(out, []any{ns, pb.process, string(p[:])})
+			}
+		}
+	}
+	return out
+}
+
+// insertRuns inserts rows (ns, key, trace) into run_roots, stamped with the
+// time now, within RunSettle (see above).
+func (s *Store) insertRuns(ctx context.Context, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	first := time.Now().UnixNano()
+	ver := uint64(1)<<63 - uint64(first) // the earliest copy wins merges
+	full := make([][]any, len(rows))
+	for i, r := range rows {
+		full[i] = append(r[:3:3], first, ver)
+	}
+	if s.cfg.RunSettle > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RunSettle)
+		defer cancel()
+	}
+	return s.insert(ctx, "run_roots", "ns, key, trace, first, ver", full)
+}
+
+// runOf is what run_roots says of one trace.
+type runOf struct {
+	key   uint64
+	first int64
+}
+
+// runs returns the run numbers of the traces (payloads) of namespace that
+// have one: settled, with a root stored.
+func (s *Store) runs(ctx context.Context, namespace string, payloads []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(payloads) == 0 {
+		return out, nil
+	}
+	cut := time.Now().Add(-s.cfg.RunSettle).UnixNano()
+	args := []any{namespace}
+	for _, p := range payloads {
+		args = append(args, p)
+	}
+	args = append(args, cut)
+	rows, err := s.conn.Query(ctx, `SELECT trace, argMin(key, first), min(first) AS f FROM run_roots
+		WHERE ns = ? AND trace IN (`+placeholders(len(payloads))+`) GROUP BY trace HAVING f <= ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("run numbers: %w", classify(err))
+	}
+	byKey := map[uint64][]string{}
+	of := map[string]runOf{}
+	for rows.Next() {
+		var trace string
+		var r runOf
+		if err := rows.Scan(&trace, &r.key, &r.first); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("run numbers: %w", classify(err))
+		}
+		of[trace] = r
+		byKey[r.key] = append(byKey[r.key], trace)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("run numbers: %w", classify(err))
+	}
+	// One query per key (a list holds a few), counting the traces of the
+	// key before each of its traces.
+	for key, traces := range byKey {
+		var cols strings.Builder
+		args := []any{}
+		for i, tr := range traces {
+			if i > 0 {
+				cols.WriteString(", ")
+			}
+			cols.WriteString(`countIf(f < ? OR (f = ? AND trace < ?))`)
+			args = append(args, of[tr].first, of[tr].first, tr)
+		}
+		args = append(args, namespace, key)
+		counts := make([]any, len(traces))
+		ns := make([]uint64, len(traces))
+		for i := range ns {
+			counts[i] = &ns[i]
+		}
+		err := s.conn.QueryRow(ctx, `SELECT `+cols.String()+` FROM
+			(SELECT trace, min(first) AS f FROM run_roots WHERE ns = ? AND key = ? GROUP BY trace)`, args...).Scan(counts...)
+		if err != nil {
+			return nil, fmt.Errorf("run numbers: %w", classify(err))
+		}
+		for i, tr := range traces {
+			out[tr] = int64(ns[i]) + 1
+		}
+	}
+	return out, nil
+}
+
+// tracesOfRun returns the payloads of the traces of namespace whose run
+// number is run, at most one per run key.
+func (s *Store) tracesOfRun(ctx context.Context, namespace string, run int64) ([]string, error) {
+	cut := time.Now().Add(-s.cfg.RunSettle).UnixNano()
+	rows, err := s.conn.Query(ctx, `SELECT key, trace FROM
+		(SELECT key, trace, min(first) AS f FROM run_roots WHERE ns = ? GROUP BY key, trace HAVING f <= ?)
+		ORDER BY key, f, trace LIMIT ? BY key`, namespace, cut, uint64(run))
+	if err != nil {
+		return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
+	}
+	defer rows.Close()
+	n := map[uint64]int64{}
+	var out []string
+	for rows.Next() {
+		var key uint64
+		var trace string
+		if err := rows.Scan(&key, &trace); err != nil {
+			return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
+		}
+		if n[key]++; n[key] == run {
+			out = append(out, trace)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
+	}
+	return out, nil
+}
+
+// setRuns fills in the run numbers of list.
+func (s *Store) setRuns(ctx context.Context, namespace string, list []store.TraceSummary) error {
+	payloads := make([]string, len(list))
+	for i := range list {
+		p := list[i].TraceID.Payload()
+		payloads[i] = string(p[:])
+	}
+	runs, err := s.runs(ctx, namespace, payloads)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Run = runs[payloads[i]]
+	}
+	return nil
+}
+
+// runOfTrace returns the run number of the trace id, 0 if it has none.
+func (s *Store) runOfTrace(ctx context.Context, namespace string, id spantree.TraceID) (int64, error) {
+	p := id.Payload()
+	runs, err := s.runs(ctx, namespace, []string{string(p[:])})
+	return runs[string(p[:])], err
+}

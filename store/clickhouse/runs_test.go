@@ -1,0 +1,81 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	spantree "github.com/spantree/spantree/runtime"
+	"github.com/spantree/spantree/store"
+	"github.com/spantree/spantree/store/clickhouse"
+	"github.com/spantree/spantree/store/clickhouse/chtest"
+)
+
+// TestRunSettle: on ClickHouse a trace is numbered once its root has been
+// stored for run_settle, not before (docs/receiver.md#run-numbers); until
+// then it has no number, and the search by number does not find it.
+func TestRunSettle(t *testing.T) {
+	srv := chtest.Start(t)
+	st := openFresh(t, srv, "run_settle=3s")
+	t0 := time.Now().Add(-time.Minute)
+	tr := spantree.TraceIDFromW3C([16]byte{0x60, 1}, t0)
+	root := spantree.SpanData{TraceID: tr, SpanID: spantree.SpanID{1}, Name: "main", Location: "main.go:1",
+		Start: t0, End: t0.Add(time.Millisecond), Status: spantree.StatusSucceeded}
+	stored := time.Now()
+	if _, err := st.Ingest(context.Background(), "acme", []spantree.Batch{{Tags: map[string]string{"service": "shop"}, Spans: []spantree.SpanData{root}}}); err != nil {
+		t.Fatal(err)
+	}
+	run := func() (listed, found int64, n int) {
+		t.Helper()
+		list, err := st.Traces(context.Background(), "acme", store.TraceQuery{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("Traces = %v, %v; want the trace", list, err)
+		}
+		byRun, err := st.Traces(context.Background(), "acme", store.TraceQuery{Run: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Trace(context.Background(), "acme", tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list[0].Run, got.Run, len(byRun)
+	}
+	if listed, found, n := run(); time.Since(stored) < 3*time.Second && (listed != 0 || found != 0 || n != 0) {
+		t.Errorf("before run_settle: run %d listed, %d in the trace, %d traces of run 1; want none", listed, found, n)
+	}
+	time.Sleep(time.Until(stored.Add(3 * time.Second)))
+	if listed, found, n := run(); listed != 1 || found != 1 || n != 1 {
+		t.Errorf("after run_settle: run %d listed, %d in the trace, %d traces of run 1; want 1, 1, 1", listed, found, n)
+	}
+}
+
+// TestParseRunSettle: the run_settle option, its default and its bounds.
+func TestParseRunSettle(t *testing.T) {
+	for _, tt := range []struct {
+		url  string
+		want time.Duration
+		bad  bool
+	}{
+		{url: "clickhouse://h:9000/db", want: clickhouse.DefaultRunSettle},
+		{url: "clickhouse://h:9000/db?run_settle=0s", want: 0},
+		{url: "clickhouse://h:9000/db?run_settle=30s", want: 30 * time.Second},
+		{url: "clickhouse://h:9000/db?run_settle=-1s", bad: true},
+		{url: "clickhouse://h:9000/db?run_settle=2h", bad: true},
+		{url: "clickhouse://h:9000/db?run_settle=soon", bad: true},
+	} {
+		c, err := clickhouse.ParseURL(tt.url)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParseURL(%q) = %v; want an error", tt.url, c.RunSettle)
+			}
+			continue
+		}
+		if err != nil || c.RunSettle != tt.want {
+			t.Errorf("ParseURL(%q) = %v, %v; want %v", tt.url, c.RunSettle, err, tt.want)
+		}
+		if again, err := clickhouse.ParseURL(c.String()); err != nil || again.RunSettle != tt.want {
+			t.Errorf("ParseURL(%q) = %v, %v; want %v", c.String(), again.RunSettle, err, tt.want)
+		}
+	}
+}
