@@ -203,6 +203,9 @@ func (c *Client) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceS
 	if q.MinDuration > 0 {
 		v.Set("min_duration", q.MinDuration.String())
 	}
+	if q.Run > 0 {
+		v.Set("run", strconv.FormatInt(q.Run, 10))
+	}
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
 	}

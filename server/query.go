@@ -113,6 +113,13 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 		}
 		tq.MinDuration = d
 	}
+	if v := q.Get("run"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return badRequest("run", "want a run number from 1, got %.20q", v)
+		}
+		tq.Run = n
+	}
 	var err error
 	if tq.Since, err = since(r, time.Now(), 0); err != nil {
 		return err

@@ -1,8 +1,10 @@
 package clickhouse
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,9 +28,13 @@ import (
 
 // runRows returns the rows (ns, key, trace) of run_roots of prep: one per
 // trace that a batch carried a span without a parent of, keyed by that
-// batch's tags.
+// batch's tags, in the order the roots started (ties by trace).
 func runRows(ns string, prep []prepBatch) [][]any {
-	var out [][]any
+	type root struct {
+		start int64
+		row   []any
+	}
+	var roots []root
 	seen := map[[16]byte]bool{}
 	for i := range prep {
 		pb := &prep[i]
@@ -36,23 +42,35 @@ func runRows(ns string, prep []prepBatch) [][]any {
 			p := pb.rows[j].payload
 			if pb.b.Spans[j].ParentID.IsZero() && !seen[p] {
 				seen[p] = true
-				out = append(out, []any{ns, pb.process, string(p[:])})
+				roots = append(roots, root{pb.b.Spans[j].Start.UnixNano(), []any{ns, pb.process, string(p[:])}})
 			}
 		}
+	}
+	slices.SortFunc(roots, func(a, b root) int {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.row[2].(string), b.row[2].(string))
+	})
+	out := make([][]any, len(roots))
+	for i, r := range roots {
+		out[i] = r.row
 	}
 	return out
 }
 
 // insertRuns inserts rows (ns, key, trace) into run_roots, stamped with the
-// time now, within RunSettle (see above).
+// time now, a nanosecond apart in their order, within RunSettle (see
+// above).
 func (s *Store) insertRuns(ctx context.Context, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	first := time.Now().UnixNano()
-	ver := uint64(1)<<63 - uint64(first) // the earliest copy wins merges
+	now := time.Now().UnixNano()
 	full := make([][]any, len(rows))
 	for i, r := range rows {
+		first := now + int64(i)
+		ver := uint64(1)<<63 - uint64(first) // the earliest copy wins merges
 		full[i] = append(r[:3:3], first, ver)
 	}
 	if s.cfg.RunSettle > 0 {

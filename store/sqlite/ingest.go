@@ -1,12 +1,14 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,7 +348,20 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp, fold: s.Fold})
 	}
 	stored := time.Now().UnixNano() // the trace's update time (store.AbandonAfter)
-	for payload, s := range roots {
+	// In the order the roots started, so that the run numbers of a batch's
+	// traces follow it.
+	order := make([][16]byte, 0, len(roots))
+	for payload := range roots {
+		order = append(order, payload)
+	}
+	slices.SortFunc(order, func(a, b [16]byte) int {
+		if c := roots[a].Start.Compare(roots[b].Start); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[:], b[:])
+	})
+	for _, payload := range order {
+		s := roots[payload]
 		var dur int64
 		if s.Status != spantree.StatusStarted {
 			dur = int64(s.End.Sub(s.Start))
