@@ -3,7 +3,8 @@
 import { call } from "./api.js";
 import { go, setQuery } from "./app.js";
 import {
-  SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, select, timeEl, toggle, verdictBadge,
+  SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, runLabel, runTerms, select, timeEl, toggle,
+  verdictBadge,
 } from "./dom.js";
 
 const DEFAULT_SLOW = "100ms";
@@ -247,7 +248,8 @@ export async function tracesView(root, ctx) {
   const status = select([["", "any"], ["failed", "failed"], ["succeeded", "succeeded"], ["started", "running"]],
     f.status, { name: "status" });
   const name = h("input", { name: "name", value: f.name, placeholder: "any span name" });
-  const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v k2:v2", size: 12 });
+  const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v shop#142", size: 12,
+    title: "tags k:v, all of which must match; run:142 or shop#142 for a run number" });
   const minDur = h("input", { name: "min_duration", value: f.min_duration, placeholder: "100ms", size: 7 });
   const since = select([["", "any time"], ...SINCE], f.since, { name: "since" });
   form.append(
@@ -275,8 +277,9 @@ export async function tracesView(root, ctx) {
     });
   });
 
+  const terms = runTerms(f.tag.split(/\s+/).filter(Boolean));
   const res = await call("traces", {
-    query: { ...f, tag: f.tag.split(/\s+/).filter(Boolean) },
+    query: { ...f, tag: terms.rest, run: terms.run },
   });
   if (!ctx.current()) return;
   const traces = res.traces || [];
@@ -289,7 +292,7 @@ export async function tracesView(root, ctx) {
         ? badge("hidden", "ABANDONED", "the root never ended and nothing arrived for a while: its process stopped (killed or crashed)")
         : statusBadge(t.status === "failed", t.status === "started")),
       h("td", { class: "name" }, h("a", { href: `#/trace/${t.trace_id}` }, t.name || "(no root span)"),
-        t.app ? h("div", { class: "loc" }, t.app) : null),
+        t.app || t.run ? h("div", { class: "loc" }, h("span", { class: "run" }, runLabel(t.app, t.run) || t.app)) : null),
       h("td", { class: "num" }, t.status === "started" ? (t.abandoned ? "abandoned" : "running") : fmtDuration(t.duration_ns)),
       h("td", { class: "num opt" }, t.spans),
       h("td", { class: "num" + (t.errors ? " bad" : "") }, t.errors),
