@@ -211,6 +211,8 @@ func TestUpdateTraceQueries(t *testing.T) {
 		{"d T", store.TraceQuery{MinDuration: 100 * time.Millisecond, Limit: 100}},
 		{"t 'service:shop,version=1.4.2' enter", store.TraceQuery{Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Limit: 100}},
 		{"T s", store.TraceQuery{Status: "failed", Limit: 100}}, // toggles reload the list
+		{"t 'run:7' enter", store.TraceQuery{Run: 7, Limit: 100}},
+		{"t 'shop#7,version:1.4.2' enter", store.TraceQuery{Run: 7, Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Limit: 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.keys, func(t *testing.T) {
