@@ -90,9 +90,6 @@ var writerStmts = map[string]string{
 	"appPut":       `INSERT INTO apps (ns, name, versions, spans, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, name) DO UPDATE SET versions = excluded.versions, spans = apps.spans + excluded.spans, last_seen = max(apps.last_seen, excluded.last_seen)`,
 	"procGet":      `SELECT id FROM processes WHERE ns = ? AND tags = ?`,
 	"procAdd":      `INSERT INTO processes (ns, id, service, tags) SELECT ?, COALESCE(MAX(id), 0) + 1, ?, ? FROM processes WHERE ns = ?`,
-	"runGet":       `SELECT run FROM traces WHERE ns = ? AND id = ?`,
-	"runNext":      `INSERT INTO run_seqs (ns, tags, last) VALUES (?, ?, 1) ON CONFLICT (ns, tags) DO UPDATE SET last = last + 1 RETURNING last`,
-	"runSet":       `UPDATE traces SET run = ? WHERE ns = ? AND id = ?`,
 	"groupGet":     `SELECT kind, annotated_version FROM error_groups WHERE ns = ? AND fingerprint = ?`,
 	"groupPut": `INSERT INTO error_groups (ns, fingerprint, grouping_version, type, message, name, location, app, first_seen, last_seen, last_trace, last_version, regressed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
@@ -349,7 +346,8 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 	}
 	stored := time.Now().UnixNano() // the trace's update time (store.AbandonAfter)
 	// In the order the roots started, so that the run numbers of a batch's
-	// traces follow it.
+	// traces follow it: the upsert that makes a trace's root a span
+	// without a parent numbers it (the triggers of migration 0007).
 	order := make([][16]byte, 0, len(roots))
 	for payload := range roots {
 		order = append(order, payload)
@@ -373,34 +371,9 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 		if err != nil {
 			return fmt.Errorf("upsert trace %s: %w", s.TraceID, err)
 		}
-		if s.ParentID.IsZero() {
-			if err := w.number(ctx, ns, payload, pb.tags); err != nil {
-				return fmt.Errorf("number trace %s: %w", s.TraceID, err)
-			}
-		}
 	}
 	w.args = args[:0]
 	return w.app(ctx, ns, pb.app, pb.version, len(spans), lastSeen)
-}
-
-// number gives the trace payload of namespace ns, whose batch with tags
-// carried a span without a parent, the next run number of tags if it has
-// none yet. It runs in the writer's transaction, which holds the database's
-// write lock (BEGIN IMMEDIATE) whichever process writes: no other writer
-// takes a number of the key meanwhile, and a rollback gives the number back.
-func (w *writer) number(ctx context.Context, ns int64, payload [16]byte, tags string) error {
-	var run int64
-	if err := w.stmts["runGet"].QueryRowContext(ctx, ns, payload[:]).Scan(&run); err != nil {
-		return err
-	}
-	if run != 0 {
-		return nil // numbered by an earlier copy: a trace keeps its number
-	}
-	if err := w.stmts["runNext"].QueryRowContext(ctx, ns, tags).Scan(&run); err != nil {
-		return err
-	}
-	_, err := w.stmts["runSet"].ExecContext(ctx, run, ns, payload[:])
-	return err
 }
 
 // maxProcs bounds the writer's cache of process ids.

@@ -59,7 +59,7 @@ func TestRunsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE run_seqs`, `DROP INDEX traces_run`, `ALTER TABLE traces DROP COLUMN run`,
+	for _, q := range []string{`DROP TRIGGER traces_run_insert`, `DROP TRIGGER traces_run_update`, `DROP TABLE run_seqs`, `DROP INDEX traces_run`, `ALTER TABLE traces DROP COLUMN run`,
 		`DELETE FROM schema_version WHERE version >= 7`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
