@@ -121,31 +121,44 @@ func (s *Store) runs(ctx context.Context, namespace string, payloads []string) (
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("run numbers: %w", classify(err))
 	}
-	// One query per key (a list holds a few), counting the traces of the
-	// key before each of its traces.
+	// Per key (a list holds a few): the traces of the key stored before
+	// the earliest of the list's, counted, and those stored from then to
+	// the latest, read, so that each rank is the count plus the trace's
+	// place among them.
 	for key, traces := range byKey {
-		var cols strings.Builder
-		args := []any{}
-		for i, tr := range traces {
-			if i > 0 {
-				cols.WriteString(", ")
-			}
-			cols.WriteString(`countIf(f < ? OR (f = ? AND trace < ?))`)
-			args = append(args, of[tr].first, of[tr].first, tr)
+		lo, hi := of[traces[0]].first, of[traces[0]].first
+		for _, tr := range traces {
+			lo, hi = min(lo, of[tr].first), max(hi, of[tr].first)
 		}
-		args = append(args, namespace, key)
-		counts := make([]any, len(traces))
-		ns := make([]uint64, len(traces))
-		for i := range ns {
-			counts[i] = &ns[i]
-		}
-		err := s.conn.QueryRow(ctx, `SELECT `+cols.String()+` FROM
-			(SELECT trace, min(first) AS f FROM run_roots WHERE ns = ? AND key = ? GROUP BY trace)`, args...).Scan(counts...)
+		var before uint64
+		err := s.conn.QueryRow(ctx, `SELECT count() FROM
+			(SELECT trace, min(first) AS f FROM run_roots WHERE ns = ? AND key = ? GROUP BY trace HAVING f < ?)`,
+			namespace, key, lo).Scan(&before)
 		if err != nil {
 			return nil, fmt.Errorf("run numbers: %w", classify(err))
 		}
-		for i, tr := range traces {
-			out[tr] = int64(ns[i]) + 1
+		rows, err := s.conn.Query(ctx, `SELECT trace, f FROM
+			(SELECT trace, min(first) AS f FROM run_roots WHERE ns = ? AND key = ? GROUP BY trace HAVING f >= ? AND f <= ?)
+			ORDER BY f, trace`, namespace, key, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("run numbers: %w", classify(err))
+		}
+		rank := int64(before)
+		for rows.Next() {
+			var trace string
+			var f int64
+			if err := rows.Scan(&trace, &f); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("run numbers: %w", classify(err))
+			}
+			rank++
+			if r, ok := of[trace]; ok && r.key == key {
+				out[trace] = rank
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("run numbers: %w", classify(err))
 		}
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"flag"
 	"testing"
 	"time"
 
@@ -78,5 +79,49 @@ func TestParseRunSettle(t *testing.T) {
 		if again, err := clickhouse.ParseURL(c.String()); err != nil || again.RunSettle != tt.want {
 			t.Errorf("ParseURL(%q) = %v, %v; want %v", c.String(), again.RunSettle, err, tt.want)
 		}
+	}
+}
+
+var benchRunTraces = flag.Int("run-traces", 20000, "traces of one run key that BenchmarkRunRanks stores first")
+
+// BenchmarkRunRanks is the cost of computing run numbers when reading: a
+// list of 100 traces and the search by number, over -run-traces traces of
+// one run key (ClickHouse ranks a trace among its key's when it is read).
+func BenchmarkRunRanks(b *testing.B) {
+	srv := chtest.Start(b)
+	st, err := clickhouse.Open(context.Background(), srv.URL("bench_runs", "run_settle=0s"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Now().Add(-time.Hour)
+	const perBatch = 1000
+	for lo := 0; lo < *benchRunTraces; lo += perBatch {
+		var spans []spantree.SpanData
+		for i := lo; i < min(lo+perBatch, *benchRunTraces); i++ {
+			tr := spantree.TraceIDFromW3C([16]byte{0x61, byte(i >> 16), byte(i >> 8), byte(i)}, t0)
+			start := t0.Add(time.Duration(i) * time.Millisecond)
+			spans = append(spans, spantree.SpanData{TraceID: tr, SpanID: spantree.SpanID{1}, Name: "main", Location: "main.go:1",
+				Start: start, End: start.Add(time.Millisecond), Status: spantree.StatusSucceeded})
+		}
+		if _, err := st.Ingest(context.Background(), "acme", []spantree.Batch{{Tags: map[string]string{"service": "shop"}, Spans: spans}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []struct {
+		name string
+		q    store.TraceQuery
+	}{
+		{"list", store.TraceQuery{Limit: 100}},
+		{"search", store.TraceQuery{Run: int64(*benchRunTraces / 2)}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				list, err := st.Traces(context.Background(), "acme", q.q)
+				if err != nil || len(list) == 0 || list[0].Run == 0 {
+					b.Fatalf("Traces = %d traces, %v; want numbered ones", len(list), err)
+				}
+			}
+		})
 	}
 }
