@@ -1,16 +1,16 @@
--- 0007: run numbers (issue 19): each trace is numbered when its root
--- becomes a span without a parent, the next number of its run key: its
--- tags then (JSON, keys sorted, service included), those of the batch that
--- carried that span, in its namespace. run_seqs holds the last number given
--- per key; the triggers below take the next one in the statement that
--- stores the root, inside the writer's transaction, so that numbers are
--- unique and leave no gaps (a rolled-back transaction takes its numbers
--- back), also with several processes writing the file. A trace keeps its
--- number when its spans are sent again; 0 is no number yet. Traces stored
--- before are numbered here, in the order they started. Triggers rather than
--- statements of the writer: three statements more per trace cost 20% of the
--- ingest of one-span traces (BenchmarkIngest/roots). They use no OR IGNORE:
--- the conflict policy of the upsert that fires them would override it.
+-- 0007: run numbers (issue 19): each trace is numbered when its first span
+-- without a parent arrives, with the next number of its run key: the tags
+-- (JSON, keys sorted, service included) of the batch that carried that
+-- span, in its namespace. run_seqs holds the last number given per key.
+-- The writer's upsert of the trace takes the next one (traceUpsert), and
+-- the triggers below record it, all in the writer's transaction: numbers
+-- are unique and leave no gaps (a rolled-back transaction gives its
+-- numbers back), also with several processes writing the file. A trace
+-- keeps its number when its spans are sent again; 0 is no number yet.
+-- Traces stored before are numbered here, in the order they started. (In
+-- the upsert and triggers rather than in statements of the writer: three
+-- statements more per trace cost 20% of the ingest of one-span traces,
+-- BenchmarkIngest/roots.)
 CREATE TABLE run_seqs (
 	ns   INTEGER NOT NULL,
 	tags TEXT NOT NULL,                  -- the run key
@@ -24,17 +24,13 @@ UPDATE traces SET run = n.run FROM
 	WHERE traces.rowid = n.r;
 INSERT INTO run_seqs (ns, tags, last) SELECT ns, tags, MAX(run) FROM traces WHERE run > 0 GROUP BY ns, tags;
 CREATE INDEX traces_run ON traces (ns, run) WHERE run > 0;
-CREATE TRIGGER traces_run_insert AFTER INSERT ON traces WHEN NEW.root_parent = 0 AND NEW.run = 0
+CREATE TRIGGER traces_run_insert AFTER INSERT ON traces WHEN NEW.run > 0
 BEGIN
-	INSERT INTO run_seqs (ns, tags, last) SELECT NEW.ns, NEW.tags, 0
-		WHERE NOT EXISTS (SELECT 1 FROM run_seqs WHERE ns = NEW.ns AND tags = NEW.tags);
-	UPDATE run_seqs SET last = last + 1 WHERE ns = NEW.ns AND tags = NEW.tags;
-	UPDATE traces SET run = (SELECT last FROM run_seqs WHERE ns = NEW.ns AND tags = NEW.tags) WHERE rowid = NEW.rowid;
+	INSERT INTO run_seqs (ns, tags, last) VALUES (NEW.ns, NEW.tags, NEW.run)
+		ON CONFLICT (ns, tags) DO UPDATE SET last = excluded.last;
 END;
-CREATE TRIGGER traces_run_update AFTER UPDATE OF root_parent ON traces WHEN NEW.root_parent = 0 AND NEW.run = 0
+CREATE TRIGGER traces_run_update AFTER UPDATE OF run ON traces WHEN OLD.run = 0 AND NEW.run > 0
 BEGIN
-	INSERT INTO run_seqs (ns, tags, last) SELECT NEW.ns, NEW.tags, 0
-		WHERE NOT EXISTS (SELECT 1 FROM run_seqs WHERE ns = NEW.ns AND tags = NEW.tags);
-	UPDATE run_seqs SET last = last + 1 WHERE ns = NEW.ns AND tags = NEW.tags;
-	UPDATE traces SET run = (SELECT last FROM run_seqs WHERE ns = NEW.ns AND tags = NEW.tags) WHERE rowid = NEW.rowid;
+	INSERT INTO run_seqs (ns, tags, last) VALUES (NEW.ns, NEW.tags, NEW.run)
+		ON CONFLICT (ns, tags) DO UPDATE SET last = excluded.last;
 END;
