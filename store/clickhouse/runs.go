@@ -165,30 +165,41 @@ func (s *Store) runs(ctx context.Context, namespace string, payloads []string) (
 }
 
 // tracesOfRun returns the payloads of the traces of namespace whose run
-// number is run, at most one per run key.
+// number is run, at most one per run key: per key, the run-th of its
+// settled traces in rank order (LIMIT run-1, 1, so that ClickHouse sends
+// one row, not run of them).
 func (s *Store) tracesOfRun(ctx context.Context, namespace string, run int64) ([]string, error) {
 	cut := time.Now().Add(-s.cfg.RunSettle).UnixNano()
-	rows, err := s.conn.Query(ctx, `SELECT key, trace FROM
-		(SELECT key, trace, min(first) AS f FROM run_roots WHERE ns = ? GROUP BY key, trace HAVING f <= ?)
-		ORDER BY key, f, trace LIMIT ? BY key`, namespace, cut, uint64(run))
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT key FROM run_roots WHERE ns = ?`, namespace)
 	if err != nil {
 		return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
 	}
-	defer rows.Close()
-	n := map[uint64]int64{}
-	var out []string
+	var keys []uint64
 	for rows.Next() {
-		var key uint64
-		var trace string
-		if err := rows.Scan(&key, &trace); err != nil {
+		var k uint64
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
 		}
-		if n[key]++; n[key] == run {
-			out = append(out, trace)
-		}
+		keys = append(keys, k)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
+	}
+	var out []string
+	for _, k := range keys {
+		var trace string
+		err := s.conn.QueryRow(ctx, `SELECT trace FROM
+			(SELECT trace, min(first) AS f FROM run_roots WHERE ns = ? AND key = ? GROUP BY trace HAVING f <= ?)
+			ORDER BY f, trace LIMIT ?, 1`, namespace, k, cut, uint64(run-1)).Scan(&trace)
+		if isNoRows(err) {
+			continue // fewer traces in this key
+		}
+		if err != nil {
+			return nil, fmt.Errorf("traces of run %d: %w", run, classify(err))
+		}
+		out = append(out, trace)
 	}
 	return out, nil
 }
