@@ -214,6 +214,9 @@ func (c *Client) TracePage(ctx context.Context, q store.TraceQuery) (*store.Trac
 	if q.MinDuration > 0 {
 		v.Set("min_duration", q.MinDuration.String())
 	}
+	if q.Run > 0 {
+		v.Set("run", strconv.FormatInt(q.Run, 10))
+	}
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
 	}

@@ -112,7 +112,7 @@ func TestClient(t *testing.T) {
 			}
 			list, err := c.Traces(ctx, store.TraceQuery{Status: spantree.StatusFailed, Name: "shop.charge",
 				Tags:        map[string]string{"service": "shop", "env": "prod"},
-				MinDuration: 100 * time.Millisecond, Since: time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC), Limit: 50})
+				MinDuration: 100 * time.Millisecond, Since: time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC), Run: 7, Limit: 50})
 			if err != nil || len(list) != 1 || list[0].Errors != 3 || list[0].Duration != 120e6 {
 				t.Errorf("Traces = %+v, %v; want one failed trace with 3 errors", list, err)
 			}
@@ -142,7 +142,7 @@ func TestClient(t *testing.T) {
 			}
 			want := []string{
 				"GET /v1/dashboard?since=15m0s",
-				"GET /v1/traces?limit=50&min_duration=100ms&name=shop.charge&since=2026-11-25T11%3A00%3A00Z&status=failed&tag=env%3Aprod&tag=service%3Ashop",
+				"GET /v1/traces?limit=50&min_duration=100ms&name=shop.charge&run=7&since=2026-11-25T11%3A00%3A00Z&status=failed&tag=env%3Aprod&tag=service%3Ashop",
 				"GET /v1/traces/" + traceA,
 				"GET /v1/traces/2JZqQbHJxyBDEqWcFgCkgFXsyq9",
 				"GET /v1/errors",

@@ -120,6 +120,13 @@ func (s *server) traces(w http.ResponseWriter, r *http.Request, ns string) error
 		}
 		tq.MinDuration = d
 	}
+	if v := q.Get("run"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return badRequest("run", "want a run number from 1, got %.20q", v)
+		}
+		tq.Run = n
+	}
 	now := time.Now()
 	var err error
 	if tq.Since, err = since(r, now, 0); err != nil {

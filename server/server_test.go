@@ -292,6 +292,11 @@ func TestTraceQueries(t *testing.T) {
 		{store.TraceQuery{MinDuration: 100 * time.Millisecond}, []byte{3, 2}},
 		{store.TraceQuery{Since: t0.Add(500 * time.Millisecond)}, []byte{3, 2}},
 		{store.TraceQuery{Limit: 1}, []byte{3}},
+		// Traces 1 and 2 are api's runs 1 and 2, trace 3 cron's run 1.
+		{store.TraceQuery{Run: 1}, []byte{3, 1}},
+		{store.TraceQuery{Run: 2}, []byte{2}},
+		{store.TraceQuery{Run: 1, Tags: map[string]string{"service": "api"}}, []byte{1}},
+		{store.TraceQuery{Run: 3}, nil},
 	}
 	for _, tt := range tests {
 		list, err := e.client().Traces(ctx, tt.q)
@@ -301,14 +306,24 @@ func TestTraceQueries(t *testing.T) {
 		var got []byte
 		for _, s := range list {
 			got = append(got, s.TraceID.Payload()[15])
+			if tt.q.Run != 0 && s.Run != tt.q.Run {
+				t.Errorf("Traces(%+v): trace %d has run %d", tt.q, s.TraceID.Payload()[15], s.Run)
+			}
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("Traces(%+v) (-want +got):\n%s", tt.q, diff)
 		}
 	}
-	for _, q := range []string{"status=done", "limit=0", "min_duration=fast", "tag=novalue", "since=-1h"} {
-		if status, body := e.do("GET", "/v1/traces?"+q, e.key, nil); status != 400 {
-			t.Errorf("GET /v1/traces?%s = %d %s; want 400", q, status, body)
+	// The JSON carries "run", in the list and in the trace.
+	for _, path := range []string{"/v1/traces?run=2", "/v1/traces/" + traceID(2).String()} {
+		if status, body := e.do("GET", path, e.key, nil); status != 200 || !strings.Contains(body, `"run":2`) {
+			t.Errorf("GET %s = %d %s; want 200 with \"run\":2", path, status, body)
+		}
+	}
+	for _, q := range []string{"status=done", "limit=0", "min_duration=fast", "tag=novalue", "since=-1h", "run=0", "run=shop%23142"} {
+		status, body := e.do("GET", "/v1/traces?"+q, e.key, nil)
+		if field, _, _ := strings.Cut(q, "="); status != 400 || !strings.Contains(body, field) {
+			t.Errorf("GET /v1/traces?%s = %d %s; want 400 naming %s", q, status, body, field)
 		}
 	}
 }

@@ -128,6 +128,9 @@ type Trace struct {
 	// publishing (it was killed or crashed) and the running spans will
 	// never end.
 	Abandoned bool `json:"abandoned,omitempty"`
+	// Run is the trace's run number (see [TraceSummary.Run]); 0 while it
+	// has none.
+	Run int64 `json:"run,omitempty"`
 }
 
 // AbandonAfter is how long a trace whose root still runs may go without an
@@ -162,6 +165,9 @@ type TraceQuery struct {
 	MinDuration time.Duration // the root span lasted at least this
 	Since       time.Time     // the trace started at or after this
 	Until       time.Time     // the trace started before this
+	// Run: the trace has this run number (in whichever run key: add the
+	// tag service:X for one service's).
+	Run int64
 	Limit       int           // at most this many (0: DefaultLimit)
 	// Where is the q= query (see package query): nil matches every trace.
 	Where query.Expr
@@ -230,6 +236,14 @@ type TraceSummary struct {
 	Tags     map[string]string `json:"tags"`
 	// Abandoned: the root still runs, but nothing arrived for AbandonAfter.
 	Abandoned bool `json:"abandoned,omitempty"`
+	// Run is the trace's run number: the n-th trace whose root came from a
+	// process with the root's tags (its run key: the batch tags, service
+	// included, of the first span without a parent to arrive), counted from
+	// 1 per key within the namespace, so that a person can say "shop#142".
+	// 0 (left out of the JSON) while the trace has none: no span without
+	// a parent has arrived yet, or (ClickHouse) its number has not
+	// settled yet.
+	Run int64 `json:"run,omitempty"`
 }
 
 // Verdict kinds and severities of an [Annotation].

@@ -86,7 +86,7 @@ func TestEndToEnd(t *testing.T) {
 		if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command(bin, "ingest", "-addr", addr, "-key", key, file).CombinedOutput(); err != nil {
+		if out, err := exec.Command(bin, "ingest", "-addr", addr, "-key", key, "-tag", "service=shop", file).CombinedOutput(); err != nil {
 			t.Fatalf("spantree ingest: %v\n%s", err, out)
 		}
 	}
@@ -195,7 +195,7 @@ func TestEndToEnd(t *testing.T) {
 	waitFor("find prompt", "trace id (KSUID or 32 hex):")
 	send("-l", tr.Hex)
 	send("Enter")
-	waitFor("trace view", "trace "+tr.TraceID.String(), "▾ ✗ shop.(*Server).Checkout", "go shop.(*Server).Checkout.Go#1", "×250", "Handled errors")
+	waitFor("trace view", "trace "+tr.TraceID.String()+" · shop#1 ·", "▾ ✗ shop.(*Server).Checkout", "go shop.(*Server).Checkout.Go#1", "×250", "Handled errors")
 	send("l", "j", "j")
 	waitFor("navigation", "shop.dialPayments  shop/pay.go:20")
 	send("a")
@@ -208,6 +208,21 @@ func TestEndToEnd(t *testing.T) {
 	send("?")
 	waitFor("help", "Everywhere", "Error groups", "mark as silenced")
 	send("Escape", "Escape", "Escape")
+	waitFor("back on the dashboard", "dashboard (last 1h)")
+
+	// Run numbers: the checkout is shop's first trace, the refund its
+	// second; the tags prompt finds one by its number.
+	send("t")
+	send("-l", "shop#2")
+	send("Enter")
+	s = waitFor("traces of shop#2", "recent traces", "tags: shop#2", "shop#2", "shop.(*Server).Refund")
+	if strings.Contains(s, "shop.(*Server).Checkout ") {
+		t.Errorf("the traces of shop#2 list the checkout, shop#1:\n%s", s)
+	}
+	// No tag filter again: the tags prompt, emptied, lists every trace.
+	send("Escape", "t", "C-u", "Enter")
+	waitFor("every trace again", "recent traces", "2 of 2 traces")
+	send("Escape")
 	waitFor("back on the dashboard", "dashboard (last 1h)")
 
 	send("f")

@@ -54,7 +54,7 @@ func TestViewEscapesSpanData(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
 			setup(f)
-			m := drive(started(f, 120, 24), keysOf(tt.keys), nil)
+			m := drive(started(f, 150, 24), keysOf(tt.keys), nil)
 			raw := m.View().Content
 			for _, seq := range []string{"\x1b]0;", "\x1b[2J", "\x1b[31m", "\u009b"} {
 				if strings.Contains(raw, seq) {

@@ -80,6 +80,9 @@ func (f *fake) Traces(ctx context.Context, q store.TraceQuery) ([]store.TraceSum
 		if q.MinDuration > 0 && time.Duration(s.Duration) < q.MinDuration {
 			continue
 		}
+		if q.Run > 0 && s.Run != q.Run {
+			continue
+		}
 		out = append(out, s)
 	}
 	return out, nil
@@ -188,7 +191,7 @@ func checkoutTrace() *store.Trace {
 	spans[6].Service = "auditd" // audit.Write is answered by another process
 	return &store.Trace{
 		TraceID: tid, Hex: tid.Hex(), Tags: map[string]string{"service": "shop", "version": "1.4.2"},
-		Services:  []string{"shop", "auditd"},
+		Services: []string{"shop", "auditd"}, Run: 142,
 		Spans:     spans,
 		SlowSpans: []spantree.SpanID{sid(7)},
 		Errors: []store.SpanError{
@@ -221,9 +224,9 @@ func newFake() *fake {
 		traces: map[spantree.TraceID]*store.Trace{a.TraceID: a, b.TraceID: b},
 		summaries: []store.TraceSummary{
 			{TraceID: b.TraceID, Hex: b.Hex, Name: "shop.(*Server).Health", App: "shop", Start: testNow.Add(-10 * time.Second),
-				Duration: 300e3, Status: spantree.StatusSucceeded, Spans: 1, Tags: map[string]string{"service": "shop"}},
+				Duration: 300e3, Status: spantree.StatusSucceeded, Spans: 1, Tags: map[string]string{"service": "shop"}, Run: 1043},
 			{TraceID: a.TraceID, Hex: a.Hex, Name: "shop.(*Server).Checkout", App: "shop", Start: testNow.Add(-90 * time.Second),
-				Duration: 120e6, Status: spantree.StatusFailed, Spans: 7, Errors: 3, Tags: map[string]string{"service": "shop", "version": "1.4.2"}},
+				Duration: 120e6, Status: spantree.StatusFailed, Spans: 7, Errors: 3, Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Run: 142},
 		},
 		groups: []store.ErrorGroup{
 			{Fingerprint: "fp-declined", Type: "*errors.errorString", Message: "charge card: declined", Name: "shop.(*Server).Checkout",

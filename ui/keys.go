@@ -53,7 +53,7 @@ var keys = struct {
 	Query:  bind("/", "filter", "text filter; trace lists: query language", "/"),
 	Status: bind("s", "status", "status: all → error → crash → ok", "s"),
 	Speed:  bind("d", "duration", "duration: all → slow → fast", "d"),
-	Tags:   bind("t", "tags", "tag filter k:v[,k:v] for trace lists", "t"),
+	Tags:   bind("t", "tags", "tag filter k:v[,k:v] for trace lists; run:N or svc#N: a run number", "t"),
 	Sort:   bind("o", "sort", "sort: failures → calls → last seen → p95 → name", "o"),
 
 	Prev:       bind("↑/k", "prev", "previous sibling (or line above)", "up", "k"),

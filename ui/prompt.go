@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spantree/spantree/query"
+	"github.com/spantree/spantree/store"
 )
 
 // promptKind says what a line of input is for.
@@ -139,10 +140,15 @@ func (m *model) setQuery(q string) {
 	}
 }
 
-// parseTags reads "k:v,k:v" (or k=v); empty clears the filter.
+// parseTags reads "k:v,k:v" (or k=v), where run:142 and shop#142 are run
+// numbers (store.RunTerm); empty clears the filter.
 func parseTags(s string) ([]string, error) {
 	var tags []string
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if _, _, ok := store.RunTerm(f); ok {
+			tags = append(tags, f)
+			continue
+		}
 		k, v, ok := strings.Cut(f, ":")
 		if !ok {
 			k, v, ok = strings.Cut(f, "=")

@@ -33,6 +33,13 @@ type traceList struct {
 // query builds the receiver query for the list under f.
 func (l *traceList) traceQuery(f filters, limit int) store.TraceQuery {
 	q := store.TraceQuery{Name: l.name, Tags: tagMap(f.tags), Limit: limit, Where: l.where}
+	var service string
+	if q.Run, service = runOf(f.tags); service != "" {
+		if q.Tags == nil {
+			q.Tags = map[string]string{}
+		}
+		q.Tags["service"] = service
+	}
 	switch f.status {
 	case statusError, statusCrash:
 		q.Status = spantree.StatusFailed
@@ -45,17 +52,32 @@ func (l *traceList) traceQuery(f filters, limit int) store.TraceQuery {
 	return q
 }
 
-// tagMap turns the filter's "k:v" tags into the query's map (nil: none).
+// tagMap turns the filter's "k:v" tags into the query's map (nil: none),
+// leaving out the run numbers among them (runOf).
 func tagMap(tags []string) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(tags))
+	m := map[string]string{}
 	for _, t := range tags {
+		if _, _, ok := store.RunTerm(t); ok {
+			continue
+		}
 		k, v, _ := strings.Cut(t, ":")
 		m[k] = v
 	}
+	if len(m) == 0 {
+		return nil
+	}
 	return m
+}
+
+// runOf returns the run number that the filter's tags name (run:142 or
+// shop#142, store.RunTerm; 0: none) and the service that shop#142 names.
+func runOf(filter []string) (run int64, service string) {
+	for _, t := range filter {
+		if svc, n, ok := store.RunTerm(t); ok {
+			run, service = n, svc
+		}
+	}
+	return run, service
 }
 
 // queryKey identifies a [store.TraceQuery], to match answers to requests.
@@ -68,7 +90,7 @@ func queryKey(q store.TraceQuery) string {
 	if q.Where != nil {
 		where = q.Where.String()
 	}
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%s", q.Name, q.Status, strings.Join(tags, ","), q.MinDuration, q.Since, q.Limit, where)
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d|%s", q.Name, q.Status, strings.Join(tags, ","), q.MinDuration, q.Since, q.Run, q.Limit, where)
 }
 
 func (l *traceList) refilter(f filters) {
@@ -178,14 +200,14 @@ func (l *traceList) view(w, h int, f filters, now time.Time) []string {
 	case len(l.shown) == 0:
 		return append(lines, "", "No trace matches.", styles.dim.Render("s / d / t / / change the filters"))
 	}
-	const agoW, statusW, durW, spansW, errW, idW = 9, 9, 8, 6, 6, 27
-	nameW := w - (agoW + statusW + durW + spansW + errW + idW + 7)
+	const agoW, statusW, durW, spansW, errW, runW, idW = 9, 9, 8, 6, 6, 12, 27
+	nameW := w - (agoW + statusW + durW + spansW + errW + runW + idW + 8)
 	tagsW := 0
 	if nameW > 60 {
 		tagsW, nameW = nameW-40, 40
 	}
 	head := fitLeft("Started", agoW) + " " + fit("Status", statusW) + " " + fitLeft("Duration", durW) + " " +
-		fitLeft("Spans", spansW) + " " + fitLeft("Errors", errW) + " " + fit("Root", nameW) + " " + fit("Trace", idW)
+		fitLeft("Spans", spansW) + " " + fitLeft("Errors", errW) + " " + fit("Run", runW) + " " + fit("Root", nameW) + " " + fit("Trace", idW)
 	if tagsW > 0 {
 		head += " " + fit("Tags", tagsW-1)
 	}
@@ -207,7 +229,7 @@ func (l *traceList) view(w, h int, f filters, now time.Time) []string {
 			status = styles.dim.Render("abandoned")
 		}
 		line := fitLeft(fmtAgo(now, t.Start), agoW) + " " + fit(status, statusW) + " " + fitLeft(dur, durW) + " " +
-			fitLeft(fmt.Sprint(t.Spans), spansW) + " " + fitLeft(errs, errW) + " " + fit(t.Name, nameW) + " " +
+			fitLeft(fmt.Sprint(t.Spans), spansW) + " " + fitLeft(errs, errW) + " " + fit(store.RunLabel(t.App, t.Run), runW) + " " + fit(t.Name, nameW) + " " +
 			fit(styles.dim.Render(t.TraceID.String()), idW)
 		if tagsW > 0 {
 			line += " " + fit(styles.dim.Render(tagString(t.Tags)), tagsW-1)

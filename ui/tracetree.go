@@ -225,8 +225,15 @@ func (v *traceView) foldSubtree(n int) {
 // header is the line above the tree.
 func (v *traceView) header() string {
 	t := v.trace
-	parts := []string{styles.title.Render("trace " + t.TraceID.String()), styles.dim.Render(t.Hex),
-		fmt.Sprintf("%d spans", len(v.nodes)), fmtDuration(v.total)}
+	parts := []string{styles.title.Render("trace " + t.TraceID.String())}
+	if t.Run > 0 {
+		service := t.Tags["service"]
+		if len(t.Services) > 0 {
+			service = t.Services[0]
+		}
+		parts = append(parts, styles.title.Render(store.RunLabel(service, t.Run)))
+	}
+	parts = append(parts, styles.dim.Render(t.Hex), fmt.Sprintf("%d spans", len(v.nodes)), fmtDuration(v.total))
 	if v.failed > 0 {
 		parts = append(parts, styles.bad.Render(fmt.Sprintf("%d failed", v.failed)))
 	}

@@ -218,6 +218,8 @@ func TestUpdateTraceQueries(t *testing.T) {
 		{"enter / '-status:failed' enter", store.TraceQuery{Name: "shop.dialPayments", Limit: 100, Where: mustParse(t, "-status:failed")}},
 		{"T / 'name:~x' enter esc", store.TraceQuery{Limit: 100}}, // esc clears the search and reloads
 		{"T / 'name:~x' enter s", store.TraceQuery{Status: "failed", Limit: 100, Where: mustParse(t, "name:~x")}},
+		{"t 'run:7' enter", store.TraceQuery{Run: 7, Limit: 100}},
+		{"t 'shop#7,version:1.4.2' enter", store.TraceQuery{Run: 7, Tags: map[string]string{"service": "shop", "version": "1.4.2"}, Limit: 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.keys, func(t *testing.T) {

@@ -68,6 +68,7 @@ func TestViewGolden(t *testing.T) {
 		{name: "help", w: 120, h: 36},
 		{name: "help_small", w: 80, h: 20},
 		{name: "tags_prompt", w: 100, h: 8, keys: "t 'service:shop'"},
+		{name: "traces_of_run", w: 110, h: 10, keys: "t 'shop#142' enter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -176,6 +176,38 @@ func TestBrowser(t *testing.T) {
 		b.noErrors()
 	})
 
+	t.Run("run numbers", func(t *testing.T) {
+		b.t = t
+		// shop's traces in the order they arrived: the warm-up, the
+		// failed checkout, the payment across services.
+		b.goHash("#/traces?status=failed")
+		b.waitText(".traces tbody", "shop#2")
+		b.goHash("#/trace/" + r.failed.String())
+		b.waitText(".trace-head h1", "shop#2")
+		if got := b.text(".trace-head .run"); got != "shop#2" {
+			t.Errorf("run in the trace's header = %q; want shop#2", got)
+		}
+		// The number links to the list of that number, and the tags box
+		// takes it back as it is written.
+		b.do(chromedp.Click(chromedp.CSS(".trace-head a.run")))
+		b.waitFor("the list of shop#2", `location.hash.startsWith("#/traces") && document.querySelector(".traces tbody") !== null`)
+		b.waitText(".traces tbody", "shop.Checkout")
+		if got := eval[string](b, `[...document.querySelectorAll(".traces tbody .run")].map((e) => e.innerText).join(" ")`); got != "shop#2" {
+			t.Errorf("traces of shop#2 = %q; want the one", got)
+		}
+		if got := eval[string](b, `document.querySelector('input[name="tag"]').value`); got != "shop#2" {
+			t.Errorf("tags box = %q; want shop#2", got)
+		}
+		b.do(chromedp.SetValue(chromedp.CSS(`input[name="tag"]`), "run:3"),
+			chromedp.Click(chromedp.CSS(`form.controls button[type="submit"]`)))
+		b.waitText(".traces tbody", "shop#3")
+		if got := eval[string](b, `[...document.querySelectorAll(".traces tbody tr")].map((r) =>
+  r.querySelector("td.name a").innerText + " " + r.querySelector(".run").innerText).join(", ")`); got != "shop.Pay shop#3" {
+			t.Errorf("traces of run:3 = %q; want shop.Pay shop#3", got)
+		}
+		b.noErrors()
+	})
+
 	t.Run("slow spans", func(t *testing.T) {
 		b.t = t
 		b.goHash("#/slow?since=24h")

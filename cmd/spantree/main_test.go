@@ -133,7 +133,10 @@ func TestClickHouseScripts(t *testing.T) {
 			e.Setenv("XDG_DATA_HOME", filepath.Join(e.WorkDir, "data"))
 			e.Setenv("SPANTREE_ADDR", "")
 			e.Setenv("SPANTREE_API_KEY", "")
-			e.Setenv("CHDB", srv.URL(fmt.Sprintf("script%d", n.Add(1)), ""))
+			// run_settle=0s: a trace is numbered as soon as it is stored,
+			// so that the output is SQLite's at once (the wait itself is
+			// store/clickhouse's TestRunSettle).
+			e.Setenv("CHDB", srv.URL(fmt.Sprintf("script%d", n.Add(1)), "run_settle=0s"))
 			return nil
 		},
 	})

@@ -70,6 +70,13 @@ func printTrace(w io.Writer, t *store.Trace, opts spantree.TreeOptions) []spantr
 		}
 	}
 	spantree.WriteTree(w, &spantree.Trace{ID: t.TraceID, Spans: t.Spans, Complete: complete}, opts)
+	if t.Run > 0 {
+		service := t.Tags["service"]
+		if len(t.Services) > 0 {
+			service = t.Services[0]
+		}
+		fmt.Fprintf(w, "run: %s\n", store.RunLabel(service, t.Run))
+	}
 	for _, e := range t.Errors {
 		verdict := "not judged yet"
 		if a := e.Annotation; a != nil {

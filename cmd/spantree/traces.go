@@ -15,7 +15,7 @@ import (
 	"github.com/spantree/spantree/store"
 )
 
-const tracesArgs = "[-addr URL -key KEY | -db PATH [-ns NS]] [-query QUERY] [-status STATUS] [-name NAME] [-tag k:v]... [-min_duration D] [-since D] [-until D] [-limit N] [-cursor C] [-q]"
+const tracesArgs = "[-addr URL -key KEY | -db PATH [-ns NS]] [-query QUERY] [-status STATUS] [-name NAME] [-tag k:v]... [-run N] [-min_duration D] [-since D] [-until D] [-limit N] [-cursor C] [-q]"
 
 // traces lists traces, newest first, with the filters of GET /v1/traces.
 func traces(args []string, stdout, stderr io.Writer) int {
@@ -25,8 +25,9 @@ func traces(args []string, stdout, stderr io.Writer) int {
 	var q store.TraceQuery
 	status := fs.String("status", "", "only traces whose root `STATUS` is started, succeeded or failed")
 	fs.StringVar(&q.Name, "name", "", "only traces with a span of this `NAME`")
-	tags := queryTags{}
-	fs.Var(tags, "tag", "only traces with the tag `k:v` (repeatable: all must match)")
+	tags := queryTags{tags: map[string]string{}, run: &q.Run}
+	fs.Var(tags, "tag", "only traces with the tag `k:v` (repeatable: all must match; run:N and SERVICE#N are run numbers)")
+	fs.Int64Var(&q.Run, "run", 0, "only traces with the run number `N` (of each service and tags; with -tag service:S, of S's)")
 	fs.DurationVar(&q.MinDuration, "min_duration", 0, "only traces whose root lasted at least `DURATION`")
 	since := sinceFlag{now: time.Now}
 	fs.Var(&since, "since", "only traces started in the last `DURATION` (such as 1h) or since an RFC 3339 time")
@@ -50,12 +51,16 @@ func traces(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "spantree traces: -min_duration must not be negative")
 		return 2
 	}
+	if q.Run < 0 {
+		fmt.Fprintln(stderr, "spantree traces: -run must not be negative")
+		return 2
+	}
 	if q.Limit < 1 || q.Limit > store.MaxLimit {
 		fmt.Fprintf(stderr, "spantree traces: -limit: want 1 to %d, got %d\n", store.MaxLimit, q.Limit)
 		return 2
 	}
-	if len(tags) > 0 {
-		q.Tags = tags
+	if len(tags.tags) > 0 {
+		q.Tags = tags.tags
 	}
 	q.Since, q.Until = since.t, until.t
 	var err error
@@ -106,6 +111,9 @@ func writeTraces(w io.Writer, list []store.TraceSummary) {
 	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSTATUS\tSPANS\tERRORS\tAPP\tNAME")
 	for _, s := range list {
 		app := s.App
+		if s.Run > 0 {
+			app = store.RunLabel(app, s.Run) // api#142, to find it again with -tag api#142
+		}
 		if app == "" {
 			app = "-"
 		}
@@ -128,17 +136,28 @@ func roundDuration(d time.Duration) time.Duration {
 	return d.Round(unit)
 }
 
-// queryTags collects repeated -tag k:v flags, as GET /v1/traces takes them.
-type queryTags map[string]string
+// queryTags collects repeated -tag k:v flags, as GET /v1/traces takes them,
+// and the run numbers among them (store.RunTerm: run:142, api#142).
+type queryTags struct {
+	tags map[string]string
+	run  *int64
+}
 
 func (t queryTags) String() string { return "" }
 
 func (t queryTags) Set(v string) error {
+	if service, run, ok := store.RunTerm(v); ok {
+		*t.run = run
+		if service != "" {
+			t.tags["service"] = service
+		}
+		return nil
+	}
 	k, val, ok := strings.Cut(v, ":")
 	if !ok || k == "" {
-		return fmt.Errorf("want key:value, got %q", v)
+		return fmt.Errorf("want key:value, run:N or SERVICE#N, got %q", v)
 	}
-	t[k] = val
+	t.tags[k] = val
 	return nil
 }
 

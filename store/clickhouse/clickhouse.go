@@ -79,10 +79,19 @@ type Config struct {
 	Replicated bool
 	// Quorum is insert_quorum when Replicated (default 2).
 	Quorum int
+	// RunSettle is how long after its root is stored a trace gets its run
+	// number (default DefaultRunSettle; option run_settle): the time a
+	// receiver's insert of it may take, and the receivers' clocks may
+	// differ, without a trace numbered before it arrived (runs.go).
+	RunSettle time.Duration
 }
 
+// DefaultRunSettle is the default [Config.RunSettle].
+const DefaultRunSettle = 5 * time.Second
+
 // ParseURL reads clickhouse://[USER[:PASSWORD]@]HOST:PORT[,HOST:PORT...]/DATABASE
-// with the options user, password, cluster, replicated (0 or 1) and quorum.
+// with the options user, password, cluster, replicated (0 or 1), quorum and
+// run_settle (a duration).
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -91,7 +100,7 @@ func ParseURL(raw string) (Config, error) {
 	if u.Scheme != Scheme {
 		return Config{}, fmt.Errorf("clickhouse URL %q: want the scheme %s://", raw, Scheme)
 	}
-	c := Config{Database: strings.Trim(u.Path, "/"), User: "default", Quorum: 2}
+	c := Config{Database: strings.Trim(u.Path, "/"), User: "default", Quorum: 2, RunSettle: DefaultRunSettle}
 	for _, a := range strings.Split(u.Host, ",") {
 		if a == "" {
 			continue
@@ -117,9 +126,9 @@ func ParseURL(raw string) (Config, error) {
 	q := u.Query()
 	for k := range q {
 		switch k {
-		case "user", "password", "cluster", "replicated", "quorum":
+		case "user", "password", "cluster", "replicated", "quorum", "run_settle":
 		default:
-			return Config{}, fmt.Errorf("clickhouse URL %q: unknown option %q (want user, password, cluster, replicated, quorum)", raw, k)
+			return Config{}, fmt.Errorf("clickhouse URL %q: unknown option %q (want user, password, cluster, replicated, quorum, run_settle)", raw, k)
 		}
 	}
 	if v := q.Get("user"); v != "" {
@@ -146,6 +155,13 @@ func ParseURL(raw string) (Config, error) {
 		}
 		c.Quorum = n
 	}
+	if v := q.Get("run_settle"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			return Config{}, fmt.Errorf("clickhouse URL %q: run_settle: want a duration from 0s to 1h, such as 5s", raw)
+		}
+		c.RunSettle = d
+	}
 	return c, nil
 }
 
@@ -162,6 +178,9 @@ func (c Config) String() string {
 	if c.Replicated {
 		q.Set("replicated", "1")
 		q.Set("quorum", strconv.Itoa(c.Quorum))
+	}
+	if c.RunSettle != DefaultRunSettle {
+		q.Set("run_settle", c.RunSettle.String())
 	}
 	u.RawQuery = q.Encode()
 	return u.String()

@@ -234,6 +234,7 @@ const groupTimeout = 2 * time.Minute
 func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 	now := time.Now().UnixNano()
 	var rows [6][][]any
+	var runs [][]any
 	byNS := map[string][]*ingestReq{}
 	for _, r := range reqs {
 		byNS[r.ns] = append(byNS[r.ns], r)
@@ -256,6 +257,7 @@ func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 		}
 		// The rollup rows of each call apart: the same call sent again
 		// gives the same rows.
+		runs = append(runs, runRows(ns, prep)...)
 		for _, r := range rs {
 			w := writes{ns: ns, now: now, rollups: newRollups(), annotations: annotations}
 			for i := range r.prep {
@@ -283,7 +285,9 @@ func (s *Store) write(ctx context.Context, reqs []*ingestReq) error {
 			}
 		}
 	}
-	return nil
+	// The run keys last, once the traces are stored: a failure before
+	// leaves no rank to a trace that is not there.
+	return s.insertRuns(ctx, runs)
 }
 
 // newProcesses returns the rows of the processes of prep that the

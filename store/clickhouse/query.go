@@ -80,6 +80,9 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	}
 	t := &store.Trace{Hex: id.Hex(), Spans: []spantree.SpanData{}, Abandoned: store.Abandoned(spantree.Status(tr.status), tr.updated, time.Now())}
 	copy(t.TraceID[:], tr.ksuid)
+	if t.Run, err = s.runOfTrace(ctx, namespace, id); err != nil {
+		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
+	}
 	if t.Tags, err = tr.mergedTags(); err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
@@ -264,6 +267,19 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		having.WriteString(` AND has(nm, ?)`)
 		args = append(args, q.Name)
 	}
+	if q.Run > 0 {
+		ofRun, err := s.tracesOfRun(ctx, namespace, q.Run)
+		if err != nil {
+			return nil, fmt.Errorf("list traces: %w", err)
+		}
+		if len(ofRun) == 0 {
+			return []store.TraceSummary{}, nil
+		}
+		having.WriteString(` AND trace IN (` + placeholders(len(ofRun)) + `)`)
+		for _, p := range ofRun {
+			args = append(args, p)
+		}
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = store.DefaultLimit
@@ -303,6 +319,9 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 	}
 	rows.Close()
 	if err := s.rootTags(ctx, namespace, out, roots); err != nil {
+		return nil, fmt.Errorf("list traces: %w", err)
+	}
+	if err := s.setRuns(ctx, namespace, out); err != nil {
 		return nil, fmt.Errorf("list traces: %w", err)
 	}
 	return out, nil

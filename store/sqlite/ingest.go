@@ -1,12 +1,14 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,9 +103,16 @@ var writerStmts = map[string]string{
 			regressed = error_groups.regressed OR ?`,
 }
 
-// traceUpsert adds a trace or updates it with a batch's spans of it.
-const traceUpsert = `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_parent, name, app, start, duration, status, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+// traceUpsert adds a trace or updates it with a batch's spans of it. A
+// candidate root without a parent brings the next run number of its tags
+// (run_seqs), which a trace without one takes; the triggers of migration
+// 0007 then record it as the last one given. Both happen in the writer's
+// transaction, which holds the file's write lock whichever process
+// writes, so no other writer takes a number meanwhile, and a rollback gives
+// it back.
+const traceUpsert = `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_parent, name, app, start, duration, status, updated, run)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			CASE WHEN ? THEN 0 ELSE (SELECT COALESCE(MAX(last), 0) + 1 FROM run_seqs WHERE ns = ? AND tags = ?) END)
 		ON CONFLICT (ns, id) DO UPDATE SET
 			tags = CASE WHEN ` + rootCase + ` THEN excluded.tags ELSE traces.tags END,
 			updated = max(traces.updated, excluded.updated),
@@ -113,7 +122,8 @@ const traceUpsert = `INSERT INTO traces (ns, id, ksuid, tags, root_span, root_pa
 			status = CASE WHEN ` + rootCase + ` THEN excluded.status ELSE traces.status END,
 			root_parent = CASE WHEN ` + rootCase + ` THEN excluded.root_parent ELSE traces.root_parent END,
 			start = CASE WHEN ` + rootCase + ` THEN excluded.start ELSE traces.start END,
-			root_span = CASE WHEN ` + rootCase + ` THEN excluded.root_span ELSE traces.root_span END`
+			root_span = CASE WHEN ` + rootCase + ` THEN excluded.root_span ELSE traces.root_span END,
+			run = CASE WHEN traces.run = 0 AND (` + rootCase + `) THEN excluded.run ELSE traces.run END`
 
 func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 	conn, err := db.Conn(ctx)
@@ -343,13 +353,27 @@ func (w *writer) batch(ctx context.Context, ns int64, c chunk) error {
 			app: pb.app, start: s.Start.UnixNano(), dur: int64(s.End.Sub(s.Start)), failed: s.Status == spantree.StatusFailed, fp: row.fp, fold: s.Fold})
 	}
 	stored := time.Now().UnixNano() // the trace's update time (store.AbandonAfter)
-	for payload, s := range roots {
+	// In the order the roots started, so that the run numbers of a batch's
+	// traces follow it.
+	order := make([][16]byte, 0, len(roots))
+	for payload := range roots {
+		order = append(order, payload)
+	}
+	slices.SortFunc(order, func(a, b [16]byte) int {
+		if c := roots[a].Start.Compare(roots[b].Start); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[:], b[:])
+	})
+	for _, payload := range order {
+		s := roots[payload]
 		var dur int64
 		if s.Status != spantree.StatusStarted {
 			dur = int64(s.End.Sub(s.Start))
 		}
 		args = appendArgs(args[:0], ns, payload[:], s.TraceID[:], pb.tags, s.SpanID[:],
-			!s.ParentID.IsZero(), s.Name, pb.app, s.Start.UnixNano(), dur, string(s.Status), stored)
+			!s.ParentID.IsZero(), s.Name, pb.app, s.Start.UnixNano(), dur, string(s.Status), stored,
+			!s.ParentID.IsZero(), ns, pb.tags)
 		err := w.execRaw(ctx, traceUpsert, args)
 		clear(args)
 		if err != nil {

@@ -31,15 +31,17 @@ func benchSpans(n int, now time.Time) []spantree.SpanData {
 // BenchmarkIngest is Store.Ingest alone, the database on disk (no HTTP, no
 // JSON decoding): one trace of 200 spans per call, from one caller
 // ("serial", each call a commit of its own) and from 8 at once
-// ("parallel", which the writer gathers into group commits). cpu-s/Mspans
-// is the process's CPU time per million spans.
+// ("parallel", which the writer gathers into group commits); "roots" is
+// traces of one span, their roots, from 8 callers, where what each trace
+// costs (its row in traces, its run number) counts most. cpu-s/Mspans is
+// the process's CPU time per million spans.
 func BenchmarkIngest(b *testing.B) {
 	for _, tt := range []struct {
-		name    string
-		callers int
-	}{{"serial", 1}, {"parallel", 8}} {
+		name             string
+		callers, perCall int
+	}{{"serial", 1, 200}, {"parallel", 8, 200}, {"roots", 8, 1}} {
 		b.Run(tt.name, func(b *testing.B) {
-			const perCall = 200
+			perCall := tt.perCall
 			st, err := sqlite.Open(filepath.Join(b.TempDir(), "b.db"))
 			if err != nil {
 				b.Fatal(err)

@@ -52,7 +52,7 @@ func TestConcurrentOpen(t *testing.T) {
 		}
 		got = append(got, v)
 	}
-	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6, 8, 9}, got); diff != "" {
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6, 7, 8, 9}, got); diff != "" {
 		t.Errorf("schema_version rows (-want +got):\n%s", diff)
 	}
 }

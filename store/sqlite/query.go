@@ -129,15 +129,15 @@ func (s *Store) Trace(ctx context.Context, namespace string, id spantree.TraceID
 	payload := id.Payload()
 	var ksuid []byte
 	var tags, status string
-	var updated int64
-	err = s.r.QueryRowContext(ctx, `SELECT ksuid, tags, status, updated FROM traces WHERE ns = ? AND id = ?`, ns, payload[:]).Scan(&ksuid, &tags, &status, &updated)
+	var updated, run int64
+	err = s.r.QueryRowContext(ctx, `SELECT ksuid, tags, status, updated, run FROM traces WHERE ns = ? AND id = ?`, ns, payload[:]).Scan(&ksuid, &tags, &status, &updated, &run)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("trace %s: %w", id.Hex(), err)
 	}
-	t := &store.Trace{Hex: id.Hex(), Spans: []spantree.SpanData{}, Abandoned: store.Abandoned(spantree.Status(status), updated, time.Now())}
+	t := &store.Trace{Hex: id.Hex(), Spans: []spantree.SpanData{}, Abandoned: store.Abandoned(spantree.Status(status), updated, time.Now()), Run: run}
 	copy(t.TraceID[:], ksuid)
 	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 		return nil, fmt.Errorf("trace %s tags: %w", id.Hex(), err)
@@ -259,6 +259,10 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		where.WriteString(` AND (t.start < ? OR (t.start = ? AND t.id < ?))`)
 		args = append(args, c.Start, c.Start, c.ID[:])
 	}
+	if q.Run > 0 {
+		where.WriteString(` AND t.run = ? AND t.run > 0`) // the second term lets traces_run serve
+		args = append(args, q.Run)
+	}
 	if q.MinDuration > 0 {
 		where.WriteString(` AND t.duration >= ?`)
 		args = append(args, int64(q.MinDuration))
@@ -293,7 +297,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		limit = store.DefaultLimit
 	}
 	args = append(args, min(limit, store.MaxLimit))
-	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags, t.updated,
+	rows, err := s.r.QueryContext(ctx, `SELECT t.ksuid, t.name, t.app, t.start, t.duration, t.status, t.tags, t.updated, t.run,
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id),
 		(SELECT COUNT(*) FROM spans s INDEXED BY spans_id WHERE s.ns = t.ns AND s.trace = t.id AND s.failed)
 		FROM traces t WHERE `+where.String()+` ORDER BY t.start DESC, t.id DESC LIMIT ?`, args...)
@@ -308,7 +312,7 @@ func (s *Store) Traces(ctx context.Context, namespace string, q store.TraceQuery
 		var ksuid []byte
 		var start, updated int64
 		var status, tags string
-		if err := rows.Scan(&ksuid, &ts.Name, &ts.App, &start, &ts.Duration, &status, &tags, &updated, &ts.Spans, &ts.Errors); err != nil {
+		if err := rows.Scan(&ksuid, &ts.Name, &ts.App, &start, &ts.Duration, &status, &tags, &updated, &ts.Run, &ts.Spans, &ts.Errors); err != nil {
 			return nil, fmt.Errorf("list traces: %w", err)
 		}
 		copy(ts.TraceID[:], ksuid)

@@ -148,9 +148,10 @@ func TestRollupsBackfill(t *testing.T) {
 		}
 	}
 	// Migration 2 creates the tables, 3 the calls column, 4 the traces'
-	// updated column, 5 the processes, 6 the alert records, 8 the users
-	// and 9 the hour rollups: drop them, as before they ran (9's above).
-	for _, q := range []string{`DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`, `DROP TABLE alert_records`,
+	// updated column, 5 the processes, 6 the alert records, 7 the run
+	// numbers, 8 the users and 9 the hour rollups: drop them, as before
+	// they ran (9's above).
+	for _, q := range []string{`DROP TRIGGER traces_run_insert`, `DROP TRIGGER traces_run_update`, `DROP TABLE run_seqs`, `DROP INDEX traces_run`, `ALTER TABLE traces DROP COLUMN run`, `DROP TABLE span_minutes`, `DROP TABLE span_minute_errors`, `DROP TABLE alert_records`,
 		`DROP TABLE sessions`, `DROP TABLE members`, `DROP TABLE users`,
 		`DROP TABLE processes`, `ALTER TABLE spans DROP COLUMN process`,
 		`DROP INDEX spans_fingerprint`, `ALTER TABLE spans DROP COLUMN calls`, `ALTER TABLE traces DROP COLUMN updated`,

@@ -137,6 +137,36 @@ export function verdictBadge(verdict) {
 
 // isTraceID reports whether s looks like a trace id: a 27-character base62
 // KSUID or 32 hex characters.
+// runLabel names a trace by its run number, as every viewer does:
+// "shop#142", the 142nd trace of shop with its tags; "" without a number.
+export function runLabel(app, run) {
+  return run > 0 ? `${app || ""}#${run}` : "";
+}
+
+// runTerms takes the run numbers out of the words of a trace search, as
+// the other viewers read them (store.RunTerm): "run:142" is a run number,
+// "shop#142" a run number of service shop. It returns the run ("" for
+// none) and the other words, with "service:shop" for the latter.
+export function runTerms(words) {
+  let run = "";
+  const rest = [];
+  for (const w of words) {
+    let m = /^run:([0-9]+)$/.exec(w);
+    if (m && Number(m[1]) > 0) {
+      run = m[1];
+      continue;
+    }
+    m = /^([^:=]+)#([0-9]+)$/.exec(w);
+    if (m && Number(m[2]) > 0) {
+      run = m[2];
+      rest.push(`service:${m[1]}`);
+      continue;
+    }
+    rest.push(w);
+  }
+  return { run, rest };
+}
+
 export function isTraceID(s) {
   return /^[0-9A-Za-z]{27}$/.test(s) || /^[0-9a-fA-F]{32}$/.test(s);
 }

@@ -4,7 +4,8 @@ import { call } from "./api.js";
 import { go, setQuery } from "./app.js";
 import { pickers, queryError, searchBox } from "./search.js";
 import {
-  SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, select, timeEl, toggle, verdictBadge,
+  SINCE, badge, field, fmtDuration, fmtTime, h, parseDuration, replace, runLabel, runTerms, select, timeEl, toggle,
+  verdictBadge,
 } from "./dom.js";
 
 const DEFAULT_SLOW = "100ms";
@@ -251,14 +252,17 @@ export async function tracesView(root, ctx) {
   const form = h("form", { class: "controls", role: "search", "aria-label": "Trace filters" });
   const box = searchBox(f.q);
   // Both asked at once: the list, and the pickers' services (which may fail alone).
-  const query = { ...f, tag: f.tag.split(/\s+/).filter(Boolean) };
+  // The tag words' run:142 and shop#142 are run numbers (run=).
+  const terms = runTerms(f.tag.split(/\s+/).filter(Boolean));
+  const query = { ...f, tag: terms.rest, run: terms.run };
   const pending = call("traces", { query });
   pending.catch(() => {}); // handled below, after the pickers
   const services = call("services", { query: { since: f.since } }).then((r) => r.services, () => null);
   const status = select([["", "any"], ["failed", "failed"], ["succeeded", "succeeded"], ["started", "running"]],
     f.status, { name: "status" });
   const name = h("input", { name: "name", value: f.name, placeholder: "any span name" });
-  const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v k2:v2", size: 12 });
+  const tag = h("input", { name: "tag", value: f.tag, placeholder: "k:v shop#142", size: 12,
+    title: "tags k:v, all of which must match; run:142 or shop#142 for a run number" });
   const minDur = h("input", { name: "min_duration", value: f.min_duration, placeholder: "100ms", size: 7 });
   const since = select([["", "any time"], ...SINCE], f.since, { name: "since" });
   const pick = pickers(box, await services);
@@ -368,7 +372,7 @@ function traceRow(t) {
       ? badge("hidden", "ABANDONED", "the root never ended and nothing arrived for a while: its process stopped (killed or crashed)")
       : statusBadge(t.status === "failed", t.status === "started")),
     h("td", { class: "name" }, h("a", { href: `#/trace/${t.trace_id}` }, t.name || "(no root span)"),
-      t.app ? h("div", { class: "loc" }, t.app) : null),
+      t.app || t.run ? h("div", { class: "loc" }, h("span", { class: "run" }, runLabel(t.app, t.run) || t.app)) : null),
     h("td", { class: "num" }, t.status === "started" ? (t.abandoned ? "abandoned" : "running") : fmtDuration(t.duration_ns)),
     h("td", { class: "num opt" }, t.spans),
     h("td", { class: "num" + (t.errors ? " bad" : "") }, t.errors),

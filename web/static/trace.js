@@ -6,7 +6,7 @@ import { setQuery } from "./app.js";
 import { Minimap } from "./minimap.js";
 import { Rows } from "./rows.js";
 import {
-  badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, stackView, timeNS, verdictBadge,
+  badge, fmtDuration, fmtTime, fmtValue, h, isTraceID, isZeroTime, replace, runLabel, stackView, timeNS, verdictBadge,
 } from "./dom.js";
 
 // buildTree orders the spans depth first, children by start time. A span
@@ -196,7 +196,8 @@ class TraceView {
         "header",
         { class: "trace-head" },
         h("h1", {}, rootNode ? rootNode.span.name : "(empty trace)", " ",
-          rootNode ? spanStatus(rootNode.span) : null),
+          rootNode ? spanStatus(rootNode.span) : null,
+          t.run ? [" ", this.runLink(t)] : null),
         h("p", { class: "facts-inline" },
           h("span", {}, "started ", rootNode ? fmtTime(rootNode.span.start) : "–"),
           h("span", {}, "took ", rootNode && !isZeroTime(rootNode.span.end) ? fmtDuration(this.total)
@@ -236,6 +237,16 @@ class TraceView {
     // tree has its full height now).
     this.rows.center(this.selected);
     this.drawDetail();
+  }
+
+  // runLink is the trace's run number, service#142, linked to the list of
+  // the traces of that number and service.
+  runLink(t) {
+    const label = runLabel((t.services || [])[0] || (t.tags || {}).service, t.run);
+    return h("a", {
+      class: "run", href: "#/traces?" + new URLSearchParams({ tag: label }),
+      title: "run number: this is the " + t.run + ordinal(t.run) + " trace of its service with these tags",
+    }, label);
   }
 
   // findBox is find-in-trace: spans whose name, location, service, error
@@ -650,4 +661,11 @@ function spanText(s) {
   for (const e of s.handled_errors || []) parts.push(e.type, e.message);
   for (const [k, v] of Object.entries(s.attrs || {})) parts.push(k, typeof v === "string" ? v : JSON.stringify(v));
   return parts.filter((p) => p !== undefined && p !== null).join("\n").toLowerCase();
+}
+
+// ordinal is the English suffix of n: st, nd, rd or th.
+function ordinal(n) {
+  const t = n % 100;
+  if (t >= 11 && t <= 13) return "th";
+  return { 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th";
 }
