@@ -18,8 +18,11 @@ func (s *server) series(w http.ResponseWriter, r *http.Request, ns string) error
 	if sq.Since, err = since(r, now, time.Hour); err != nil {
 		return err
 	}
-	if sq.Until, err = until(r, now); err != nil {
+	if sq.Until, err = timeParam(r, "until", now, 0); err != nil {
 		return err
+	}
+	if sq.Until.IsZero() {
+		sq.Until = now
 	}
 	if !sq.Until.After(sq.Since) {
 		return badRequest("until", "want a time after since (%s), got %s", sq.Since.Format(time.RFC3339), sq.Until.Format(time.RFC3339))
@@ -44,24 +47,4 @@ func (s *server) series(w http.ResponseWriter, r *http.Request, ns string) error
 	}
 	writeJSON(w, http.StatusOK, series)
 	return nil
-}
-
-// until reads the until= parameter, as since reads since=: a duration back
-// from now or an RFC 3339 time; now when absent.
-func until(r *http.Request, now time.Time) (time.Time, error) {
-	v := r.URL.Query().Get("until")
-	if v == "" {
-		return now, nil
-	}
-	if d, err := time.ParseDuration(v); err == nil {
-		if d < 0 {
-			return time.Time{}, badRequest("until", "want a duration back from now such as 10m, got %q", v)
-		}
-		return now.Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, badRequest("until", "want a duration such as 10m or an RFC 3339 time, got %.40q", v)
-	}
-	return t, nil
 }

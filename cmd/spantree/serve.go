@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -87,7 +88,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if keep > 0 {
 		go retain(ctx, st, time.Duration(keep), time.Now, logger)
 	}
-	en, stopAlerts, err := alerts.start(ctx, st, "http://"+ln.Addr().String(), logger, stderr)
+	// Notifications link to the web view where browsers reach it.
+	base := "http://" + ln.Addr().String()
+	if signins.publicURL != "" {
+		base = strings.TrimSuffix(signins.publicURL, "/")
+	}
+	en, stopAlerts, err := alerts.start(ctx, st, base, logger, stderr)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "spantree serve: %v\n", err)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func addSigninFlags(fs *flag.FlagSet) *signinFlags {
 	f := &signinFlags{ttl: retainFlag(signin.DefaultSessionTTL)}
 	fs.StringVar(&f.issuer, "oidc-issuer", "", "sign people in to the web view at the OpenID Connect provider `URL` (its issuer); without it, API keys only")
 	fs.StringVar(&f.clientID, "oidc-client-id", "", "the receiver's client `ID` at the provider; its secret is read from $"+oidcSecretEnv)
-	fs.StringVar(&f.publicURL, "public-url", "", "`URL` where browsers reach the receiver (https://spantree.example.com); register URL/auth/callback at the provider")
+	fs.StringVar(&f.publicURL, "public-url", "", "`URL` where browsers reach the receiver (https://spantree.example.com): the links in alert notifications, and with -oidc-issuer the sign-in's (register URL/auth/callback at the provider)")
 	fs.StringVar(&f.namespace, "oidc-namespace", "", "the `NAMESPACE` every user who signs in joins")
 	fs.Var(&f.domains, "oidc-domain", "users whose email is at `DOMAIN=NAMESPACE`'s domain join that namespace (repeatable; before -oidc-namespace)")
 	fs.Var(&f.ttl, "session-ttl", "a sign-in lasts `AGE` (7d, 12h)")
@@ -37,9 +38,15 @@ func addSigninFlags(fs *flag.FlagSet) *signinFlags {
 
 // check reports a bad value of the flags, for an exit 2.
 func (f *signinFlags) check() error {
+	if f.publicURL != "" {
+		u, err := url.Parse(f.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("-public-url %q: want http(s)://HOST[:PORT], where browsers reach the receiver", f.publicURL)
+		}
+	}
 	if f.issuer == "" {
-		if f.clientID != "" || f.publicURL != "" || f.namespace != "" || len(f.domains) > 0 {
-			return errors.New("-oidc-client-id, -public-url, -oidc-namespace and -oidc-domain need -oidc-issuer")
+		if f.clientID != "" || f.namespace != "" || len(f.domains) > 0 {
+			return errors.New("-oidc-client-id, -oidc-namespace and -oidc-domain need -oidc-issuer")
 		}
 		return nil
 	}
