@@ -66,7 +66,7 @@ type foldEntry struct {
 	// every is the timing sample's period less one (a mask), set by
 	// beginTimed: foldTimeEvery-1, then foldTimeEveryLong-1
 	every uint64
-	count int64  // calls folded
+	count int64 // calls folded
 	// on is set once the entry folds the calls of a function that is fast,
 	// or crowd; folding reads it.
 	on bool

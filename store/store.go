@@ -167,8 +167,8 @@ type TraceQuery struct {
 	Until       time.Time     // the trace started before this
 	// Run: the trace has this run number (in whichever run key: add the
 	// tag service:X for one service's).
-	Run int64
-	Limit       int           // at most this many (0: DefaultLimit)
+	Run   int64
+	Limit int // at most this many (0: DefaultLimit)
 	// Where is the q= query (see package query): nil matches every trace.
 	Where query.Expr
 	// After, when set, asks for the traces that come after it in the
