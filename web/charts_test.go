@@ -94,3 +94,33 @@ func fragTime(t *testing.T, frag, name string) time.Time {
 	}
 	return tm
 }
+
+// TestBrowserTraceScatter checks the trace list's scatter plot: a dot per
+// trace at its start and duration, the failed one in the failed series, and
+// a click on a dot opening its trace.
+func TestBrowserTraceScatter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	b := newBrowser(t)
+	r := newReceiver(t)
+	b.do(chromedp.Navigate(r.URL+"/ui/#/traces"),
+		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
+		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.waitFor("the scatter plot", `!!document.querySelector(".scatter canvas") && !!document.querySelector(".scatter").sorted`)
+	rows := eval[int](b, `document.querySelectorAll("table.traces tbody tr[data-trace]").length`)
+	dots := eval[[]int](b, `(() => { const u = document.querySelector(".scatter").chart;
+		const n = (s) => u.data[s].filter((v) => v != null).length; return [n(1), n(2)]; })()`)
+	if rows == 0 || dots[0]+dots[1] != rows || dots[1] != 1 {
+		t.Errorf("%d rows, dots %v (succeeded, failed); want a dot per row, the checkout failed", rows, dots)
+	}
+	b.screenshot("trace-scatter")
+	// Click the failed checkout's dot.
+	pos := eval[[]float64](b, `(() => { const el = document.querySelector(".scatter"), u = el.chart;
+		const i = el.sorted.findIndex((t) => t.trace_id === `+strconv.Quote(r.failed.String())+`);
+		const r = u.over.getBoundingClientRect();
+		return [r.left + u.valToPos(u.data[0][i], "x"), r.top + u.valToPos(u.data[2][i], "y")]; })()`)
+	b.do(chromedp.MouseClickXY(pos[0], pos[1]))
+	b.waitFor("the checkout's trace", `location.hash.startsWith("#/trace/`+r.failed.String()+`")`)
+	b.noErrors()
+}

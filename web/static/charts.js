@@ -1,4 +1,5 @@
-// charts.js: an app's page (#/app/NAME): its status, its requests (the
+// charts.js: an app's page (#/app/NAME) and the trace list's scatter plot
+// (traceScatter). An app's page shows its status, its requests (the
 // roots of its traces), failures and latency over time as charts, then its
 // functions, error groups and slow spans; with ?name= the same charts for
 // one of its functions. Dragging across a chart zooms all of them to that
@@ -197,4 +198,69 @@ function slowTable(res, app) {
       h("td", { class: "num" }, fmtDuration(s.p95_ns)),
       h("td", { class: "num" }, fmtDuration(s.p99_ns)),
       h("td", { class: "num" }, fmtDuration(s.max_ns))));
+}
+
+// traceScatter draws a trace list as dots, each trace at its start and
+// duration (a log scale: durations span orders of magnitude), the failed
+// ones red, into el once it is in the page; a click on a dot opens its
+// trace with onOpen(id). It returns a function that redraws it with more
+// traces (the list's next pages).
+export function traceScatter(el, traces, onOpen) {
+  let list = [];
+  let chart = null;
+  const draw = () => {
+    const sorted = [...list].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const t = sorted.map((x) => Date.parse(x.start) / 1000);
+    const ms = (x) => Math.max(x.duration_ns, 1e3) / 1e6; // 1µs at least: the log scale has no 0
+    const ok = sorted.map((x) => (x.status === "failed" ? null : ms(x)));
+    const bad = sorted.map((x) => (x.status === "failed" ? ms(x) : null));
+    if (chart) {
+      chart.setData([t, ok, bad]);
+    } else {
+      const dots = (stroke, fill) => ({ stroke, fill, paths: () => null, points: { show: true, size: 7, stroke, fill } });
+      chart = new window.uPlot({
+        width: Math.max(320, Math.min(el.clientWidth || 900, 1200)),
+        height: 180,
+        cursor: { drag: { x: false, y: false }, points: { show: false } },
+        // A little room either side, so that the first and last dots are
+        // not cut by the plot's edge.
+        scales: { x: { time: true, range: (u, min, max) => [min - (max - min) * 0.03 - 1, max + (max - min) * 0.03 + 1] }, y: { distr: 3 } },
+        axes: [{}, { label: "ms", size: 60 }],
+        legend: { show: false },
+        series: [{}, { label: "Succeeded", ...dots("#2b6cb0", "rgba(43,108,176,0.5)") },
+          { label: "Failed", ...dots("#c53030", "rgba(197,48,48,0.8)") }],
+      }, [t, ok, bad], el);
+      el.chart = chart; // for the browser tests
+      chart.over.addEventListener("click", (e) => {
+        const id = nearest(chart, sorted, e.offsetX, e.offsetY);
+        if (id) onOpen(id);
+      });
+    }
+    el.sorted = sorted;
+  };
+  // nearest is the trace whose dot is within 8 pixels of (x, y) in the
+  // plot's area, the closest of them.
+  const nearest = (u, sorted, x, y) => {
+    let best = null;
+    let bestD = 64;
+    const data = u.data;
+    for (let i = 0; i < sorted.length; i++) {
+      const v = data[1][i] ?? data[2][i];
+      if (v == null) continue;
+      const dx = u.valToPos(data[0][i], "x") - x;
+      const dy = u.valToPos(v, "y") - y;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) {
+        bestD = d;
+        best = sorted[i].trace_id;
+      }
+    }
+    return best;
+  };
+  const add = (more) => {
+    list = list.concat(more);
+    if (list.length > 0) draw();
+  };
+  add(traces);
+  return add;
 }

@@ -1,6 +1,7 @@
 // lists.js: the dashboard, the trace list and the health report.
 
 import { call } from "./api.js";
+import { traceScatter } from "./charts.js";
 import { go, setQuery } from "./app.js";
 import { pickers, queryError, searchBox } from "./search.js";
 import {
@@ -326,6 +327,7 @@ export async function tracesView(root, ctx) {
       if (!ctx.current()) return;
       const rows = page.traces || [];
       tbody.append(...rows.map(traceRow));
+      addDots(rows);
       shown += rows.length;
       cursor = page.next_cursor || "";
       recount();
@@ -336,12 +338,16 @@ export async function tracesView(root, ctx) {
     }
   });
   recount();
+  // The results as dots of their start and duration; a click opens one.
+  const dots = h("figure", { class: "chart scatter", "aria-label": "Duration of the traces over time" });
+  let addDots = () => {};
   replace(
     root,
     h("h1", {}, "Traces"),
     form,
     box.error,
     count,
+    traces.length ? dots : null,
     h(
       "div",
       { class: "scroll" },
@@ -361,6 +367,7 @@ export async function tracesView(root, ctx) {
     ),
     more,
   );
+  if (traces.length) addDots = traceScatter(dots, traces, (id) => go("trace/" + encodeURIComponent(id)));
 }
 
 function traceRow(t) {
