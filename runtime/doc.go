@@ -62,27 +62,26 @@
 // Measured with `make bench` (benchmarks/, against the OpenTelemetry SDK
 // with a blocking batch processor in the same run; medians of three runs,
 // `bench.sh -count=3`) on a 2-core VM shared with other machines
-// (2026-12-03, a run about a fifth slower than the day before's, the SDK's
-// span included, so compare the ratios); wall is what the calling goroutine
+// (2026-12-04, at a load of about 1.5); wall is what the calling goroutine
 // pays, CPU includes the runtime's own goroutines (encoding and writing JSON
 // lines):
 //
 //	case                                     wall ns   CPU ns   allocs   vs SDK (wall)
-//	recorded span, no context, as JSON           246      453      0        0.11
-//	recorded span with a context                 283      441      0        0.13
-//	error recorded (folded after three)           93      163      0        0.04
-//	folded call (a fast repeated leaf)            43       58      0        0.02
-//	a call made inside a folded call             ~14                0
-//	sampled-out call                              30       30      0        0.01
-//	nested ten deep, per call                     41       52      0
-//	OpenTelemetry SDK span (blocking)           2171     2218      3        1
-//	one slog JSON line                          1326     1319      0
-//	time.Now                                      57                0
+//	recorded span, no context, as JSON           162      330      0        0.15
+//	recorded span with a context                 160      344      0        0.15
+//	error recorded (folded after three)           88      159      0        0.08
+//	folded call (a fast repeated leaf)            25       37      0        0.02
+//	a call made inside a folded call             ~12                0
+//	sampled-out call                              22       24      0        0.02
+//	nested ten deep, per call                     30       44      0
+//	OpenTelemetry SDK span (blocking)           1056     1508      3        1
+//	one slog JSON line                           963      955      0
+//	time.Now                                      49                0
 //
 // (The folded-call figures include the trace around them, a root per 100
 // calls; "inside a folded call" is UnderFold's per-call share. The runtime's
 // own BenchmarkFoldedCall, a loop on one goroutine with no trace around it,
-// is about 18 ns.)
+// is 13 to 18 ns.)
 //
 // A folded call is counted in its parent's fold entry and reads the clock
 // for one call in sixteen (foldTimeEvery), one in 64 once the entry counted
