@@ -79,6 +79,8 @@ var fields = []Field{
 		SQLite:     "CASE WHEN s.failed THEN json_extract(CAST(s.data AS TEXT), '$.error.type') END",
 		ClickHouse: "if(s_failed = 1, visitParamExtractString(visitParamExtractRaw(s_data, 'error'), 'type'), '')",
 		Doc:        "the error type of a failed span"},
+	{Name: "fingerprint", Kind: Text, SQLite: "s.fingerprint", ClickHouse: "s_fingerprint",
+		Doc: "the error group of a failed span (GET /v1/errors's fingerprint)"},
 	{Name: "tag.", Prefix: true, Kind: Text, Doc: "a tag of the process that sent a span (tag.version:1.4.2)"},
 	{Name: "app", Level: TraceLevel, Kind: Text, SQLite: "t.app", ClickHouse: "tupleElement(r, 3)", Doc: "the trace's app: its root span's service"},
 	{Name: "root.name", Level: TraceLevel, Kind: Text, SQLite: "t.name", ClickHouse: "tupleElement(r, 2)", Doc: "the root span's name"},

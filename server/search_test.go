@@ -53,7 +53,7 @@ func TestTraceSearch(t *testing.T) {
 	}
 	bad := []struct{ params, want string }{
 		{"q=" + url.QueryEscape("service:shop duration>"), `{"error":"q: at 23: want a value after 'duration\u003e'"}`},
-		{"q=" + url.QueryEscape("colour:red"), `{"error":"q: at 1: unknown field 'colour' (want one of app, duration, error, error.type, errors, location, name, root.duration, root.name, root.service, root.status, service, spans, status, tag.KEY)"}`},
+		{"q=" + url.QueryEscape("colour:red"), `{"error":"q: at 1: unknown field 'colour' (want one of app, duration, error, error.type, errors, fingerprint, location, name, root.duration, root.name, root.service, root.status, service, spans, status, tag.KEY)"}`},
 		{"cursor=zzz", `{"error":"cursor: want the next_cursor of a trace list, got \"zzz\""}`},
 		{"until=-1h", `{"error":"until: want a positive duration such as 1h, got \"-1h\""}`},
 	}

@@ -55,7 +55,8 @@ func (s *Store) newDialect(ctx context.Context, namespace string, e query.Expr) 
 
 // spanCols fold the copies of each span of the namespace into the newest.
 const spanCols = `argMax(name, ver) AS s_name, argMax(location, ver) AS s_location, argMax(app, ver) AS s_app,
-	argMax(duration, ver) AS s_duration, argMax(failed, ver) AS s_failed, argMax(process, ver) AS s_process`
+	argMax(duration, ver) AS s_duration, argMax(failed, ver) AS s_failed, argMax(process, ver) AS s_process,
+	argMax(fingerprint, ver) AS s_fingerprint`
 
 // Term compares the field's expression of the term table with the value, a
 // bound argument; a trace field inside a span condition looks the traces up.

@@ -129,6 +129,27 @@ func testQuery(t *testing.T, open Opener) {
 		{q: "service:shop", tq: store.TraceQuery{Status: spantree.StatusSucceeded}, want: []byte{5, 1}},
 		{q: "service:shop", tq: store.TraceQuery{Limit: 2}, want: []byte{5, 2}},
 	}
+	// An error group's traces, by its fingerprint.
+	n := len(tests)
+	for _, g := range groups(t, st, "ns") {
+		switch g.Type {
+		case "*net.OpError":
+			tests = append(tests, struct {
+				q    string
+				tq   store.TraceQuery
+				want []byte
+			}{q: "fingerprint:" + g.Fingerprint, want: []byte{2}})
+		case "*pay.Error":
+			tests = append(tests, struct {
+				q    string
+				tq   store.TraceQuery
+				want []byte
+			}{q: "fingerprint:" + g.Fingerprint + " OR fingerprint:nothing", want: []byte{3}})
+		}
+	}
+	if len(tests) != n+2 {
+		t.Fatalf("%d error groups of the fixed traces' two errors", len(tests)-n)
+	}
 	for _, tt := range tests {
 		e, err := query.Parse(tt.q)
 		if err != nil {

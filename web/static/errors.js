@@ -14,6 +14,7 @@ export async function errorsView(root, ctx) {
     q: q.get("q") || "",
     fp: q.get("fp") || "",
     show: q.get("todo") ? "to triage" : "all",
+    sort: q.get("sort") === "count" ? "count" : "last seen",
   };
   const res = await call("errors", { query: { since: f.since } });
   if (!ctx.current()) return;
@@ -22,17 +23,21 @@ export async function errorsView(root, ctx) {
   const list = h("div", { class: "groups" });
   const count = h("p", { class: "count", "aria-live": "polite" });
   const redraw = () => {
-    setQuery({ since: f.since, q: f.q, fp: f.fp, todo: f.show === "to triage" ? "1" : "" });
+    setQuery({ since: f.since, q: f.q, fp: f.fp, todo: f.show === "to triage" ? "1" : "", sort: f.sort === "count" ? "count" : "" });
     const shown = groups.filter((g) =>
       (!f.fp || g.fingerprint.startsWith(f.fp)) &&
       (f.show === "all" || !g.annotation || g.regressed) &&
       f.q.toLowerCase().split(/\s+/).every((w) =>
         [g.type, g.message, g.name, g.location, g.app].join("\n").toLowerCase().includes(w)));
-    count.textContent = `${shown.length} of ${groups.length} error groups, last seen first`;
+    if (f.sort === "count") shown.sort((a, b) => b.count - a.count || Date.parse(b.last_seen) - Date.parse(a.last_seen));
+    count.textContent = `${shown.length} of ${groups.length} error groups, ${f.sort === "count" ? "most occurrences" : "last seen"} first`;
     replace(list, shown.length
       ? shown.map((g) => groupCard(g))
       : h("p", { class: "empty" }, groups.length ? "No error group matches the filters." : "No errors in this window. Nice."));
-    for (const b of controls.querySelectorAll(".toggle button")) b.setAttribute("aria-pressed", String(b.dataset.value === f.show));
+    for (const t of controls.querySelectorAll(".toggle")) {
+      const v = t.getAttribute("aria-label") === "Sort" ? f.sort : f.show;
+      for (const b of t.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.value === v));
+    }
   };
 
   const filter = h("input", { type: "search", value: f.q, placeholder: "type, message, span, app" });
@@ -50,6 +55,10 @@ export async function errorsView(root, ctx) {
     field("Window", since),
     toggle("Show", ["all", "to triage"], f.show, (v) => {
       f.show = v;
+      redraw();
+    }),
+    toggle("Sort", ["last seen", "count"], f.sort, (v) => {
+      f.sort = v;
       redraw();
     }),
     f.fp ? h("button", { type: "button", class: "quiet", onclick: () => { f.fp = ""; redraw(); } },
@@ -122,7 +131,8 @@ function drawGroup(card, g) {
       h("dt", {}, "Span"), h("dd", {}, h("a", { href: "#/traces?" + new URLSearchParams({ name: g.name, status: "" }) }, g.name),
         h("span", { class: "loc" }, " " + g.location)),
       g.app ? [h("dt", {}, "App"), h("dd", {}, g.app, g.last_version ? ` (last in ${g.last_version})` : "")] : null,
-      h("dt", {}, "Count"), h("dd", {}, g.count),
+      h("dt", {}, "Count"), h("dd", {}, g.count, " · ",
+        h("a", { href: "#/traces?" + new URLSearchParams({ q: "fingerprint:" + g.fingerprint }), class: "group-traces" }, "its traces")),
       h("dt", {}, "Seen"), h("dd", {}, "first ", timeEl(g.first_seen), ", last ", timeEl(g.last_seen)),
       hasTrace ? [h("dt", {}, "Last trace"), h("dd", {}, h("a", {
         href: `#/trace/${g.last_trace_id}?` + new URLSearchParams({ name: g.name, loc: g.location, msg: g.message }),
