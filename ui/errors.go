@@ -19,6 +19,7 @@ type errorGroups struct {
 	loaded  bool
 	loading bool
 	err     error
+	byCount bool // most occurrences first, else (as the receiver sends them) last seen first
 }
 
 // errorWant names the group of a failed span: the receiver fingerprints by
@@ -31,6 +32,8 @@ func (e *errorGroups) setGroups(gs []store.ErrorGroup) {
 		keep = g.Fingerprint
 	}
 	e.groups, e.loaded, e.err = gs, true, nil
+	e.order()
+	gs = e.groups
 	e.cursor = 0
 	best := 0
 	for i := range gs {
@@ -58,6 +61,18 @@ func (e *errorGroups) setGroups(gs []store.ErrorGroup) {
 		}
 	}
 	e.want = errorWant{}
+}
+
+// order sorts the groups by the chosen order: last seen first, or most
+// occurrences first (then last seen).
+func (e *errorGroups) order() {
+	e.groups = slices.Clone(e.groups)
+	slices.SortStableFunc(e.groups, func(a, b store.ErrorGroup) int {
+		if e.byCount && a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return b.LastSeen.Compare(a.LastSeen)
+	})
 }
 
 func (e *errorGroups) selected() *store.ErrorGroup {
@@ -106,6 +121,17 @@ func (e errorGroups) update(key string, c keyCtx) (errorGroups, intent) {
 	}
 	g := e.selected()
 	if g == nil {
+		return e, intent{}
+	}
+	if keys.ByCount.is(key) {
+		keep := g.Fingerprint
+		e.byCount = !e.byCount
+		e.order()
+		for i := range e.groups {
+			if e.groups[i].Fingerprint == keep {
+				e.cursor = i
+			}
+		}
 		return e, intent{}
 	}
 	switch {
@@ -158,7 +184,7 @@ func (e *errorGroups) title() string { return "error groups" }
 // bindings are the footer's keys.
 func (e *errorGroups) bindings() []binding {
 	k := keys
-	return []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.Open, k.Back, k.Help}
+	return []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.ByCount, k.Open, k.Back, k.Help}
 }
 
 // severityOf is the word that picks a verdict's colour.
@@ -214,7 +240,11 @@ func amend(prev *store.Annotation, key string) (store.Annotation, bool) {
 }
 
 func (e *errorGroups) view(w, h int, now time.Time) []string {
-	lines := []string{styles.dim.Render(fmt.Sprintf("%d error groups · c crash · m silence · o/w/a OK/WARN/ALERT · i note · enter last trace", len(e.groups)))}
+	order := "last seen first"
+	if e.byCount {
+		order = "most occurrences first"
+	}
+	lines := []string{styles.dim.Render(fmt.Sprintf("%d error groups, %s · c crash · m silence · o/w/a OK/WARN/ALERT · i note · # order · enter last trace", len(e.groups), order))}
 	switch {
 	case e.err != nil && !e.loaded:
 		return append(lines, "", styles.bad.Render(describe(e.err)))

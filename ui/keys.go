@@ -29,7 +29,7 @@ var keys = struct {
 	// Trace view.
 	Prev, Next, Parent, Child, Fold, FoldAll, UnfoldAll, NextFailed, Focus, Level, Triage binding
 	// Errors (triage).
-	Crash, Silence, OK, Warn, Alert, Note binding
+	Crash, Silence, OK, Warn, Alert, Note, ByCount binding
 }{
 	Quit:      bind("q", "quit", "quit (ctrl+c anywhere)", "q", "ctrl+c"),
 	Help:      bind("?", "help", "show / hide this help", "?"),
@@ -73,6 +73,7 @@ var keys = struct {
 	OK:      bind("o", "OK", "severity OK", "o"),
 	Warn:    bind("w", "WARN", "severity WARN", "w"),
 	Alert:   bind("a", "ALERT", "severity ALERT", "a"),
+	ByCount: bind("#", "by count", "order: last seen ↔ most occurrences", "#"),
 	Note:    bind("i", "note", "write a note", "i"),
 }
 
@@ -89,6 +90,6 @@ func helpSections() []helpSection {
 		{"Lists", []binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open}},
 		{"Dashboard and trace lists", []binding{k.Query, k.Status, k.Speed, k.Tags, k.Sort}},
 		{"Trace", []binding{k.Prev, k.Next, k.Parent, k.Child, k.Fold, k.FoldAll, k.UnfoldAll, k.NextFailed, k.Focus, k.Level, k.Triage}},
-		{"Error groups", []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.Open}},
+		{"Error groups", []binding{k.Crash, k.Silence, k.OK, k.Warn, k.Alert, k.Note, k.ByCount, k.Open}},
 	}
 }
