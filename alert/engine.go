@@ -287,6 +287,15 @@ func (e *Engine) sortedAlerts() []*Alert {
 	return out
 }
 
+// Since is when a's state began, for a viewer: the firing's start, or,
+// while it is pending (or never fired), when its condition began.
+func (a *Alert) Since() time.Time {
+	if a.State == StatePending || a.StartsAt.IsZero() {
+		return a.ActiveSince
+	}
+	return a.StartsAt
+}
+
 // About is what a found, as its own labels, k=v sorted by key (app=shop
 // name=shop.charge): those every alert carries (alertname, namespace,
 // kind) left out.

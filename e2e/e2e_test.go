@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spantree/spantree/internal/proctest"
 )
 
 // jaegerConfig runs Jaeger with memory storage, an OTLP/HTTP receiver and
@@ -84,31 +85,7 @@ func startJaeger(t *testing.T) (query, otlp string) {
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(jaegerConfig, qport, gport, oport)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logf, err := os.Create(filepath.Join(dir, "jaeger.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start jaeger: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("jaeger log:\n%s", b)
-		}
-	})
+	proctest.Start(t, exec.Command(bin, "--config", cfg), dir, "jaeger")
 	query = fmt.Sprintf("http://127.0.0.1:%d", qport)
 	otlp = fmt.Sprintf("http://127.0.0.1:%d", oport)
 	// Ready when both the query API answers and the receiver accepts

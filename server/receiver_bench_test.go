@@ -14,10 +14,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/spantree/spantree/internal/proctest"
 	"github.com/spantree/spantree/store/sqlite"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -193,30 +193,7 @@ func loopbackPort(b *testing.B) int {
 // startProcess runs cmd until the benchmark ends, its output in a log
 // file shown if the benchmark fails, and waits until ready answers true.
 func startProcess(b *testing.B, name string, cmd *exec.Cmd, ready func() bool) int {
-	logf, err := os.Create(filepath.Join(b.TempDir(), name+".log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		b.Fatalf("start %s: %v", name, err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		if b.Failed() {
-			out, _ := os.ReadFile(logf.Name())
-			b.Logf("%s log:\n%s", name, out)
-		}
-	})
+	proctest.Start(b, cmd, b.TempDir(), name)
 	deadline := time.Now().Add(60 * time.Second)
 	for !ready() {
 		if time.Now().After(deadline) {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -78,3 +81,23 @@ func KeyID(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:KeyIDLen/2])
 }
+
+// sessionPrefix marks session tokens, as the engines' API keys have a
+// prefix of their own.
+const sessionPrefix = "sts_"
+
+// NewSessionToken returns a new random session token and the hash an
+// engine keeps of it: the token itself is never stored.
+func NewSessionToken() (token string, hash [32]byte) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	token = sessionPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	return token, SessionHash(token)
+}
+
+// SessionHash is the hash an engine keeps of a session token.
+func SessionHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
+
+// IsSessionToken reports whether token has the form of a session token
+// (an engine refuses any other without looking it up).
+func IsSessionToken(token string) bool { return strings.HasPrefix(token, sessionPrefix) }

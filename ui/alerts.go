@@ -75,10 +75,7 @@ func (a *alertList) view(w, h int, now time.Time) []string {
 	a.offset = window(a.cursor, a.offset, rows, len(a.alerts))
 	for i := a.offset; i < len(a.alerts) && i < a.offset+rows; i++ {
 		al := &a.alerts[i]
-		since := al.StartsAt
-		if al.State == alert.StatePending || since.IsZero() {
-			since = al.ActiveSince
-		}
+		since := al.Since()
 		ago := "-"
 		if !since.IsZero() {
 			ago = fmtAgo(now, since)

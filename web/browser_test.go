@@ -523,9 +523,7 @@ func TestBrowserSearch(t *testing.T) {
 	}
 	b := newBrowser(t)
 	r := newReceiver(t)
-	b.do(chromedp.Navigate(r.URL+"/ui/#/traces"),
-		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
-		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.openWithKey(r, "#/traces")
 	b.waitText(".traces tbody", "shop.Checkout")
 	rows := func() []string {
 		return eval[[]string](b, `[...document.querySelectorAll(".traces tbody tr[data-trace]")].map((tr) => tr.querySelector(".name a").innerText)`)

@@ -20,9 +20,7 @@ func TestBrowserAppCharts(t *testing.T) {
 	}
 	b := newBrowser(t)
 	r := newReceiver(t)
-	b.do(chromedp.Navigate(r.URL+"/ui/#/app/shop"),
-		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
-		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.openWithKey(r, "#/app/shop")
 	b.waitFor("three charts", `document.querySelectorAll(".chart canvas").length === 3`)
 	// shop's roots in the last hour: the warm-up, the failed checkout and
 	// the payment (payd's span has a parent: not a root).
@@ -104,9 +102,7 @@ func TestBrowserTraceScatter(t *testing.T) {
 	}
 	b := newBrowser(t)
 	r := newReceiver(t)
-	b.do(chromedp.Navigate(r.URL+"/ui/#/traces"),
-		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
-		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.openWithKey(r, "#/traces")
 	b.waitFor("the scatter plot", `!!document.querySelector(".scatter canvas") && !!document.querySelector(".scatter").sorted`)
 	rows := eval[int](b, `document.querySelectorAll("table.traces tbody tr[data-trace]").length`)
 	dots := eval[[]int](b, `(() => { const u = document.querySelector(".scatter").chart;

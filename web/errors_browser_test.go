@@ -33,9 +33,7 @@ func TestBrowserErrorGroups(t *testing.T) {
 	if _, err := r.client.Ingest(context.Background(), spantree.Batch{Tags: map[string]string{"service": "shop"}, Spans: spans}); err != nil {
 		t.Fatal(err)
 	}
-	b.do(chromedp.Navigate(r.URL+"/ui/#/errors"),
-		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
-		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+	b.openWithKey(r, "#/errors")
 	b.waitFor("two groups", `document.querySelectorAll("article.group").length >= 2`)
 	first := func() string { return eval[string](b, `document.querySelector("article.group h2").innerText`) }
 	if got := first(); !strings.Contains(got, "connection refused") {

@@ -280,6 +280,15 @@ func (b *browser) pageText() string {
 	return s
 }
 
+// openWithKey opens the page of r at fragment and gives it r's API key, as
+// a person does the first time.
+func (b *browser) openWithKey(r *receiver, fragment string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(r.URL+"/ui/"+fragment),
+		chromedp.SendKeys(chromedp.CSS("#key-input"), r.key),
+		chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)))
+}
+
 // goHash moves the page to fragment, as a click on a link does.
 func (b *browser) goHash(fragment string) {
 	b.t.Helper()

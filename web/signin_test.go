@@ -16,12 +16,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/spantree/spantree/client"
+	"github.com/spantree/spantree/internal/proctest"
 	spantree "github.com/spantree/spantree/runtime"
 )
 
@@ -207,41 +207,11 @@ func waitUp(t *testing.T, what, u string) {
 	}
 }
 
-// logged runs cmd until the test ends, its output in dir/name.log, shown
-// when the test fails.
-func logged(t *testing.T, cmd *exec.Cmd, dir, name string) {
-	t.Helper()
-	logf, err := os.Create(filepath.Join(dir, name+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("%s said:\n%s", name, b)
-		}
-	})
-}
-
 func startServe(t *testing.T, bin, dir, addr string, env []string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "-addr", addr, "-db", filepath.Join(dir, "spantree.db")}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	logged(t, cmd, dir, "spantree serve")
+	proctest.Start(t, cmd, dir, "spantree serve")
 	waitUp(t, "spantree serve", "http://"+addr+"/healthz")
 }
 
@@ -263,7 +233,7 @@ func startHydra(t *testing.T, bin, dir string) (issuer, admin string) {
 		"SERVE_PUBLIC_HOST=127.0.0.1", fmt.Sprintf("SERVE_PUBLIC_PORT=%d", pub),
 		"SERVE_ADMIN_HOST=127.0.0.1", fmt.Sprintf("SERVE_ADMIN_PORT=%d", adm),
 		"SQA_OPT_OUT=true", "LOG_LEVEL=warn")
-	logged(t, cmd, dir, "hydra")
+	proctest.Start(t, cmd, dir, "hydra")
 	disc := fmt.Sprintf("http://127.0.0.1:%d/.well-known/openid-configuration", pub)
 	waitUp(t, "hydra", admin+"/health/ready")
 	waitUp(t, "hydra's discovery", disc)

@@ -65,10 +65,7 @@ func writeAlerts(w io.Writer, list []alert.Alert, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tRULE\tABOUT\tSINCE\tREASON")
 	for _, a := range list {
-		since := a.StartsAt
-		if a.State == alert.StatePending || since.IsZero() {
-			since = a.ActiveSince
-		}
+		since := a.Since()
 		when := "-"
 		if !since.IsZero() {
 			when = since.UTC().Format("2006-01-02 15:04:05") + " (" + now.Sub(since).Round(time.Second).String() + " ago)"

@@ -2,13 +2,9 @@ package clickhouse
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spantree/spantree/store"
@@ -18,9 +14,6 @@ var (
 	_ store.Users = (*Store)(nil)
 	_ store.Keys  = (*Store)(nil)
 )
-
-// sessionPrefix marks session tokens, as the SQLite engine's do.
-const sessionPrefix = "sts_"
 
 // SignIn writes the user's new row (its last namespace kept, or join's
 // first when it had none) and a member row per namespace of join.
@@ -115,10 +108,7 @@ func (s *Store) SetLastNamespace(ctx context.Context, email, namespace string, a
 
 // CreateSession stores the hash of a new random token.
 func (s *Store) CreateSession(ctx context.Context, email string, expires time.Time) (string, error) {
-	var raw [32]byte
-	rand.Read(raw[:])
-	token := sessionPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	hash := sha256.Sum256([]byte(token))
+	token, hash := store.NewSessionToken()
 	if err := s.insert(ctx, "sessions", "hash, email, expires, ended, ver",
 		[][]any{{string(hash[:]), email, expires.UnixNano(), uint8(0), s.nextVer()}}); err != nil {
 		return "", fmt.Errorf("create session of %s: %w", email, err)
@@ -128,10 +118,10 @@ func (s *Store) CreateSession(ctx context.Context, email string, expires time.Ti
 
 // Session reads the newest row of the token's hash.
 func (s *Store) Session(ctx context.Context, token string) (string, error) {
-	if !strings.HasPrefix(token, sessionPrefix) {
+	if !store.IsSessionToken(token) {
 		return "", store.ErrUnauthorized
 	}
-	hash := sha256.Sum256([]byte(token))
+	hash := store.SessionHash(token)
 	var email string
 	var expires int64
 	var ended uint8
@@ -151,7 +141,7 @@ func (s *Store) Session(ctx context.Context, token string) (string, error) {
 
 // EndSession writes a newer row of the session, ended.
 func (s *Store) EndSession(ctx context.Context, token string) error {
-	hash := sha256.Sum256([]byte(token))
+	hash := store.SessionHash(token)
 	if err := s.insert(ctx, "sessions", "hash, email, expires, ended, ver",
 		[][]any{{string(hash[:]), "", int64(0), uint8(1), s.nextVer()}}); err != nil {
 		return fmt.Errorf("end session: %w", err)

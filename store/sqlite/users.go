@@ -2,13 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spantree/spantree/store"
@@ -18,9 +14,6 @@ var (
 	_ store.Users = (*Store)(nil)
 	_ store.Keys  = (*Store)(nil)
 )
-
-// sessionPrefix marks session tokens, as keyPrefix marks API keys.
-const sessionPrefix = "sts_"
 
 // SignIn makes or updates the user and its memberships in one transaction.
 func (s *Store) SignIn(ctx context.Context, email string, join []string, at time.Time) (*store.User, error) {
@@ -127,10 +120,7 @@ func (s *Store) SetLastNamespace(ctx context.Context, email, namespace string, a
 
 // CreateSession stores the hash of a new random token.
 func (s *Store) CreateSession(ctx context.Context, email string, expires time.Time) (string, error) {
-	var raw [32]byte
-	rand.Read(raw[:])
-	token := sessionPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	hash := sha256.Sum256([]byte(token))
+	token, hash := store.NewSessionToken()
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (hash, email, created, expires) VALUES (?, ?, ?, ?)`,
 		hash[:], email, time.Now().UnixNano(), expires.UnixNano()); err != nil {
 		return "", fmt.Errorf("create session of %s: %w", email, err)
@@ -142,10 +132,10 @@ func (s *Store) CreateSession(ctx context.Context, email string, expires time.Ti
 // says nothing of the token.
 func (s *Store) Session(ctx context.Context, token string) (_ string, err error) {
 	defer func() { err = s.noteRead(err) }()
-	if !strings.HasPrefix(token, sessionPrefix) {
+	if !store.IsSessionToken(token) {
 		return "", store.ErrUnauthorized
 	}
-	hash := sha256.Sum256([]byte(token))
+	hash := store.SessionHash(token)
 	var email string
 	err = s.r.QueryRowContext(ctx, `SELECT email FROM sessions WHERE hash = ? AND expires > ?`, hash[:], time.Now().UnixNano()).Scan(&email)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -159,7 +149,7 @@ func (s *Store) Session(ctx context.Context, token string) (_ string, err error)
 
 // EndSession deletes the session's row.
 func (s *Store) EndSession(ctx context.Context, token string) error {
-	hash := sha256.Sum256([]byte(token))
+	hash := store.SessionHash(token)
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash[:]); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}

@@ -48,11 +48,12 @@ func queryTraces(t *testing.T, st store.Store) {
 func testQuery(t *testing.T, open Opener) {
 	st := open(t)
 	queryTraces(t, st)
-	tests := []struct {
+	type queryCase struct {
 		q    string
 		tq   store.TraceQuery
 		want []byte // trace numbers, newest first
-	}{
+	}
+	tests := []queryCase{
 		{q: "", want: []byte{5, 4, 3, 2, 1}},
 		{q: "service:shop", want: []byte{5, 2, 1}},
 		{q: "service:pay", want: []byte{3, 2}},
@@ -134,17 +135,9 @@ func testQuery(t *testing.T, open Opener) {
 	for _, g := range groups(t, st, "ns") {
 		switch g.Type {
 		case "*net.OpError":
-			tests = append(tests, struct {
-				q    string
-				tq   store.TraceQuery
-				want []byte
-			}{q: "fingerprint:" + g.Fingerprint, want: []byte{2}})
+			tests = append(tests, queryCase{q: "fingerprint:" + g.Fingerprint, want: []byte{2}})
 		case "*pay.Error":
-			tests = append(tests, struct {
-				q    string
-				tq   store.TraceQuery
-				want []byte
-			}{q: "fingerprint:" + g.Fingerprint + " OR fingerprint:nothing", want: []byte{3}})
+			tests = append(tests, queryCase{q: "fingerprint:" + g.Fingerprint + " OR fingerprint:nothing", want: []byte{3}})
 		}
 	}
 	if len(tests) != n+2 {
