@@ -63,6 +63,10 @@ type model struct {
 	helpOffset int
 	flash      string // the status line
 	flashErr   bool
+	// flashLoad: the error is a request's to the receiver, which its next
+	// answer makes stale; one about what the person asked for (no such
+	// trace) stays until the next key.
+	flashLoad bool
 }
 
 // newModel returns the root model. Exactly one of b and conn is non-nil.
@@ -165,19 +169,21 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // fail shows err on the status line.
 func (m model) fail(err error) model {
-	m.flash, m.flashErr = describe(err), true
+	m.flash, m.flashErr, m.flashLoad = describe(err), true, true
 	return m
 }
 
 func (m model) failf(format string, args ...any) model {
-	m.flash, m.flashErr = fmt.Sprintf(format, args...), true
+	m.flash, m.flashErr, m.flashLoad = fmt.Sprintf(format, args...), true, false
 	return m
 }
 
-// clearStaleError drops an error message once the receiver answers again.
+// clearStaleError drops the error of a request to the receiver once the
+// receiver answers again (a live refresh, say); a message about what the
+// person asked for stays.
 func (m *model) clearStaleError() {
-	if m.flashErr {
-		m.flash, m.flashErr = "", false
+	if m.flashErr && m.flashLoad {
+		m.flash, m.flashErr, m.flashLoad = "", false, false
 	}
 }
 
