@@ -70,7 +70,8 @@ func TestBrowserAppCharts(t *testing.T) {
 
 	// A function's own charts.
 	b.do(chromedp.Click(chromedp.CSS(`section[aria-label="Functions"] tr[data-name="db.Connect"] a`)))
-	b.waitFor("db.Connect's charts", `location.hash.includes("name=db.Connect") && document.querySelectorAll(".chart canvas").length === 3`)
+	b.waitFor("db.Connect's charts", `location.hash.includes("name=db.Connect") && (document.querySelector("h1")?.innerText || "").includes("db.Connect") &&
+		document.querySelectorAll(".chart canvas").length === 3`)
 	if calls, failed := sum(1), sum(2); calls != 202 || failed != 2 {
 		t.Errorf("db.Connect's chart sums %d calls, %d failed; want 202, 2", calls, failed)
 	}

@@ -55,7 +55,8 @@ func TestBrowserErrorGroups(t *testing.T) {
 	}
 	// The group of the refused connection is the checkout trace's.
 	b.goHash("#/errors?q=connection+refused")
-	b.waitText(".groups", "connection refused")
+	b.waitFor("the refused group alone", `document.querySelectorAll("article.group").length === 1 &&
+		document.querySelector("article.group").innerText.includes("connection refused")`)
 	fp := eval[string](b, `document.querySelector("article.group").dataset.fingerprint`)
 	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`article[data-fingerprint=%q] a.group-traces`, fp))))
 	b.waitFor("the group's traces", fmt.Sprintf(`decodeURIComponent(location.hash).includes("q=fingerprint:%s") && !!document.querySelector('tr[data-trace=%q]')`, fp, r.failed.String()))
